@@ -1,0 +1,74 @@
+"""k8slab: short, readable notebook cells over the official Kubernetes client.
+
+Every function talks to the lab cluster (``k8slab up``) through its own
+kubeconfig, shows the equivalent ``kubectl`` command and REST call in a
+notebook, and turns API errors into one explanation plus a fix.
+
+Example:
+    >>> import k8slab as lab
+    >>> lab.namespace("demo")                                   # doctest: +SKIP
+    >>> lab.apply("manifests/05-deployments-web.yaml", "demo")  # doctest: +SKIP
+    >>> lab.wait("Deployment", "web", "demo")                   # doctest: +SKIP
+    >>> lab.table("Pod", "demo")                                # doctest: +SKIP
+
+More in the submodules: ``k8slab.plots``, ``k8slab.widgets``, ``k8slab.helm``,
+``k8slab.exercises``.
+"""
+
+from ._client import connect
+from ._diagnose import diagnose
+from ._display import show_commands
+from ._namespaces import cleanup, namespace, setup
+from ._pods import exec_ as exec
+from ._pods import http_get, logs, port_forward
+from ._record_output import record
+from ._resources import apply, delete, exists, get
+from ._resources import list_ as list
+from ._tables import events, table
+from ._wait import wait
+from ._watch import watch
+from .errors import (
+    ApiError,
+    ClusterUnavailable,
+    HelmError,
+    K8sLabError,
+    ManifestError,
+    ToolMissing,
+    UnsafeContext,
+    WaitTimeout,
+)
+from .exercises import check
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ApiError",
+    "ClusterUnavailable",
+    "HelmError",
+    "K8sLabError",
+    "ManifestError",
+    "ToolMissing",
+    "UnsafeContext",
+    "WaitTimeout",
+    "apply",
+    "check",
+    "cleanup",
+    "connect",
+    "delete",
+    "diagnose",
+    "events",
+    "exec",
+    "exists",
+    "get",
+    "http_get",
+    "list",
+    "logs",
+    "namespace",
+    "port_forward",
+    "record",
+    "setup",
+    "show_commands",
+    "table",
+    "wait",
+    "watch",
+]

@@ -1,0 +1,111 @@
+"""One-line diagnoses: why is this object not doing what I asked?
+
+When a wait times out or a check fails, a learner needs the cause, not a stack
+trace. :func:`diagnose` reads the object's status, its pods and the recent
+Events and names the most likely cause in one sentence: no node fits, the
+image cannot be pulled, a Service selector matches no pod, a claim has no
+volume. Rules are pure functions over dicts (unit-tested with captured
+objects); only :func:`diagnose` talks to the cluster.
+"""
+
+from __future__ import annotations
+
+from ._errors import translate
+
+
+def from_events(events: list[dict]) -> str:
+    """The cause suggested by a list of Events (most recent last), or ''."""
+    for ev in reversed(events):
+        reason = ev.get("reason", "")
+        msg = ev.get("message") or ev.get("note") or ""
+        if reason == "FailedScheduling":
+            return f"no node fits the pod: {msg}"
+        if reason in ("Failed", "ErrImagePull", "ImagePullBackOff") and "image" in msg.lower():
+            return f"the image cannot be pulled: {msg}"
+        if reason == "ProvisioningFailed" or (reason == "FailedBinding"):
+            return f"the claim has no volume: {msg}"
+        if reason == "FailedCreate":
+            return f"the controller cannot create pods: {msg}"
+        if reason == "BackOff":
+            return f"a container keeps crashing: {msg}"
+        if reason == "Unhealthy":
+            return f"a probe fails: {msg}"
+    return ""
+
+
+def from_pod(pod: dict) -> str:
+    """The cause visible in one pod's status, or ''."""
+    status = pod.get("status") or {}
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
+            return f"no node fits the pod: {cond.get('message', cond.get('reason', ''))}"
+    for cs in status.get("containerStatuses") or []:
+        waiting = (cs.get("state") or {}).get("waiting") or {}
+        reason = waiting.get("reason", "")
+        if reason in ("ErrImagePull", "ImagePullBackOff", "InvalidImageName"):
+            return f"the image {cs.get('image')!r} cannot be pulled ({reason})"
+        if reason == "CrashLoopBackOff":
+            return f"container {cs.get('name')!r} keeps crashing (CrashLoopBackOff)"
+    return ""
+
+
+def from_service(service: dict, pods: list[dict]) -> str:
+    """A Service whose selector matches no (ready) pod."""
+    selector = (service.get("spec") or {}).get("selector") or {}
+    if not selector:
+        return ""
+    matching = [p for p in pods
+                if all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v
+                       for k, v in selector.items())]
+    sel = ",".join(f"{k}={v}" for k, v in selector.items())
+    if not matching:
+        return f"the Service selector {sel} matches no pod (check the pods' labels)"
+    return ""
+
+
+def from_pvc(pvc: dict) -> str:
+    status = pvc.get("status") or {}
+    if status.get("phase") == "Pending":
+        cls = (pvc.get("spec") or {}).get("storageClassName")
+        return ("the claim has no volume yet: no PersistentVolume matches it"
+                + (f" and StorageClass {cls!r} did not provision one" if cls else "")
+                + " (check size, access modes and storageClassName)")
+    return ""
+
+
+def diagnose(kind: str, name: str, namespace: str | None) -> str:
+    """Name the most likely cause of trouble with an object, in one line ('' if none seen)."""
+    from . import _display
+    from ._resources import list_
+    from .errors import K8sLabError
+
+    shown = _display._state["show"]
+    _display._state["show"] = False
+    try:
+        if kind == "Service":
+            from ._resources import get
+
+            return from_service(get("Service", name, namespace), list_("Pod", namespace))
+        if kind == "PersistentVolumeClaim":
+            from ._resources import get
+
+            return from_pvc(get(kind, name, namespace))
+        pods = [p for p in list_("Pod", namespace)
+                if p["metadata"]["name"] == name or p["metadata"]["name"].startswith(name + "-")]
+        for pod in pods:
+            cause = from_pod(pod)
+            if cause:
+                return cause
+        names = {name} | {p["metadata"]["name"] for p in pods}
+        events = [e for e in list_("Event", namespace)
+                  if (e.get("involvedObject") or e.get("regarding") or {}).get("name") in names
+                  or any((e.get("involvedObject") or {}).get("name", "").startswith(n + "-")
+                         for n in names)]
+        events.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "")
+        return from_events(events)
+    except K8sLabError:
+        return ""
+    except Exception as exc:  # diagnosis must never hide the original problem
+        return f"(could not diagnose: {translate(exc).message})"
+    finally:
+        _display._state["show"] = shown

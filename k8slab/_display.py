@@ -1,0 +1,134 @@
+"""How k8slab shows things: the "two views" of each call, and notebook output.
+
+Every helper that talks to the API announces the equivalent ``kubectl``
+command and the REST verb and path it used, so a learner can move from the
+notebook to a terminal, and from a terminal to the raw API, without a jump.
+It is on by default inside a notebook and off in scripts and tests; one
+switch changes it: ``lab.show_commands(False)`` (or ``K8SLAB_SHOW_COMMANDS=0``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import shlex
+import sys
+from collections.abc import Iterator
+
+_state: dict[str, bool | None] = {"show": None}
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, papermill), False in scripts."""
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    ip = shell.get_ipython()  # type: ignore[attr-defined]
+    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
+
+
+def show_commands(on: bool | None = None) -> bool:
+    """Turn the kubectl/REST echo on or off; with no argument, tell whether it is on.
+
+    Example:
+        >>> import k8slab as lab
+        >>> lab.show_commands(False)
+        False
+    """
+    if on is not None:
+        _state["show"] = bool(on)
+    return _showing()
+
+
+def _showing() -> bool:
+    if _state["show"] is not None:
+        return bool(_state["show"])
+    env = os.environ.get("K8SLAB_SHOW_COMMANDS")
+    if env is not None:
+        return env.lower() not in ("0", "false", "no", "off")
+    return in_notebook()
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Hide the command echo for the calls inside the block (checks, diagnoses)."""
+    shown = _state["show"]
+    _state["show"] = False
+    try:
+        yield
+    finally:
+        _state["show"] = shown
+
+
+def kubectl(*args: str) -> str:
+    """Quote a kubectl command line for display."""
+    return "kubectl " + " ".join(shlex.quote(a) for a in args if a)
+
+
+def announce(kubectl_cmd: str, verb: str, path: str) -> None:
+    """Show the two views of one API call, when the switch is on."""
+    if not _showing():
+        return
+    text = f"$ {kubectl_cmd}    # {verb} {path}"
+    if in_notebook():
+        from IPython.display import HTML, display
+
+        display(HTML(
+            '<div style="font-family:monospace;font-size:85%;color:#555">'
+            f"$ {html.escape(kubectl_cmd)} "
+            f'<span style="color:#999">&nbsp;&rarr; {html.escape(verb)} '
+            f"{html.escape(path)}</span></div>"
+        ), metadata={"k8slab": "command"})
+    else:
+        print(text)
+
+
+def show(obj: object) -> None:
+    """Display an object in a notebook, print it elsewhere."""
+    if in_notebook():
+        from IPython.display import display
+
+        display(obj)
+    else:
+        print(obj)
+
+
+class Progress:
+    """A single live status line: updated in place in a notebook, printed on change elsewhere.
+
+    Long waits use it so a learner sees what is still missing, not a frozen cell.
+    """
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self._last = ""
+        self._handle = None
+        if in_notebook():
+            from IPython.display import HTML, display
+
+            self._handle = display(HTML(self._html("starting...")), display_id=True)
+
+    def _html(self, text: str) -> str:
+        return (f'<div style="font-family:monospace">&#9203; <b>{html.escape(self.title)}</b>: '
+                f"{html.escape(text)}</div>")
+
+    def update(self, text: str) -> None:
+        if text == self._last:
+            return
+        self._last = text
+        if self._handle is not None:
+            from IPython.display import HTML
+
+            self._handle.update(HTML(self._html(text)))
+
+    def done(self, text: str, ok: bool = True) -> None:
+        mark = "&#9989;" if ok else "&#10060;"
+        if self._handle is not None:
+            from IPython.display import HTML
+
+            self._handle.update(HTML(
+                f'<div style="font-family:monospace">{mark} <b>{html.escape(self.title)}</b>: '
+                f"{html.escape(text)}</div>"))
+        elif _showing():
+            print(f"{self.title}: {text}")

@@ -1,0 +1,300 @@
+"""Logs, exec and port-forward, through the API server's streaming endpoints.
+
+These go where a learner's ``kubectl logs/exec/port-forward`` go: to the API
+server, which relays to the node. On the embedded kwok cluster no container
+runs, so kwok answers instead (a log file, a command run as ``nobody`` in a
+sandbox folder, a small simulated web server), and says so in its output.
+Traffic never goes to a pod IP: only to the API server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from kubernetes import client
+from kubernetes.stream import portforward, stream
+
+from . import _display
+from ._client import connect
+from ._errors import translate
+from ._resources import get, list_
+from .errors import ApiError, K8sLabError
+
+
+def _quiet():
+    shown = _display._state["show"]
+    _display._state["show"] = False
+    return shown
+
+
+def resolve_pod(target: str, namespace: str, port: int | None = None) -> tuple[str, int | None]:
+    """Turn ``pod/x``, ``deployment/web``, ``service/web`` or ``x`` into a running pod.
+
+    For a Service the port is translated to the pod's target port, as kubectl does.
+
+    Raises:
+        K8sLabError: no running pod backs the target.
+    """
+    kind, _, name = target.rpartition("/")
+    kind = (kind or "pod").lower()
+    shown = _quiet()
+    try:
+        if kind in ("pod", "pods", "po"):
+            return name, port
+        if kind in ("service", "svc", "services"):
+            svc = get("Service", name, namespace)
+            selector = (svc.get("spec") or {}).get("selector") or {}
+            pod_port = port
+            for p in (svc.get("spec") or {}).get("ports") or []:
+                if port is None or p.get("port") == port:
+                    pod_port = p.get("targetPort", p.get("port"))
+                    break
+        elif kind in ("deployment", "deploy", "deployments", "statefulset", "sts",
+                      "daemonset", "ds", "replicaset", "rs"):
+            full = {"deploy": "Deployment", "deployment": "Deployment",
+                    "deployments": "Deployment", "statefulset": "StatefulSet",
+                    "sts": "StatefulSet", "daemonset": "DaemonSet", "ds": "DaemonSet",
+                    "replicaset": "ReplicaSet", "rs": "ReplicaSet"}[kind]
+            obj = get(full, name, namespace)
+            selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+            pod_port = port
+        else:
+            raise K8sLabError(f"Cannot pick a pod from {target!r}.",
+                              "Use pod/NAME, deployment/NAME or service/NAME.")
+        pods = [p for p in list_("Pod", namespace, labels=selector)
+                if (p.get("status") or {}).get("phase") == "Running"
+                and not p["metadata"].get("deletionTimestamp")]
+    finally:
+        _display._state["show"] = shown
+    if not pods:
+        raise K8sLabError(f"No running pod behind {target} in namespace {namespace!r}.",
+                          "Check `lab.table('Pod', namespace)`: are the pods Running, and do "
+                          "their labels match the selector?")
+    chosen = sorted(p["metadata"]["name"] for p in pods)[0]
+    if isinstance(pod_port, str):  # a named port: look it up in the pod
+        pod = next(p for p in pods if p["metadata"]["name"] == chosen)
+        for c in pod["spec"]["containers"]:
+            for p in c.get("ports") or []:
+                if p.get("name") == pod_port:
+                    pod_port = p["containerPort"]
+    return chosen, pod_port
+
+
+def logs(target: str, namespace: str = "default", *, container: str | None = None,
+         tail: int | None = None, previous: bool = False) -> str:
+    """Return a pod's log (``kubectl logs``).
+
+    Args:
+        target: a pod name, or ``deployment/NAME`` / ``service/NAME`` (one of its pods).
+        container: which container, when the pod has several.
+        tail: only the last N lines.
+        previous: the log of the previous, restarted container.
+
+    Example:
+        >>> print(lab.logs("nginx", "demo"))                # doctest: +SKIP
+    """
+    pod, _ = resolve_pod(target, namespace)
+    _display.announce(_display.kubectl("logs", pod, "-n", namespace,
+                                       *(("-c", container) if container else ()),
+                                       *((f"--tail={tail}",) if tail else ()),
+                                       *(("--previous",) if previous else ())),
+                      "GET", f"/api/v1/namespaces/{namespace}/pods/{pod}/log")
+    kwargs = {k: v for k, v in {"container": container, "tail_lines": tail,
+                                "previous": previous or None}.items() if v is not None}
+    try:
+        resp = client.CoreV1Api(connect()).read_namespaced_pod_log(
+            pod, namespace, _preload_content=False, **kwargs)
+        return resp.data.decode("utf-8", "replace")
+    except Exception as exc:
+        raise translate(exc, action="read the log of", kind="Pod", name=pod,
+                        namespace=namespace) from exc
+
+
+def exec_(target: str, command: list[str] | str, namespace: str = "default", *,
+          container: str | None = None) -> str:
+    """Run a command in a pod's container and return its output (``kubectl exec``).
+
+    Example:
+        >>> lab.exec("nginx", ["cat", "/etc/hostname"], "demo")   # doctest: +SKIP
+    """
+    pod, _ = resolve_pod(target, namespace)
+    argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
+    _display.announce(_display.kubectl("exec", pod, "-n", namespace,
+                                       *(("-c", container) if container else ()), "--", *argv),
+                      "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/exec")
+    api = client.CoreV1Api(connect())
+    kwargs = {"container": container} if container else {}
+    try:
+        return stream(api.connect_get_namespaced_pod_exec, pod, namespace, command=argv,
+                      stderr=True, stdin=False, stdout=True, tty=False, **kwargs)
+    except Exception as exc:
+        err = translate(exc, action="exec into", kind="Pod", name=pod, namespace=namespace)
+        if isinstance(err, ApiError) or "Handshake status" in str(exc):
+            raise K8sLabError(
+                f"The cluster could not run {argv!r} in pod {pod!r} ({namespace}): {exc}",
+                "On the kwok engine exec runs on the lab machine as user nobody: use simple "
+                "commands (echo, ls, cat, env). On kind/minikube, check the container has "
+                "the program.") from exc
+        raise err from exc
+
+
+@dataclass
+class HttpResponse:
+    """What :func:`http_get` returns: status code, headers and body text."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+
+    @property
+    def simulated(self) -> bool:
+        """True when the answer came from kwok's simulated server."""
+        return self.headers.get("x-k8slab-simulated") == "true"
+
+
+def parse_http(raw: bytes) -> HttpResponse:
+    """Parse a raw HTTP/1.x response (unit-tested)."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    if not lines or not lines[0].startswith("HTTP/"):
+        raise K8sLabError("The pod did not answer with HTTP.",
+                          "Is this the right port? Is the application an HTTP server?")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        headers[key.strip().lower()] = value.strip()
+    return HttpResponse(status, headers, body.decode("utf-8", "replace"))
+
+
+def _open_forward(pod: str, namespace: str, port: int):
+    api = client.CoreV1Api(connect())
+    try:
+        return portforward(api.connect_get_namespaced_pod_portforward, pod, namespace,
+                           ports=str(port))
+    except Exception as exc:
+        raise translate(exc, action="port-forward to", kind="Pod", name=pod,
+                        namespace=namespace) from exc
+
+
+def http_get(target: str, port: int, path: str = "/", namespace: str = "default", *,
+             timeout: float = 10) -> HttpResponse:
+    """Send one HTTP GET to a pod through the API server's port-forward.
+
+    Args:
+        target: a pod name, ``deployment/NAME`` or ``service/NAME``.
+        port: the port on the pod (or the Service's port for ``service/NAME``).
+
+    Example:
+        >>> r = lab.http_get("service/web", 80, "/", "demo")     # doctest: +SKIP
+        >>> r.status
+        200
+    """
+    pod, pod_port = resolve_pod(target, namespace, port)
+    assert pod_port is not None
+    _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"PORT:{pod_port}", "-n",
+                                       namespace) + f" && curl http://127.0.0.1:PORT{path}",
+                      "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward")
+    pf = _open_forward(pod, namespace, int(pod_port))
+    sock = pf.socket(int(pod_port))
+    sock.settimeout(timeout)
+    try:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {pod}\r\nUser-Agent: k8slab\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        chunks = []
+        while True:
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+            raw = b"".join(chunks)
+            head, sep, body = raw.partition(b"\r\n\r\n")
+            length = next((int(h.split(b":")[1]) for h in head.split(b"\r\n")
+                           if h.lower().startswith(b"content-length:")), None)
+            if sep and length is not None and len(body) >= length:
+                break
+    finally:
+        sock.close()
+        pf.close()
+    error = pf.error(int(pod_port))
+    if not chunks:
+        raise K8sLabError(f"No answer from pod {pod!r} port {pod_port}: {error or 'timeout'}.",
+                          "Is the application listening on that port?")
+    return parse_http(b"".join(chunks))
+
+
+@contextlib.contextmanager
+def port_forward(target: str, port: int, namespace: str = "default", *,
+                 local_port: int = 0) -> Iterator[int]:
+    """Forward a local port on 127.0.0.1 to a pod, for as long as the block runs.
+
+    Yields the local port; each connection to it opens its own stream through
+    the API server, like ``kubectl port-forward``.
+
+    Example:
+        >>> with lab.port_forward("service/web", 80, "demo") as local:   # doctest: +SKIP
+        ...     urllib.request.urlopen(f"http://127.0.0.1:{local}/").status
+        200
+    """
+    pod, pod_port = resolve_pod(target, namespace, port)
+    assert pod_port is not None
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", local_port))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    chosen = listener.getsockname()[1]
+    _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"{chosen}:{pod_port}",
+                                       "-n", namespace),
+                      "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward")
+    stop = threading.Event()
+
+    def pump(conn: socket.socket) -> None:
+        pf = _open_forward(pod, namespace, int(pod_port))
+        remote = pf.socket(int(pod_port))
+        try:
+            while not stop.is_set():
+                ready, _, _ = select.select([conn, remote], [], [], 0.2)
+                if conn in ready:
+                    data = conn.recv(65536)
+                    if not data:
+                        break
+                    remote.sendall(data)
+                if remote in ready:
+                    data = remote.recv(65536)
+                    if not data:
+                        break
+                    conn.sendall(data)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+            remote.close()
+            pf.close()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=pump, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield chosen
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()

@@ -1,0 +1,110 @@
+"""Waiting until the cluster reaches a state, with progress and a useful timeout.
+
+A wait follows the object with a watch (no busy polling) and judges each
+version with a rule from :mod:`k8slab._rollout`. When time runs out, the
+message says what was still missing and, from the object's conditions and
+Events, the most likely cause.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from . import _display
+from ._diagnose import diagnose
+from ._resources import resource_for
+from ._rollout import DEFAULT_UNTIL, RULES, has_condition
+from ._watch import watch
+from .errors import K8sLabError, WaitTimeout
+
+Rule = Callable[[dict], tuple[bool, str]]
+
+
+def _rule_for(kind: str, until: str | Rule) -> Rule:
+    if callable(until):
+        return until
+    if until.startswith("condition="):
+        return has_condition(until.split("=", 1)[1])
+    if (kind, until) in RULES:
+        return RULES[(kind, until)]
+    if until == "exists":
+        return lambda obj: (True, "exists")
+    raise K8sLabError(f"Cannot wait for {until!r} on a {kind}.",
+                      "Use one of: " + ", ".join(sorted({u for k, u in RULES if k == kind}
+                                                         | {"exists", "deleted",
+                                                            "condition=NAME"})))
+
+
+def wait(kind: str, name: str, namespace: str | None = None, *,
+         until: str | Rule | None = None, timeout: float = 60) -> dict | None:
+    """Wait until an object reaches a state; return its last version.
+
+    Args:
+        kind: the object's kind (``Deployment``, ``Pod``, ``Job``...).
+        name: its name.
+        until: ``"rollout"`` (Deployment, StatefulSet, DaemonSet), ``"ready"`` (Pod),
+            ``"complete"`` (Job), ``"bound"`` (PVC), ``"deleted"``, ``"exists"``,
+            ``"condition=Available"``, or a function ``obj -> (done, message)``.
+            Default: the natural one for the kind.
+        timeout: seconds before giving up with :class:`~k8slab.errors.WaitTimeout`.
+
+    Example:
+        >>> lab.wait("Deployment", "web", "demo")            # doctest: +SKIP
+        ✅ deployment/web rollout: 3/3 replicas available and up to date
+    """
+    res = resource_for(kind)
+    kind = res.kind
+    until = until or DEFAULT_UNTIL.get(kind, "exists")
+    label = f"{kind.lower()}/{name} {until if isinstance(until, str) else 'condition'}"
+    progress = _display.Progress(label)
+    shown = _display._state["show"]
+    _display.announce(_display.kubectl(
+        "wait" if until != "rollout" else "rollout",
+        *(("status", f"{kind.lower()}/{name}") if until == "rollout"
+          else (f"{kind.lower()}/{name}", f"--for={'delete' if until == 'deleted' else until}")),
+        *(("-n", namespace) if namespace else ()), f"--timeout={timeout:.0f}s"),
+        "GET", res.path(name=name, namespace=namespace if res.namespaced else None)
+        + "?watch=true")
+    _display._state["show"] = False
+    started = time.monotonic()
+    message = "not found yet"
+    try:
+        if until == "deleted":
+            from ._resources import exists
+
+            if not exists(kind, name, namespace):
+                progress.done("already gone")
+                return None
+            gone = False
+            for event, _obj in watch(kind, namespace, name=name, timeout=timeout):
+                gone = event == "DELETED"
+                message = "still there" if not gone else "gone"
+                progress.update(message)
+                if gone:
+                    break
+            if gone:
+                progress.done(f"deleted after {time.monotonic() - started:.1f}s")
+                return None
+        else:
+            rule = _rule_for(kind, until)
+            for event, obj in watch(kind, namespace, name=name, timeout=timeout):
+                if event == "DELETED":
+                    message = "the object was deleted"
+                    continue
+                done, message = rule(obj)
+                progress.update(message)
+                if done:
+                    progress.done(f"{message} ({time.monotonic() - started:.1f}s)")
+                    return obj
+    finally:
+        _display._state["show"] = shown
+    cause = diagnose(kind, name, namespace) if until != "deleted" else ""
+    progress.done(f"timed out: {message}", ok=False)
+    raise WaitTimeout(
+        f"{kind} {name!r}" + (f" in namespace {namespace!r}" if namespace else "")
+        + f" is not {until if isinstance(until, str) else 'ready'} after {timeout:.0f}s: "
+        f"{message}." + (f" Likely cause: {cause}" if cause else ""),
+        f"Look closer with `kubectl describe {kind.lower()} {name}"
+        + (f" -n {namespace}" if namespace else "") + "`, or lab.events(namespace).",
+    )

@@ -1,0 +1,244 @@
+"""The ``k8slab`` command line: start, inspect and stop the lab.
+
+Example:
+    $ k8slab up                 # the embedded kwok cluster (default)
+    $ k8slab status
+    $ k8slab lab                # JupyterLab on the course, lab kubeconfig set
+    $ k8slab down
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from . import _tools
+from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
+from ._record import ClusterRecord
+from .engines import ENGINES, get_engine
+from .engines.base import no_cluster_error, port_in_use
+from .errors import K8sLabError
+
+
+def _print(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    record = ClusterRecord.load()
+    if record is not None:
+        raise K8sLabError(
+            f"A lab cluster is already recorded ({record.engine}, context {record.context!r}).",
+            "Use it (`k8slab status`), or stop it first with `k8slab down`.")
+    if args.nodes < 1:
+        raise K8sLabError(f"--nodes must be at least 1 (got {args.nodes}).")
+    engine = get_engine(args.engine, port=args.port, download=args.download or None,
+                        kubeconfig=args.kubeconfig, context=args.context)
+    started = time.monotonic()
+    _print(f"k8slab: starting a {engine.name} cluster...")
+    record = engine.up(nodes=args.nodes)
+    _print(f"k8slab: the {engine.name} cluster is up in {time.monotonic() - started:.1f}s "
+           f"(context {record.context!r}, kubeconfig {kubeconfig_path()}).")
+    _print(engine.next_steps())
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    record = ClusterRecord.load()
+    engine_name = record.engine if record else args.engine
+    if engine_name == "auto":
+        engine_name = "kwok"
+    engine = get_engine(engine_name)
+    engine.down(record)
+    ClusterRecord.clear()
+    kubeconfig_path().unlink(missing_ok=True)
+    _print(f"k8slab: the {engine_name} lab cluster is down." if record
+           else "k8slab: no lab cluster was recorded; leftovers (if any) were cleaned.")
+    return 0
+
+
+def cluster_status() -> dict:
+    """Engine, context, server, versions and nodes of the running lab cluster."""
+    from kubernetes import client
+
+    from ._client import connect
+
+    record = ClusterRecord.load()
+    if record is None:
+        raise no_cluster_error()
+    api = connect()
+    try:
+        version = client.VersionApi(api).get_code()
+        nodes = client.CoreV1Api(api).list_node(_request_timeout=10).items
+    except Exception as exc:  # urllib3 errors, ApiException...
+        from ._errors import translate
+
+        raise translate(exc, action="read the cluster status") from exc
+    return {
+        "engine": record.engine,
+        "context": record.context,
+        "server": api.configuration.host,
+        "server_version": version.git_version,
+        "lab_cluster": record.lab,
+        "nodes": [
+            {
+                "name": n.metadata.name,
+                "ready": any(c.type == "Ready" and c.status == "True"
+                             for c in (n.status.conditions or [])),
+                "kubelet": n.status.node_info.kubelet_version if n.status.node_info else "",
+            }
+            for n in nodes
+        ],
+    }
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    info = cluster_status()
+    _print(f"engine:     {info['engine']}{'' if info['lab_cluster'] else ' (not a lab cluster)'}")
+    _print(f"context:    {info['context']}")
+    _print(f"API server: {info['server']} (Kubernetes {info['server_version']})")
+    _print(f"kubeconfig: {kubeconfig_path()}")
+    _print(f"nodes:      {len(info['nodes'])}")
+    for node in info["nodes"]:
+        state = "Ready" if node["ready"] else "NotReady"
+        _print(f"  {node['name']:<20} {state:<9} {node['kubelet']}")
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    names = list(_tools.TOOLS) if args.all or not args.names else args.names
+    for name in names:
+        if name not in _tools.TOOLS:
+            raise K8sLabError(f"Unknown tool {name!r}.", f"Known: {', '.join(_tools.TOOLS)}.")
+    if not args.check:
+        _tools.ensure(names)
+    for name in names:
+        path = _tools.find(name)
+        _print(f"{name:<24} {_tools.TOOLS[name].version:<8} {_tools.version_of(name):<50} "
+               f"{path or '-'}")
+    return 0
+
+
+def lab_env() -> dict[str, str]:
+    """The environment of JupyterLab and its kernels: the lab kubeconfig, nothing else."""
+    env = dict(os.environ)
+    env["KUBECONFIG"] = str(kubeconfig_path())
+    env["K8SLAB_STATE"] = str(state_dir())
+    helm = _tools.find("helm")
+    kubectl = _tools.find("kubectl")
+    extra = [str(p.parent) for p in (kubectl, helm) if p]
+    env["PATH"] = os.pathsep.join([*dict.fromkeys(extra), env.get("PATH", "")])
+    return env
+
+
+def lab_command(port: int, ip: str, notebook: str | None) -> list[str]:
+    """The jupyter command line ``k8slab lab`` runs (unit-tested)."""
+    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
+           f"--ServerApp.ip={ip}", f"--ServerApp.port={port}",
+           "--ServerApp.port_retries=0",
+           f"--ServerApp.root_dir={PROJECT_ROOT / 'notebooks'}"]
+    if notebook:
+        cmd.append(f"--LabApp.default_url=/lab/tree/{notebook}")
+    return cmd
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    started_cluster = False
+    if ClusterRecord.load() is None:
+        if not args.up:
+            raise no_cluster_error()
+        cmd_up(argparse.Namespace(engine=args.engine, nodes=2, port=None, download=False,
+                                  kubeconfig=None, context=None))
+        started_cluster = True
+    if port_in_use(args.port, "127.0.0.1"):
+        raise K8sLabError(f"Port {args.port} is already in use, so JupyterLab cannot start.",
+                          f"Pick another one: `k8slab lab --port {args.port + 1}`.")
+    first = sorted(p.name for p in (PROJECT_ROOT / "notebooks").glob("01*.ipynb"))
+    cmd = lab_command(args.port, args.ip, first[0] if first else None)
+    if args.token is not None:
+        cmd.append(f"--IdentityProvider.token={args.token}")
+    _print(f"k8slab: JupyterLab on http://{args.ip}:{args.port}/ (the token is in the URL "
+           "printed below; Ctrl-C stops it" + (" and the cluster)" if started_cluster else ")"))
+    proc = subprocess.Popen(cmd, env=lab_env())
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return 0
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        if started_cluster:
+            cmd_down(argparse.Namespace(engine=args.engine))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="k8slab", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="start the lab cluster")
+    up.add_argument("--engine", default="kwok", choices=[*ENGINES, "auto"],
+                    help="kwok (embedded, default), kind, minikube, existing, or auto")
+    up.add_argument("--nodes", type=int, default=2, help="worker nodes (default 2)")
+    up.add_argument("--port", type=int, default=None, help="kwok: API server port (36443)")
+    up.add_argument("--download", action="store_true",
+                    help="kwok: let kwokctl download official binaries (needs internet)")
+    up.add_argument("--kubeconfig", help="existing: the kubeconfig to adopt a context from")
+    up.add_argument("--context", help="existing: the context to adopt")
+    up.set_defaults(func=cmd_up)
+
+    down = sub.add_parser("down", help="stop the lab cluster and remove its processes")
+    down.add_argument("--engine", default="auto", choices=[*ENGINES, "auto"])
+    down.set_defaults(func=cmd_down)
+
+    status = sub.add_parser("status", help="engine, context, API server, nodes, versions")
+    status.set_defaults(func=cmd_status)
+
+    lab = sub.add_parser("lab", help="JupyterLab on the course, with the lab kubeconfig")
+    lab.add_argument("--up", action="store_true",
+                     help="start the cluster first if needed, and stop it on exit")
+    lab.add_argument("--engine", default="kwok", choices=[*ENGINES, "auto"])
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("--ip", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1, this machine only)")
+    lab.add_argument("--token", default=None, help="JupyterLab token (default: random)")
+    lab.set_defaults(func=cmd_lab)
+
+    tools = sub.add_parser("tools", help="build or locate the lab's binaries, show versions")
+    tools.add_argument("names", nargs="*", help="tools to build (default: all)")
+    tools.add_argument("--all", action="store_true")
+    tools.add_argument("--check", action="store_true", help="only show, build nothing")
+    tools.set_defaults(func=cmd_tools)
+
+    try:
+        from .workshop import add_parser as add_workshop
+    except ImportError:
+        pass
+    else:
+        add_workshop(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except K8sLabError as exc:
+        print(f"k8slab: error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  -> {exc.hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

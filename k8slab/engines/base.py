@@ -1,0 +1,138 @@
+"""The interface every cluster engine implements.
+
+Modelled on kind's node providers: one small interface, an availability check
+per engine, and auto-detection on top (:mod:`k8slab.engines`). Engines build
+their command lines in pure methods (``create_command``...) so unit tests can
+check them without running anything.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._paths import kubeconfig_path, logs_dir, state_dir
+from .._record import ClusterRecord
+from ..errors import ClusterUnavailable, K8sLabError, ToolMissing
+
+CLUSTER_NAME = "k8slab"
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether an engine can run here, and if not, why and how to fix it."""
+
+    ok: bool
+    reason: str = ""
+    fix: str = ""
+
+
+class Engine(ABC):
+    """A way to obtain a lab cluster (kwok, kind, minikube or an existing one)."""
+
+    #: The engine's name as typed on the command line.
+    name: str = ""
+
+    @abstractmethod
+    def availability(self) -> Availability:
+        """Check, without side effects, whether this engine can run here."""
+
+    @abstractmethod
+    def up(self, nodes: int = 2) -> ClusterRecord:
+        """Create (or adopt) the cluster, write the lab kubeconfig, return its record."""
+
+    @abstractmethod
+    def down(self, record: ClusterRecord) -> None:
+        """Delete what :meth:`up` created (for ``existing``: only forget it)."""
+
+    def require_available(self) -> None:
+        """Raise :class:`ToolMissing` with the engine's own explanation."""
+        avail = self.availability()
+        if not avail.ok:
+            raise ToolMissing(f"The {self.name} engine cannot run here: {avail.reason}",
+                              avail.fix or None)
+
+    def next_steps(self) -> str:
+        """The success message's second line: what to run next."""
+        return ("Next: `k8slab status` to look at it, `k8slab lab` to open the course, "
+                "`k8slab down` when you are done.")
+
+
+def which(program: str) -> str | None:
+    """``shutil.which`` in one place so tests can monkeypatch it."""
+    return shutil.which(program)
+
+
+def docker_running() -> Availability:
+    """kind and minikube's docker driver need a running Docker engine, not just its CLI."""
+    docker = which("docker")
+    if docker is None:
+        return Availability(False, "Docker is not installed.",
+                            "Install Docker (https://docs.docker.com/engine/install/) "
+                            "or use the embedded engine: `k8slab up --engine kwok`.")
+    try:
+        proc = subprocess.run([docker, "info", "--format", "{{.ServerVersion}}"],
+                              capture_output=True, text=True, timeout=15)
+    except (OSError, subprocess.TimeoutExpired):
+        proc = None
+    if proc is None or proc.returncode != 0 or not proc.stdout.strip():
+        return Availability(False, "the docker command is installed but no Docker engine "
+                            "answers (is the daemon running?).",
+                            "Start Docker (`sudo systemctl start docker`) or use the "
+                            "embedded engine: `k8slab up --engine kwok`.")
+    return Availability(True)
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something already listens on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def run_logged(cmd: list[str], log_name: str, *, env: dict[str, str] | None = None,
+               timeout: float = 900, what: str = "") -> None:
+    """Run a command, teeing its output to the lab log folder; fail with its tail."""
+    logs_dir().mkdir(parents=True, exist_ok=True)
+    log = logs_dir() / log_name
+    with log.open("a") as fh:
+        fh.write("$ " + " ".join(cmd) + "\n")
+        fh.flush()
+        try:
+            proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise K8sLabError(f"{what or cmd[0]} did not finish within {timeout:.0f}s.",
+                              f"See the log: {log}") from exc
+    if proc.returncode != 0:
+        tail = "".join(log.read_text().splitlines(keepends=True)[-15:])
+        raise K8sLabError(f"{what or cmd[0]} failed (exit {proc.returncode}):\n{tail}",
+                          f"Full log: {log}")
+
+
+def ensure_state() -> Path:
+    """Create the state folder: others may traverse it (to reach the simulated
+    exec sandbox) but not list it; the credentials inside are owner-only files."""
+    path = state_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o711)
+    return path
+
+
+def write_kubeconfig(text: str) -> Path:
+    """Write the lab kubeconfig (owner-only). Never ~/.kube/config."""
+    ensure_state()
+    path = kubeconfig_path()
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
+def no_cluster_error() -> ClusterUnavailable:
+    return ClusterUnavailable(
+        "No lab cluster is running.",
+        "Start one with `k8slab up` (or `./run lab` for cluster + JupyterLab).")

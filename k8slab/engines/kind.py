@@ -1,0 +1,82 @@
+"""The kind engine: Kubernetes in Docker containers, for workshop laptops.
+
+Real containers run, so learners see real logs and real HTTP answers. Needs the
+``kind`` CLI and a running Docker engine; the cluster layout (one control
+plane, two workers) is ``manifests/kind-cluster.yaml``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from .._paths import manifests_dir
+from .._record import ClusterRecord
+from ..errors import K8sLabError
+from . import base
+from .base import (
+    CLUSTER_NAME,
+    Availability,
+    Engine,
+    docker_running,
+    run_logged,
+    write_kubeconfig,
+)
+
+KIND_CONFIG = "kind-cluster.yaml"
+
+
+class KindEngine(Engine):
+    """``kind create cluster`` with the lab's config; kubeconfig kept in the lab folder."""
+
+    name = "kind"
+
+    def availability(self) -> Availability:
+        if base.which("kind") is None:
+            return Availability(False, "the `kind` command is not installed.",
+                                "Install kind (https://kind.sigs.k8s.io/docs/user/quick-start/"
+                                "#installation) or use the embedded engine: "
+                                "`k8slab up --engine kwok`.")
+        docker = docker_running()
+        if not docker.ok:
+            return Availability(False, f"kind runs its nodes as Docker containers, but "
+                                f"{docker.reason}", docker.fix)
+        return Availability(True)
+
+    def create_command(self, nodes: int) -> list[str]:
+        cmd = ["kind", "create", "cluster", "--name", CLUSTER_NAME, "--wait", "180s",
+               "--kubeconfig", str(self._scratch_kubeconfig())]
+        if nodes == 2:
+            cmd += ["--config", str(manifests_dir() / KIND_CONFIG)]
+        return cmd
+
+    def delete_command(self) -> list[str]:
+        return ["kind", "delete", "cluster", "--name", CLUSTER_NAME,
+                "--kubeconfig", str(self._scratch_kubeconfig())]
+
+    def kubeconfig_command(self) -> list[str]:
+        return ["kind", "get", "kubeconfig", "--name", CLUSTER_NAME]
+
+    @staticmethod
+    def _scratch_kubeconfig():
+        from .._paths import state_dir
+
+        return state_dir() / "kind-kubeconfig.yaml"
+
+    def up(self, nodes: int = 2) -> ClusterRecord:
+        self.require_available()
+        if nodes != 2:
+            raise K8sLabError("The kind engine uses the layout in manifests/kind-cluster.yaml "
+                              "(one control plane, two workers).",
+                              "Drop --nodes, or edit that file for another layout.")
+        run_logged(self.create_command(nodes), "kind.log", what="kind create cluster")
+        text = subprocess.run(self.kubeconfig_command(), capture_output=True, text=True,
+                              check=True).stdout
+        write_kubeconfig(text)
+        record = ClusterRecord(engine=self.name, context=f"kind-{CLUSTER_NAME}",
+                               extra={"nodes": 3})
+        record.save()
+        return record
+
+    def down(self, record: ClusterRecord | None) -> None:
+        if base.which("kind") is not None:
+            run_logged(self.delete_command(), "kind.log", what="kind delete cluster")

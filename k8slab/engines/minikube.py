@@ -1,0 +1,58 @@
+"""The minikube engine: a local cluster in a VM or container, for workshop laptops."""
+
+from __future__ import annotations
+
+import os
+
+from .._paths import state_dir
+from .._record import ClusterRecord
+from . import base
+from .base import CLUSTER_NAME, Availability, Engine, docker_running, run_logged
+
+PROFILE = CLUSTER_NAME
+
+
+class MinikubeEngine(Engine):
+    """``minikube start -p k8slab`` with its kubeconfig redirected into the lab folder."""
+
+    name = "minikube"
+
+    def availability(self) -> Availability:
+        if base.which("minikube") is None:
+            return Availability(False, "the `minikube` command is not installed.",
+                                "Install minikube (https://minikube.sigs.k8s.io/docs/start/) "
+                                "or use the embedded engine: `k8slab up --engine kwok`.")
+        driver = os.environ.get("K8SLAB_MINIKUBE_DRIVER", "docker")
+        if driver == "docker":
+            docker = docker_running()
+            if not docker.ok:
+                return Availability(False, f"minikube's docker driver needs Docker, but "
+                                    f"{docker.reason}", docker.fix)
+        return Availability(True)
+
+    def env(self) -> dict[str, str]:
+        # minikube writes the context into $KUBECONFIG: point it at the lab file.
+        return {**os.environ, "KUBECONFIG": str(state_dir() / "kubeconfig.yaml")}
+
+    def create_command(self, nodes: int) -> list[str]:
+        driver = os.environ.get("K8SLAB_MINIKUBE_DRIVER", "docker")
+        return ["minikube", "start", "-p", PROFILE, "--nodes", str(nodes + 1),
+                "--driver", driver, "--wait", "all"]
+
+    def delete_command(self) -> list[str]:
+        return ["minikube", "delete", "-p", PROFILE]
+
+    def up(self, nodes: int = 2) -> ClusterRecord:
+        self.require_available()
+        state_dir().mkdir(parents=True, exist_ok=True)
+        run_logged(self.create_command(nodes), "minikube.log", env=self.env(),
+                   what="minikube start")
+        (state_dir() / "kubeconfig.yaml").chmod(0o600)
+        record = ClusterRecord(engine=self.name, context=PROFILE, extra={"nodes": nodes + 1})
+        record.save()
+        return record
+
+    def down(self, record: ClusterRecord | None) -> None:
+        if base.which("minikube") is not None:
+            run_logged(self.delete_command(), "minikube.log", env=self.env(),
+                       what="minikube delete")

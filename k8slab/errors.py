@@ -1,0 +1,72 @@
+"""The exceptions k8slab raises, all rooted at :class:`K8sLabError`.
+
+Each message is written for a learner: what went wrong, on which object and
+namespace, and the next command to run. The original exception (an
+``ApiException``, a ``yaml.YAMLError``...) stays chained as ``__cause__`` for
+experts.
+"""
+
+from __future__ import annotations
+
+
+class K8sLabError(Exception):
+    """Root of every error k8slab raises on purpose.
+
+    Args:
+        message: what went wrong, in one or two sentences.
+        hint: what to do about it (a command to run, a field to fix).
+    """
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if not hint else f"{message}\n  -> {hint}")
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display only
+        from html import escape
+
+        hint = f"<br><b>Fix:</b> {escape(self.hint)}" if self.hint else ""
+        return (
+            '<div style="border-left:4px solid #c0392b;padding:4px 8px">'
+            f"<b>{type(self).__name__}</b>: {escape(self.message)}{hint}</div>"
+        )
+
+
+class ClusterUnavailable(K8sLabError):
+    """No lab cluster is running, or the API server cannot be reached."""
+
+
+class ToolMissing(K8sLabError):
+    """A program k8slab needs (go, kind, docker, helm...) is not installed."""
+
+
+class UnsafeContext(K8sLabError):
+    """A destructive step was refused because the context is not a lab cluster."""
+
+
+class ManifestError(K8sLabError):
+    """A manifest could not be read: bad YAML, missing field, unknown kind."""
+
+
+class ApiError(K8sLabError):
+    """The API server refused a request (403, 404, 409, 422...).
+
+    Attributes:
+        status: the HTTP status code the API server answered.
+        reason: the API server's short reason (``NotFound``, ``Forbidden``...).
+    """
+
+    def __init__(
+        self, message: str, hint: str | None = None, status: int = 0, reason: str = ""
+    ) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.reason = reason
+
+
+class WaitTimeout(K8sLabError):
+    """A wait ran out of time before the cluster reached the expected state."""
+
+
+class HelmError(K8sLabError):
+    """The helm command failed; the message carries helm's own words."""

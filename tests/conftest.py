@@ -1,0 +1,72 @@
+"""Shared fixtures: one session-wide lab cluster and a fresh namespace per test.
+
+Cluster tests carry the ``cluster`` marker (added automatically to everything
+under ``tests/integration``, ``tests/notebooks`` and ``tests/browser``). The
+cluster is the one ``./run test`` started; run pytest alone and the session
+fixture starts a kwok cluster itself and stops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Tests use a cluster and state of their own, never a learner's running lab.
+os.environ.setdefault("K8SLAB_STATE", str(ROOT / ".k8slab" / "test"))
+os.environ.setdefault("K8SLAB_API_PORT", "36543")
+os.environ.setdefault("K8SLAB_SHOW_COMMANDS", "0")
+
+CLUSTER_DIRS = ("integration", "notebooks", "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+        if parts and parts[0] in CLUSTER_DIRS:
+            item.add_marker(pytest.mark.cluster)
+        if parts and parts[0] == "notebooks":
+            item.add_marker(pytest.mark.notebook)
+        if parts and parts[0] == "browser":
+            item.add_marker(pytest.mark.browser)
+
+
+def k8slab_cli(*args: str, env: dict[str, str] | None = None, check: bool = True,
+               timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run the k8slab command line as a learner would."""
+    return subprocess.run([sys.executable, "-m", "k8slab", *args], capture_output=True,
+                          text=True, env=env or dict(os.environ), check=check, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """The lab cluster for the whole session (started here if nobody started one)."""
+    from k8slab._record import ClusterRecord
+
+    started = False
+    if ClusterRecord.load() is None:
+        k8slab_cli("up")
+        started = True
+    record = ClusterRecord.load()
+    assert record is not None
+    yield record
+    if started:
+        k8slab_cli("down", check=False)
+
+
+@pytest.fixture
+def ns(cluster, request) -> str:
+    """A fresh namespace for one test, deleted afterwards (without waiting)."""
+    import k8slab as lab
+
+    name = f"t-{request.node.name[:30].lower().replace('_', '-').strip('-')}-" \
+           f"{uuid.uuid4().hex[:5]}"
+    name = "".join(c for c in name if c.isalnum() or c == "-")
+    lab.namespace(name)
+    yield name
+    lab.delete("Namespace", name)

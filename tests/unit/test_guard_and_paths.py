@@ -1,0 +1,93 @@
+"""The safety guard, the lab paths and the command line's error handling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from k8slab import _paths
+from k8slab._guard import require_lab_cluster
+from k8slab._record import ClusterRecord
+from k8slab.cli import lab_command, main
+from k8slab.errors import ClusterUnavailable, UnsafeContext
+
+
+def test_state_lives_in_the_project_unless_overridden(monkeypatch, tmp_path):
+    monkeypatch.delenv("K8SLAB_STATE")
+    assert _paths.state_dir() == (_paths.PROJECT_ROOT / ".k8slab").resolve()
+    monkeypatch.setenv("K8SLAB_STATE", str(tmp_path))
+    assert _paths.kubeconfig_path() == tmp_path / "kubeconfig.yaml"
+    assert Path.home() / ".kube" not in _paths.kubeconfig_path().parents
+
+
+def test_cache_is_outside_the_project(monkeypatch, tmp_path):
+    monkeypatch.delenv("K8SLAB_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert _paths.cache_dir() == tmp_path / "k8slab"
+
+
+def test_guard_allows_lab_engines():
+    for engine in ("kwok", "kind", "minikube"):
+        rec = ClusterRecord(engine=engine, context=f"{engine}-k8slab")
+        assert require_lab_cluster("delete x", record=rec) is rec
+
+
+def test_guard_refuses_foreign_context_and_names_it():
+    rec = ClusterRecord(engine="existing", context="prod-cluster", lab=False)
+    with pytest.raises(UnsafeContext) as err:
+        require_lab_cluster("delete namespace team-a", record=rec)
+    assert "'prod-cluster'" in err.value.message
+    assert "delete namespace team-a" in err.value.message
+    assert "K8SLAB_ALLOW_ANY_CONTEXT=1" in err.value.hint
+
+
+def test_guard_opt_in_by_flag_or_environment(monkeypatch):
+    rec = ClusterRecord(engine="existing", context="prod", lab=False)
+    assert require_lab_cluster("x", record=rec, allow_any_context=True) is rec
+    monkeypatch.setenv("K8SLAB_ALLOW_ANY_CONTEXT", "1")
+    assert require_lab_cluster("x", record=rec) is rec
+
+
+def test_guard_without_cluster_says_how_to_start():
+    with pytest.raises(ClusterUnavailable) as err:
+        require_lab_cluster("delete x")
+    assert "k8slab up" in err.value.hint
+
+
+def test_record_round_trip(isolated_state):
+    ClusterRecord(engine="kwok", context="kwok-k8slab", extra={"port": 1}).save()
+    loaded = ClusterRecord.load()
+    assert loaded.engine == "kwok" and loaded.extra == {"port": 1}
+    ClusterRecord.clear()
+    assert ClusterRecord.load() is None
+
+
+def test_status_without_cluster_fails_with_a_hint(capsys):
+    assert main(["status"]) == 2
+    err = capsys.readouterr().err
+    assert "No lab cluster is running" in err and "k8slab up" in err
+
+
+def test_lab_without_cluster_fails_with_a_hint(capsys):
+    assert main(["lab"]) == 2
+    assert "k8slab up" in capsys.readouterr().err
+
+
+def test_unknown_engine_on_the_command_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["up", "--engine", "podman"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'podman'" in capsys.readouterr().err
+
+
+def test_up_rejects_zero_nodes(capsys):
+    assert main(["up", "--nodes", "0"]) == 2
+    assert "--nodes must be at least 1" in capsys.readouterr().err
+
+
+def test_lab_command_binds_loopback_and_opens_first_notebook():
+    cmd = lab_command(8888, "127.0.0.1", "01-getting-started.ipynb")
+    assert "--ServerApp.ip=127.0.0.1" in cmd
+    assert any(a.endswith("/lab/tree/01-getting-started.ipynb") for a in cmd)
+    assert any(a.startswith("--ServerApp.root_dir=") and a.endswith("notebooks") for a in cmd)
