@@ -26,6 +26,7 @@ from ._resources import apply, delete, exists, get
 from ._resources import list_ as list
 from ._tables import events, table
 from ._wait import wait
+from .cli import cluster_status as status
 from ._watch import watch
 from .errors import (
     ApiError,
@@ -68,6 +69,7 @@ __all__ = [
     "record",
     "setup",
     "show_commands",
+    "status",
     "table",
     "wait",
     "watch",

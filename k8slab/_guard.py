@@ -15,7 +15,23 @@ from ._record import ClusterRecord
 from .errors import ClusterUnavailable, UnsafeContext
 
 ALLOW_ENV = "K8SLAB_ALLOW_ANY_CONTEXT"
-LAB_ENGINES = ("kwok", "kind", "minikube")
+LAB_ENGINES = ("kwok", "kind", "minikube", "workshop")
+#: Contexts in kubeconfigs that k8slab wrote for workshop attendees.
+LAB_CONTEXT_PREFIX = "k8slab-"
+
+
+def _attendee_record() -> ClusterRecord | None:
+    """A workshop attendee's kubeconfig (K8SLAB_KUBECONFIG) counts as a lab cluster."""
+    path = os.environ.get("K8SLAB_KUBECONFIG")
+    if not path or not os.path.isfile(path):
+        return None
+    import yaml
+
+    with open(path) as fh:
+        context = (yaml.safe_load(fh) or {}).get("current-context", "")
+    return ClusterRecord(engine="workshop" if context.startswith(LAB_CONTEXT_PREFIX)
+                         else "existing", context=context, kubeconfig=path,
+                         lab=context.startswith(LAB_CONTEXT_PREFIX))
 
 
 def _opted_in(allow_any_context: bool) -> bool:
@@ -40,7 +56,7 @@ def require_lab_cluster(action: str, *, allow_any_context: bool = False,
         ClusterUnavailable: no lab cluster is recorded at all.
         UnsafeContext: the context belongs to a cluster k8slab did not create.
     """
-    record = record or ClusterRecord.load()
+    record = record or ClusterRecord.load() or _attendee_record()
     if record is None:
         raise ClusterUnavailable("No lab cluster is running.",
                                  "Start one with `k8slab up` (or `./run lab`).")

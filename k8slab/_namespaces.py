@@ -39,17 +39,21 @@ def namespace(name: str, *, labels: dict[str, str] | None = None) -> dict:
     return apply(body)[0]
 
 
-def setup(name: str, *manifests: Source, wait_for: bool = True) -> dict:
+def setup(name: str, *manifests: Source, fresh: bool = True, wait_for: bool = True) -> dict:
     """Bring a namespace to a lesson's starting state: create it, apply what it needs.
 
     Args:
         name: the namespace.
         manifests: what earlier lessons would have created (files, YAML, dicts).
+        fresh: delete the namespace first if it exists (left over from an
+            interrupted run), so the lesson always starts from the same state.
         wait_for: wait until Deployments/StatefulSets/DaemonSets applied are rolled out.
 
     Example:
         >>> lab.setup("demo", "manifests/05-deployments-web.yaml")   # doctest: +SKIP
     """
+    if fresh and exists("Namespace", name):
+        cleanup(name)
     ns = namespace(name)
     for source in manifests:
         for obj in apply(source, namespace=name):

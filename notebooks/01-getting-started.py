@@ -1,0 +1,261 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · Getting started
+#
+# Welcome to k8slab! In this first notebook you check that your environment
+# works, meet the lab cluster you will use for the whole course, and learn how
+# to reset it when an experiment goes wrong. No Kubernetes knowledge is needed
+# yet: by the end you will have listed the machines of a cluster and started
+# your first workload.
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Check that Python, the `k8slab` library and the lab cluster are ready.
+# 2. Read the cluster's identity: its API server, its version, its nodes.
+# 3. Look at what runs in the `kube-system` namespace, and why it differs between clusters.
+# 4. Create your first objects, and learn to clean up and reset the lab.
+
+# %% [markdown]
+# ## Prerequisites
+#
+# | Concepts | Importance | Notes |
+# | --- | --- | --- |
+# | A terminal and `./run lab` | Necessary | The README's quick start starts the cluster and this JupyterLab |
+# | Basic Python (calling functions) | Helpful | Every cell is one or two calls to the `k8slab` library |
+# | Containers, in broad strokes | Helpful | The slides' first part explains them |
+#
+# **Time to learn**: 20 minutes
+#
+# This notebook builds on nothing: it is where the course starts.
+
+# %% [markdown]
+# ## Parameters
+#
+# Every notebook works in a namespace of its own, named in the next cell. When
+# the course is executed automatically (by the test suite), this cell is
+# replaced, which is why it stands alone.
+
+# %% tags=["parameters"]
+namespace = "nb01-getting-started"
+solve_exercises = False
+
+# %% [markdown]
+# ## Is everything ready?
+#
+# The `k8slab` library (imported as `lab`) wraps the official Kubernetes
+# Python client. The next cell imports it and asks the cluster who it is.
+# If it complains that no cluster is running, open a terminal and run
+# `k8slab up`, then run the cell again.
+
+# %% tags=["setup"]
+import platform
+
+import k8slab as lab
+
+print("Python", platform.python_version(), "· k8slab", lab.__version__)
+info = lab.status()
+info
+
+# %% [markdown]
+# A few words on what you just read:
+#
+# - **engine** tells how this cluster was made. `kwok` means the embedded lab
+#   cluster: the real Kubernetes control-plane programs run on this machine,
+#   while the worker nodes and their containers are *simulated* by
+#   [KWOK](https://kwok.sigs.k8s.io/). `kind` and `minikube` run real containers.
+# - **server** is the address of the *API server*. Everything in Kubernetes
+#   goes through it: your notebook, the command line tool `kubectl`, and the
+#   cluster's own components.
+# - **server_version** is the Kubernetes version of that API server.
+
+# %%
+lab.record("engine", info["engine"])
+lab.record("server_version", info["server_version"])
+
+# %% [markdown]
+# ## Two views of every call
+#
+# Under each cell that talks to the cluster, a grey line shows two things: the
+# `kubectl` command that does the same from a terminal, and the HTTP request
+# that was sent to the API server. Kubernetes *is* this HTTP API; `kubectl`
+# and this library are two clients of it. If the lines distract you,
+# `lab.show_commands(False)` hides them.
+#
+# Let us prepare this notebook's namespace (a folder for objects; notebook 03
+# is all about them). `lab.setup` creates it fresh, removing any leftover of a
+# previous run.
+
+# %%
+lab.setup(namespace)
+
+# %% [markdown]
+# ## The nodes: the machines of the cluster
+#
+# A cluster is a set of machines, called **nodes**, that run your workloads.
+# `lab.table` returns a [pandas](https://pandas.pydata.org/) table, like
+# `kubectl get` does in a terminal.
+
+# %%
+nodes = lab.table("Node")
+nodes
+
+# %% [markdown]
+# Each node reports whether it is `Ready`, how much CPU and memory it offers
+# to workloads (`cpu`, `memory`), and how many pods it accepts. On the kwok
+# engine the nodes are simulated, and their `version` says so.
+
+# %%
+ready = int((nodes["status"] == "Ready").sum())
+lab.record("nodes", len(nodes))
+lab.record("ready_nodes", ready)
+print(f"{ready} of {len(nodes)} nodes are Ready")
+
+# %% [markdown]
+# ## What runs in `kube-system`?
+#
+# Kubernetes keeps its own machinery in a namespace called `kube-system`. On
+# kind or minikube you find pods there: the API server, etcd, the scheduler,
+# the controller manager, CoreDNS... all running as containers.
+#
+# On the kwok engine those same programs run as ordinary processes on this
+# machine, so `kube-system` holds no pods. Their traces are still there: each
+# control-plane component takes a **Lease**, a lock that says "I am the active
+# one", so that only one copy acts at a time.
+
+# %%
+system_pods = lab.table("Pod", "kube-system")
+print(f"{len(system_pods)} pods in kube-system")
+system_pods
+
+# %%
+leases = lab.table("Lease", "kube-system")
+lab.record("system_leases", sorted(leases["name"]))
+leases
+
+# %% [markdown]
+# You should see `kube-controller-manager` and `kube-scheduler` among the
+# leases: the two control-plane components that notebook 02 looks at closely.
+
+# %% [markdown]
+# ## Your first objects
+#
+# Objects are records stored by the API server: you describe what you want,
+# Kubernetes makes it so. Here is a tiny one, a **ConfigMap**, which holds
+# configuration as key-value pairs. `lab.apply` sends it to the cluster; it
+# accepts a file, a YAML text or a Python dict.
+
+# %%
+lab.apply("""
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: welcome
+data:
+  course: k8slab
+""", namespace)
+lab.get("ConfigMap", "welcome", namespace)["data"]
+
+# %% [markdown]
+# ### Exercise 1: store a greeting
+#
+# Create a ConfigMap called `hello` in your namespace, with one key,
+# `greeting`, whose value is `hello, kubernetes`. Copy the cell above and
+# change it. Then run the check below it (exercise id `01.configmap`).
+# The solution is hidden in the cell after the check: click its "..." to show it.
+
+# %%
+# Your code here
+
+# %%
+lab.check("01.configmap", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hello"},
+               "data": {"greeting": "hello, kubernetes"}}, namespace)
+    lab.check("01.configmap", namespace)
+
+# %% [markdown]
+# ### Exercise 2: run your first pod
+#
+# A **pod** runs one or more containers. The file
+# `manifests/01-getting-started-pod.yaml` describes one, called `first`.
+# Apply it in your namespace and wait until it runs:
+# `lab.wait("Pod", "first", namespace)` follows it until it is Ready.
+# Then run the check (exercise id `01.first-pod`). Notebook 04 explains every
+# line of that file.
+
+# %%
+# Your code here
+
+# %%
+lab.check("01.first-pod", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply("manifests/01-getting-started-pod.yaml", namespace)
+    lab.wait("Pod", "first", namespace)
+    lab.check("01.first-pod", namespace)
+
+# %% [markdown]
+# Whichever way you got there, here are the pods of your namespace:
+
+# %%
+pods = lab.table("Pod", namespace)
+lab.record("pods", len(pods))
+pods
+
+# %% [markdown]
+# ## Resetting the lab
+#
+# Experiments go wrong; that is how one learns. Three levels of reset, from
+# the gentlest:
+#
+# 1. **One notebook**: re-run it from the top. Its setup cell deletes its
+#    namespace and starts fresh.
+# 2. **One namespace**: `lab.cleanup("name")` deletes a namespace and
+#    everything in it, and waits until it is gone.
+# 3. **The whole cluster**: in a terminal, `k8slab down` then `k8slab up`
+#    gives you a brand new cluster in a few seconds.
+#
+# k8slab refuses to delete anything on a cluster it did not create (a real
+# cluster at your university, say), unless you explicitly allow it.
+
+# %% [markdown]
+# ## Summary
+#
+# - The lab cluster answers through one API server; `lab.status()` shows its
+#   engine, address and version.
+# - Nodes are the machines that run workloads; `lab.table("Node")` lists them.
+# - Control-plane components leave Leases in `kube-system`; on kwok they run
+#   as processes rather than pods.
+# - `lab.apply` sends objects to the cluster, and every call shows the matching
+#   `kubectl` command and HTTP request.
+#
+# ## What's next
+#
+# [02 · The API and the architecture](02-api-and-architecture.ipynb) opens the
+# hood: which component does what, and how the cluster converges towards what
+# you declare.
+#
+# ## Clean-up
+#
+# Delete this notebook's namespace and everything in it.
+
+# %%
+lab.cleanup(namespace)
