@@ -26,8 +26,8 @@ from ._resources import apply, delete, exists, get
 from ._resources import list_ as list
 from ._tables import events, table
 from ._wait import wait
-from .cli import cluster_status as status
 from ._watch import watch
+from .cli import cluster_status as status
 from .errors import (
     ApiError,
     ClusterUnavailable,

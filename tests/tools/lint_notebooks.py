@@ -21,10 +21,37 @@ def stored_outputs(path: Path) -> list[int]:
             and (c.get("outputs") or c.get("execution_count") is not None)]
 
 
+def out_of_sync(path: Path) -> str | None:
+    """Why the notebook and its paired percent script differ, or None when in sync.
+
+    The .py twin (jupytext percent format) is what reviewers read in diffs; it
+    must say exactly what the .ipynb says.
+    """
+    import jupytext
+
+    twin = path.with_suffix(".py")
+    if not twin.exists():
+        return f"{path.name} has no paired {twin.name} (run: jupytext --set-formats ipynb,py:percent {path})"
+    def cells(nb) -> list[tuple]:
+        return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", [])),
+                 c.metadata.get("jupyter", {})) for c in nb.cells]
+
+    ours, theirs = cells(jupytext.read(path)), cells(jupytext.read(twin))
+    if ours != theirs:
+        where = next((i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
+                     min(len(ours), len(theirs)))
+        return (f"{path.name} and {twin.name} differ from cell {where} on "
+                f"(run: jupytext --sync {twin})")
+    return None
+
+
 def main() -> int:
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     problems = []
     for nb in notebooks:
+        drift = out_of_sync(nb)
+        if drift:
+            problems.append(drift)
         dirty = stored_outputs(nb)
         if dirty:
             problems.append(f"{nb.relative_to(ROOT)}: cells {dirty} have stored outputs "
