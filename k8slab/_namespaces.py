@@ -39,7 +39,7 @@ def namespace(name: str, *, labels: dict[str, str] | None = None) -> dict:
     return apply(body)[0]
 
 
-def setup(name: str, *manifests: Source, fresh: bool = True, wait_for: bool = True) -> dict:
+def setup(name: str, *manifests: Source, fresh: bool = True, wait_for: bool = True) -> None:
     """Bring a namespace to a lesson's starting state: create it, apply what it needs.
 
     Args:
@@ -54,12 +54,14 @@ def setup(name: str, *manifests: Source, fresh: bool = True, wait_for: bool = Tr
     """
     if fresh and exists("Namespace", name):
         cleanup(name)
-    ns = namespace(name)
+    namespace(name)
+    applied = []
     for source in manifests:
         for obj in apply(source, namespace=name):
+            applied.append(f"{obj['kind'].lower()}/{obj['metadata']['name']}")
             if wait_for and obj["kind"] in ("Deployment", "StatefulSet", "DaemonSet"):
                 wait(obj["kind"], obj["metadata"]["name"], name, timeout=120)
-    return ns
+    print(f"namespace {name!r} is ready" + (f" with {', '.join(applied)}" if applied else ""))
 
 
 def cleanup(name: str, *, wait_for: bool = True, timeout: float = 120,

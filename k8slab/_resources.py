@@ -84,7 +84,10 @@ def resource_for(kind: str, api_version: str | None = None):
 
 
 def _to_dict(obj: Any) -> dict:
-    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    """A plain dict of the object, without ``managedFields`` (as kubectl shows it)."""
+    data = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    (data.get("metadata") or {}).pop("managedFields", None)
+    return data
 
 
 def apply(source: Source, namespace: str | None = None) -> builtins.list[dict]:

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from . import _tools
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
@@ -135,14 +136,17 @@ def lab_env() -> dict[str, str]:
     return env
 
 
-def lab_command(port: int, ip: str, notebook: str | None) -> list[str]:
+def lab_command(port: int, ip: str, notebook: str | None, root_dir: str | None = None
+                ) -> list[str]:
     """The jupyter command line ``k8slab lab`` runs (unit-tested)."""
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser",
            f"--ServerApp.ip={ip}", f"--ServerApp.port={port}",
            "--ServerApp.port_retries=0",
-           f"--ServerApp.root_dir={PROJECT_ROOT / 'notebooks'}"]
+           f"--ServerApp.root_dir={root_dir or PROJECT_ROOT / 'notebooks'}"]
     if notebook:
         cmd.append(f"--LabApp.default_url=/lab/tree/{notebook}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers (Binder, CI) often run as root
     return cmd
 
 
@@ -157,8 +161,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
     if port_in_use(args.port, "127.0.0.1"):
         raise K8sLabError(f"Port {args.port} is already in use, so JupyterLab cannot start.",
                           f"Pick another one: `k8slab lab --port {args.port + 1}`.")
-    first = sorted(p.name for p in (PROJECT_ROOT / "notebooks").glob("01*.ipynb"))
-    cmd = lab_command(args.port, args.ip, first[0] if first else None)
+    root = Path(args.root_dir) if args.root_dir else PROJECT_ROOT / "notebooks"
+    first = sorted(p.name for p in root.glob("01*.ipynb"))
+    cmd = lab_command(args.port, args.ip, first[0] if first else None, str(root))
     if args.token is not None:
         cmd.append(f"--IdentityProvider.token={args.token}")
     _print(f"k8slab: JupyterLab on http://{args.ip}:{args.port}/ (the token is in the URL "
@@ -210,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--ip", default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1, this machine only)")
     lab.add_argument("--token", default=None, help="JupyterLab token (default: random)")
+    lab.add_argument("--root-dir", default=None,
+                     help="folder JupyterLab serves (default: the course's notebooks/)")
     lab.set_defaults(func=cmd_lab)
 
     tools = sub.add_parser("tools", help="build or locate the lab's binaries, show versions")
