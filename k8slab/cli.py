@@ -129,6 +129,9 @@ def lab_env() -> dict[str, str]:
     env = dict(os.environ)
     env["KUBECONFIG"] = str(kubeconfig_path())
     env["K8SLAB_STATE"] = str(state_dir())
+    # helm in a JupyterLab terminal shares the folders of the k8slab.helm wrapper.
+    for kind in ("CACHE", "CONFIG", "DATA"):
+        env[f"HELM_{kind}_HOME"] = str(state_dir() / "helm" / kind.lower())
     helm = _tools.find("helm")
     kubectl = _tools.find("kubectl")
     extra = [str(p.parent) for p in (kubectl, helm) if p]

@@ -1,0 +1,85 @@
+"""Checks for notebook 12, Helm.
+
+Both checks ask Helm itself what the release holds (``helm get values``),
+not only the cluster: a ``kubectl scale`` would give the right pod count but
+leave the release's values behind, and the next upgrade would undo it.
+
+Example:
+    >>> from k8slab.exercises import run_check
+    >>> run_check("12.upgrade-values", "nb12-helm").passed       # doctest: +SKIP
+    False
+"""
+
+from __future__ import annotations
+
+from .. import helm
+from .._resources import exists, get
+from ..errors import HelmError
+from ..exercises import exercise
+
+#: The greeting in the chart's values.yaml (manifests/12-helm-chart).
+DEFAULT_MESSAGE = "Hello from Helm!"
+
+
+def _release(name: str, namespace: str) -> dict | None:
+    return next((r for r in helm.list_releases(namespace) if r["name"] == name), None)
+
+
+def _ready(name: str, namespace: str) -> int:
+    if not exists("Deployment", name, namespace):
+        return 0
+    return int((get("Deployment", name, namespace).get("status") or {}).get("readyReplicas") or 0)
+
+
+def _message(configmap: str, namespace: str) -> str | None:
+    if not exists("ConfigMap", configmap, namespace):
+        return None
+    return (get("ConfigMap", configmap, namespace).get("data") or {}).get("MESSAGE")
+
+
+@exercise("12.upgrade-values", "Upgrade the release to 4 replicas and a greeting of your own",
+          hint="helm.upgrade('web', '12-helm-chart', namespace, values={'replicaCount': 4, "
+               "'message': 'Hi there'}): change the release's values, not the Deployment.")
+def _upgrade_values(namespace: str) -> tuple[bool, str]:
+    release = _release("web", namespace)
+    if release is None:
+        return False, f"there is no Helm release 'web' in namespace {namespace!r}"
+    try:
+        values = helm.get_values("web", namespace)
+    except HelmError as err:
+        return False, err.message
+    replicas = values.get("replicaCount")
+    message = values.get("message")
+    if replicas != 4:
+        shown = "not set (chart default: 2)" if replicas is None else repr(replicas)
+        return False, (f"release 'web' (revision {release['revision']}): replicaCount is "
+                       f"{shown}, 4 wanted")
+    if not message or message == DEFAULT_MESSAGE:
+        return False, "release 'web' still uses the chart's default message: set your own"
+    ready = _ready("web", namespace)
+    if ready != 4:
+        return False, f"the release asks for 4 replicas but {ready} are ready yet"
+    if _message("web-config", namespace) != message:
+        return False, "the ConfigMap web-config does not hold the release's message yet"
+    return True, (f"release 'web' is at revision {release['revision']}: 4 replicas ready, "
+                  f"greeting {message!r}")
+
+
+@exercise("12.second-release", "Install the same chart again as a release called 'canary'",
+          hint="helm.install('canary', '12-helm-chart', namespace, values={'replicaCount': 1, "
+               "'message': 'Hello from the canary'})")
+def _second_release(namespace: str) -> tuple[bool, str]:
+    release = _release("canary", namespace)
+    if release is None:
+        return False, f"there is no Helm release 'canary' in namespace {namespace!r}"
+    if release["status"] != "deployed":
+        return False, f"release 'canary' is {release['status']}, not deployed"
+    ready = _ready("canary", namespace)
+    if ready != 1:
+        return False, f"Deployment 'canary' has {ready} ready replicas, 1 wanted"
+    message = _message("canary-config", namespace) or ""
+    if "canary" not in message.lower():
+        return False, (f"ConfigMap 'canary-config' says {message!r}: "
+                       "the greeting should mention the canary")
+    return True, (f"release 'canary' runs 1 pod next to 'web', from the same chart, "
+                  f"saying {message!r}")

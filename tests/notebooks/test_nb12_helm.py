@@ -1,0 +1,49 @@
+"""Notebook 12 · Helm, executed against the live cluster."""
+
+from __future__ import annotations
+
+import k8slab as lab
+from tests.notebooks.harness import run_notebook, unique_namespace
+
+NOTEBOOK = "12-helm.ipynb"
+
+
+def test_nb12_runs_records_and_cleans_up(cluster):
+    ns = unique_namespace("nb12")
+    params = {"namespace": ns, "solve_exercises": True}
+    run = run_notebook(NOTEBOOK, parameters=params)
+    assert not run.errors()
+
+    # helm template rendered the chart offline, with the values given, and created nothing.
+    assert run.last("rendered_kinds") == ["ConfigMap", "Deployment", "Service"]
+    assert run.last("rendered_replicas") == 5
+    assert run.last("objects_before_install") == 0
+    # install -> revision 1 with the chart's 2 replicas, recorded in one Secret.
+    assert run.last("install_revision") == 1
+    assert run.last("install_ready_pods") == 2
+    assert run.last("release_secrets") == ["sh.helm.release.v1.web.v1"]
+    # upgrade from the values file -> revision 2; the new message replaced every pod.
+    assert run.last("upgrade_revision") == 2
+    assert run.last("upgrade_message") == "Bonjour from revision 2!"
+    assert run.last("upgrade_pods") == 3
+    assert run.last("pods_replaced") is True
+    assert run.last("history_revisions") == [1, 2]
+    assert run.last("values_v2") == {"replicaCount": 3, "message": "Bonjour from revision 2!"}
+    # rollback -> a new revision 3 that restores revision 1's message.
+    assert run.last("rollback_revision") == 3
+    assert run.last("rollback_description") == "Rollback to 1"
+    assert run.last("rollback_message") == "Hello from Helm!"
+    # uninstall removed web's objects; the exercise's canary release stayed.
+    assert run.last("web_objects_left") == 0
+    assert run.last("releases_after_uninstall") == ["canary"]
+
+    checks = run.checks()
+    assert set(checks) == {"12.upgrade-values", "12.second-release"}
+    for exercise, outcomes in checks.items():
+        assert outcomes == [False, True], (exercise, outcomes)
+    assert not lab.exists("Namespace", ns)
+
+    again = run_notebook(NOTEBOOK, parameters=params)
+    assert not again.errors() and again.checks() == checks
+    assert again.last("history_revisions") == [1, 2]
+    assert not lab.exists("Namespace", ns)
