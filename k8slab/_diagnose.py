@@ -78,9 +78,7 @@ def diagnose(kind: str, name: str, namespace: str | None) -> str:
     from . import _display
     from ._resources import list_
     from .errors import K8sLabError
-
-    shown = _display._state["show"]
-    _display._state["show"] = False
+    shown = _display.mute()
     try:
         if kind == "Service":
             from ._resources import get
@@ -108,4 +106,4 @@ def diagnose(kind: str, name: str, namespace: str | None) -> str:
     except Exception as exc:  # diagnosis must never hide the original problem
         return f"(could not diagnose: {translate(exc).message})"
     finally:
-        _display._state["show"] = shown
+        _display.restore(shown)

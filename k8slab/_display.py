@@ -14,9 +14,13 @@ import html
 import os
 import shlex
 import sys
+import threading
 from collections.abc import Iterator
 
 _state: dict[str, bool | None] = {"show": None}
+#: Per-thread mute depth: internal reads (checks, diagnoses, background watches)
+#: hide their echo without touching what other threads, or the learner, see.
+_local = threading.local()
 
 
 def in_notebook() -> bool:
@@ -42,6 +46,8 @@ def show_commands(on: bool | None = None) -> bool:
 
 
 def _showing() -> bool:
+    if getattr(_local, "muted", 0):
+        return False
     if _state["show"] is not None:
         return bool(_state["show"])
     env = os.environ.get("K8SLAB_SHOW_COMMANDS")
@@ -50,15 +56,27 @@ def _showing() -> bool:
     return in_notebook()
 
 
+def mute() -> int:
+    """Hide this thread's command echo until :func:`restore`; returns a token."""
+    depth = getattr(_local, "muted", 0)
+    _local.muted = depth + 1
+    return depth
+
+
+def restore(token: int) -> None:
+    """Undo the matching :func:`mute`."""
+    _local.muted = token
+
+
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Hide the command echo for the calls inside the block (checks, diagnoses)."""
-    shown = _state["show"]
-    _state["show"] = False
+    """Hide the command echo of the calls this thread makes inside the block
+    (checks, diagnoses, background watches); other threads are unaffected."""
+    token = mute()
     try:
         yield
     finally:
-        _state["show"] = shown
+        restore(token)
 
 
 def kubectl(*args: str) -> str:

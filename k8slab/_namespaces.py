@@ -26,17 +26,56 @@ def namespace(name: str, *, labels: dict[str, str] | None = None) -> dict:
         >>> lab.namespace("demo")["metadata"]["name"]      # doctest: +SKIP
         'demo'
     """
-    shown = _display._state["show"]
-    _display._state["show"] = False
-    try:
-        if exists("Namespace", name) and get("Namespace", name)["metadata"].get(
-                "deletionTimestamp"):
+    _attendee_may_use(name)
+    wanted = {LAB_LABEL: "true", **(labels or {})}
+    with _display.quiet():
+        current = get("Namespace", name) if exists("Namespace", name) else None
+        if current and current["metadata"].get("deletionTimestamp"):
             wait("Namespace", name, until="deleted", timeout=120)
-    finally:
-        _display._state["show"] = shown
-    body = {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": name, "labels": {LAB_LABEL: "true", **(labels or {})}}}
+            current = None
+    # An existing namespace that already carries the labels is left alone: a
+    # workshop attendee may use their namespace but not modify it.
+    if current and all((current["metadata"].get("labels") or {}).get(k) == v
+                       for k, v in wanted.items()):
+        return current
+    body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": wanted}}
     return apply(body)[0]
+
+
+def _attendee_namespace() -> str | None:
+    """The attendee's own namespace when k8slab runs with a workshop kubeconfig."""
+    from ._guard import _attendee_record
+
+    record = _attendee_record()
+    if record is None or not record.lab:
+        return None
+    from pathlib import Path
+
+    import yaml
+
+    config = yaml.safe_load(Path(record.kubeconfig).read_text()) or {}
+    for ctx in config.get("contexts") or []:
+        if ctx.get("name") == record.context:
+            return (ctx.get("context") or {}).get("namespace")
+    return None
+
+
+def _attendee_may_use(name: str) -> None:
+    """A workshop attendee works in their own namespace only: say so clearly."""
+    own = _attendee_namespace()
+    if own and name != own:
+        from .errors import UnsafeContext
+
+        raise UnsafeContext(
+            f"You are a workshop attendee: your kubeconfig allows namespace {own!r} only, "
+            f"not {name!r}.",
+            f"Set namespace = {own!r} in the notebook's parameters cell and run it again.")
+
+
+#: What an attendee's clean-up removes from their namespace (they may not delete it).
+ATTENDEE_CLEANUP_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job",
+                          "ReplicaSet", "Pod", "Service", "Ingress", "ConfigMap", "Secret",
+                          "PersistentVolumeClaim")
 
 
 def setup(name: str, *manifests: Source, fresh: bool = True, wait_for: bool = True) -> None:
@@ -71,6 +110,25 @@ def cleanup(name: str, *, wait_for: bool = True, timeout: float = 120,
     Example:
         >>> lab.cleanup("demo")                              # doctest: +SKIP
     """
+    if _attendee_namespace() == name:
+        _empty(name, allow_any_context=allow_any_context)
+        return
     delete("Namespace", name, allow_any_context=allow_any_context)
     if wait_for:
         wait("Namespace", name, until="deleted", timeout=timeout)
+
+
+def _empty(name: str, *, allow_any_context: bool) -> None:
+    """Delete what the course creates in a namespace, keeping the namespace itself."""
+    from ._resources import list_
+
+    keep = {"kube-root-ca.crt"}
+    with _display.quiet():
+        for kind in ATTENDEE_CLEANUP_KINDS:
+            for obj in list_(kind, name):
+                meta = obj["metadata"]
+                if meta["name"] in keep or obj.get("type") == \
+                        "kubernetes.io/service-account-token":
+                    continue
+                delete(kind, meta["name"], name, allow_any_context=allow_any_context)
+    print(f"namespace {name!r} emptied (workshop attendees keep their namespace)")

@@ -26,10 +26,8 @@ from ._resources import get, list_
 from .errors import ApiError, K8sLabError
 
 
-def _quiet():
-    shown = _display._state["show"]
-    _display._state["show"] = False
-    return shown
+def _quiet() -> int:
+    return _display.mute()
 
 
 def resolve_pod(target: str, namespace: str, port: int | None = None) -> tuple[str, int | None]:
@@ -70,7 +68,7 @@ def resolve_pod(target: str, namespace: str, port: int | None = None) -> tuple[s
                 if (p.get("status") or {}).get("phase") == "Running"
                 and not p["metadata"].get("deletionTimestamp")]
     finally:
-        _display._state["show"] = shown
+        _display.restore(shown)
     if not pods:
         raise K8sLabError(f"No running pod behind {target} in namespace {namespace!r}.",
                           "Check `lab.table('Pod', namespace)`: are the pods Running, and do "

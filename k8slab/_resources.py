@@ -162,8 +162,7 @@ def get(kind: str, name: str, namespace: str | None = None, *,
 
 def exists(kind: str, name: str, namespace: str | None = None) -> bool:
     """True when the object exists (quietly: no command echo)."""
-    shown = _display._state["show"]
-    _display._state["show"] = False
+    shown = _display.mute()
     try:
         get(kind, name, namespace)
         return True
@@ -172,7 +171,7 @@ def exists(kind: str, name: str, namespace: str | None = None) -> bool:
             return False
         raise
     finally:
-        _display._state["show"] = shown
+        _display.restore(shown)
 
 
 def list_(kind: str, namespace: str | None = None, *, labels: str | dict | None = None,

@@ -251,13 +251,11 @@ def table(kind: str, namespace: str | None = None, *, labels: str | dict | None 
     items = list_(res.kind, namespace, labels=labels)
     if res.kind == "Service":
         from . import _display
-
-        shown = _display._state["show"]
-        _display._state["show"] = False
+        shown = _display.mute()
         try:
             slices = list_("EndpointSlice", namespace)
         finally:
-            _display._state["show"] = shown
+            _display.restore(shown)
         return services_frame(items, slices)
     return _BUILDERS.get(res.kind, generic_frame)(items)
 

@@ -58,7 +58,6 @@ def wait(kind: str, name: str, namespace: str | None = None, *,
     until = until or DEFAULT_UNTIL.get(kind, "exists")
     label = f"{kind.lower()}/{name} {until if isinstance(until, str) else 'condition'}"
     progress = _display.Progress(label)
-    shown = _display._state["show"]
     _display.announce(_display.kubectl(
         "wait" if until != "rollout" else "rollout",
         *(("status", f"{kind.lower()}/{name}") if until == "rollout"
@@ -66,7 +65,7 @@ def wait(kind: str, name: str, namespace: str | None = None, *,
         *(("-n", namespace) if namespace else ()), f"--timeout={timeout:.0f}s"),
         "GET", res.path(name=name, namespace=namespace if res.namespaced else None)
         + "?watch=true")
-    _display._state["show"] = False
+    shown = _display.mute()
     started = time.monotonic()
     message = "not found yet"
     try:
@@ -98,7 +97,7 @@ def wait(kind: str, name: str, namespace: str | None = None, *,
                     progress.done(f"{message} ({time.monotonic() - started:.1f}s)")
                     return obj
     finally:
-        _display._state["show"] = shown
+        _display.restore(shown)
     cause = diagnose(kind, name, namespace) if until != "deleted" else ""
     progress.done(f"timed out: {message}", ok=False)
     raise WaitTimeout(

@@ -7,6 +7,7 @@ instead of surfacing an error a learner cannot act on.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -19,8 +20,8 @@ from ._resources import dynamic, resource_for
 
 
 def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
-          labels: str | None = None, timeout: float = 30, initial: bool = True
-          ) -> Iterator[tuple[str, dict]]:
+          labels: str | None = None, timeout: float = 30, initial: bool = True,
+          stop: threading.Event | None = None) -> Iterator[tuple[str, dict]]:
     """Yield ``(event_type, object)`` pairs until ``timeout`` seconds have passed.
 
     Args:
@@ -29,6 +30,9 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
         labels: a label selector.
         timeout: total seconds to watch; the generator ends then.
         initial: first yield the current objects as ``("EXISTING", obj)``.
+        stop: an event another thread sets to end the watch early; the server is
+            then asked in rounds of at most two seconds (resuming from the last
+            resourceVersion, without re-listing) so that the stop takes effect soon.
 
     Example:
         >>> for kind_of_change, pod in lab.watch("Pod", "demo", timeout=5):  # doctest: +SKIP
@@ -59,13 +63,14 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
             yield "EXISTING", item
     while True:
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or (stop is not None and stop.is_set()):
             return
+        rounds = max(1, int(remaining)) if stop is None else max(1, min(int(remaining), 2))
         watcher = k8s_watch.Watch()
         try:
             for event in dyn.watch(res, namespace=ns, label_selector=labels,
                                    field_selector=fields, resource_version=version,
-                                   timeout=max(1, int(remaining)), watcher=watcher):
+                                   timeout=rounds, watcher=watcher):
                 obj = event["raw_object"]
                 if event["type"] == "ERROR":
                     if obj.get("code") == 410:
@@ -78,7 +83,7 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
                     continue
                 version = obj.get("metadata", {}).get("resourceVersion", version)
                 yield event["type"], obj
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
                     return
         except ApiException as exc:
             if exc.status == 410:

@@ -126,8 +126,10 @@ def cmd_tools(args: argparse.Namespace) -> int:
 
 def lab_env() -> dict[str, str]:
     """The environment of JupyterLab and its kernels: the lab kubeconfig, nothing else."""
+    from ._client import lab_kubeconfig
+
     env = dict(os.environ)
-    env["KUBECONFIG"] = str(kubeconfig_path())
+    env["KUBECONFIG"] = str(lab_kubeconfig())   # a workshop attendee's file, if given
     env["K8SLAB_STATE"] = str(state_dir())
     # helm in a JupyterLab terminal shares the folders of the k8slab.helm wrapper.
     for kind in ("CACHE", "CONFIG", "DATA"):
@@ -155,7 +157,8 @@ def lab_command(port: int, ip: str, notebook: str | None, root_dir: str | None =
 
 def cmd_lab(args: argparse.Namespace) -> int:
     started_cluster = False
-    if ClusterRecord.load() is None:
+    attendee = bool(os.environ.get("K8SLAB_KUBECONFIG"))
+    if ClusterRecord.load() is None and not attendee:
         if not args.up:
             raise no_cluster_error()
         cmd_up(argparse.Namespace(engine=args.engine, nodes=2, port=None, download=False,
