@@ -17,6 +17,7 @@ More in the submodules: ``k8slab.plots``, ``k8slab.widgets``, ``k8slab.helm``,
 
 from ._client import connect
 from ._diagnose import diagnose
+from ._discovery import api_groups, api_resources, components, get_raw, timeline
 from ._display import show_commands
 from ._namespaces import cleanup, namespace, setup
 from ._pods import exec_ as exec
@@ -51,9 +52,12 @@ __all__ = [
     "ToolMissing",
     "UnsafeContext",
     "WaitTimeout",
+    "api_groups",
+    "api_resources",
     "apply",
     "check",
     "cleanup",
+    "components",
     "connect",
     "delete",
     "diagnose",
@@ -61,6 +65,7 @@ __all__ = [
     "exec",
     "exists",
     "get",
+    "get_raw",
     "http_get",
     "list",
     "logs",
@@ -71,6 +76,7 @@ __all__ = [
     "show_commands",
     "status",
     "table",
+    "timeline",
     "wait",
     "watch",
 ]

@@ -1,0 +1,59 @@
+"""Notebook 02 · The API and the architecture, executed against the live cluster."""
+
+from __future__ import annotations
+
+import k8slab as lab
+from tests.notebooks.harness import run_notebook, unique_namespace
+
+NOTEBOOK = "02-api-and-architecture.ipynb"
+CONTROL_PLANE = {"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler"}
+
+
+def test_nb02_runs_records_and_cleans_up(cluster):
+    ns = unique_namespace("nb02")
+    params = {"namespace": ns, "solve_exercises": True, "timeout": 60}
+    run = run_notebook(NOTEBOOK, parameters=params)
+    assert not run.errors()
+
+    # The architecture, found from evidence.
+    assert run.last("server_version").startswith("v1.")
+    assert run.last("etcd_ready") is True
+    found = set(run.last("components_found"))
+    assert CONTROL_PLANE | {"kubelet", "container runtime"} <= found
+    if cluster.engine == "kwok":
+        assert run.last("container_runtime").startswith("kwok://")
+        assert not {"kube-proxy", "cloud-controller-manager"} & found
+    else:
+        assert "kube-proxy" in found
+
+    # Discovery.
+    assert run.last("api_groups") >= 15
+    assert run.last("kinds") == run.last("namespaced_kinds") + run.last("cluster_kinds")
+    assert run.last("namespaced_kinds") >= 20 and run.last("cluster_kinds") >= 10
+    assert {"watch", "list", "create", "patch"} <= set(run.last("deployment_verbs"))
+
+    # The declarative model: who acted, and the contract's bookkeeping.
+    assert set(run.last("story_components")) == {"deployment-controller",
+                                                  "replicaset-controller", "default-scheduler"}
+    reasons = run.last("story_reasons")
+    assert reasons["Scheduled"] == 3 and reasons["SuccessfulCreate"] == 3
+    assert reasons["ScalingReplicaSet"] == 1
+    assert run.last("generation_first") == run.last("observed_generation_first") == 1
+    assert run.last("replacement_is_new") is True
+    assert run.last("running_after_heal") == 3
+    assert run.last("generation_after_heal") == 1
+    assert run.last("generation_scaled") == run.last("observed_generation_scaled") == 2
+    assert run.last("ready_scaled") == 5
+    assert run.last("uid_unchanged") is True
+    assert run.last("pods_at_end") == 2
+
+    checks = run.checks()
+    assert set(checks) == {"02.api-versions", "02.desired-replicas"}
+    for exercise, outcomes in checks.items():
+        assert outcomes == [False, True], (exercise, outcomes)
+    assert not lab.exists("Namespace", ns)
+
+    again = run_notebook(NOTEBOOK, parameters=params)
+    assert not again.errors() and again.checks() == checks
+    assert set(again.last("story_components")) == set(run.last("story_components"))
+    assert not lab.exists("Namespace", ns)
