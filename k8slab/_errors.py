@@ -75,11 +75,14 @@ def translate(exc: BaseException, *, action: str = "talk to the cluster", kind: 
         reason = body.get("reason") or getattr(exc, "reason", "") or ""
         target = describe_target(kind, name, namespace)
         hint = _FIXES.get(status, "See the API server's message above.")
+        if "failed to create typed patch object" in detail:
+            hint = ("A field has the wrong type (text where a number is expected, or the "
+                    "reverse): fix the field named in the message.")
         if status == 404 and namespace and "namespaces" in detail and "not found" in detail:
             hint = (f"The namespace {namespace!r} does not exist: create it first, "
                     f"e.g. `lab.namespace({namespace!r})`.")
         causes = (body.get("details") or {}).get("causes") or []
-        if status == 422 and causes:
+        if status == 422 and causes and causes[0].get("message", "") not in detail:
             fields = "; ".join(f"{c.get('field', '?')}: {c.get('message', '')}" for c in causes)
             detail = f"{detail} [{fields}]"
         return ApiError(f"Could not {action} {target}: {detail} (HTTP {status}).", hint,

@@ -160,6 +160,23 @@ def get(kind: str, name: str, namespace: str | None = None, *,
         raise translate(exc, action="get", kind=res.kind, name=name, namespace=ns) from exc
 
 
+def find(kind: str, name: str, namespace: str | None = None, *,
+         api_version: str | None = None) -> dict | None:
+    """Read one object without echoing a command; None when it does not exist.
+
+    For code that runs in loops or background threads (controllers, the GitOps
+    loop), where "absent" is a normal answer rather than an error.
+    """
+    res = resource_for(kind, api_version)
+    ns = namespace if res.namespaced else None
+    try:
+        return _to_dict(dynamic().get(res, name=name, namespace=ns))
+    except Exception as exc:
+        if getattr(exc, "status", None) == 404:
+            return None
+        raise translate(exc, action="get", kind=res.kind, name=name, namespace=ns) from exc
+
+
 def exists(kind: str, name: str, namespace: str | None = None) -> bool:
     """True when the object exists (quietly: no command echo)."""
     shown = _display.mute()

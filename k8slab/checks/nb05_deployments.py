@@ -1,0 +1,61 @@
+"""Checks for notebook 05, Deployments.
+
+Example:
+    >>> from k8slab.exercises import run_check
+    >>> run_check("05.rollback", "nb05-deployments").passed       # doctest: +SKIP
+    False
+"""
+
+from __future__ import annotations
+
+from .._resources import exists, get
+from .._rollout import deployment_rollout
+from ..exercises import exercise
+
+REVISION = "deployment.kubernetes.io/revision"
+FIRST_IMAGE = "nginxinc/nginx-unprivileged:1.27"
+
+
+def _web(namespace: str) -> dict | None:
+    return get("Deployment", "web", namespace) if exists("Deployment", "web", namespace) else None
+
+
+def _image(deployment: dict) -> str:
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    return containers[0].get("image", "") if containers else ""
+
+
+@exercise("05.scale", "Scale web to 4 replicas",
+          hint="Apply the web manifest as YAML text with 'replicas: 4' (or use the slider), "
+               "then lab.wait('Deployment', 'web', namespace).")
+def _scale(namespace: str) -> tuple[bool, str]:
+    web = _web(namespace)
+    if web is None:
+        return False, f"there is no Deployment 'web' in namespace {namespace!r}"
+    wanted = web["spec"].get("replicas", 1)
+    ready = (web.get("status") or {}).get("readyReplicas") or 0
+    if wanted != 4:
+        return False, f"web asks for {wanted} replicas, not 4"
+    if ready != 4:
+        return False, f"web asks for 4 replicas but only {ready} are ready yet: wait a moment"
+    return True, "web runs 4 ready replicas"
+
+
+@exercise("05.rollback", "Roll web back to nginx 1.27",
+          hint="Re-apply manifests/05-deployments-web.yaml (the previous template), then "
+               "lab.wait('Deployment', 'web', namespace).")
+def _rollback(namespace: str) -> tuple[bool, str]:
+    web = _web(namespace)
+    if web is None:
+        return False, f"there is no Deployment 'web' in namespace {namespace!r}"
+    image = _image(web)
+    revision = int((web["metadata"].get("annotations") or {}).get(REVISION, "0"))
+    if image != FIRST_IMAGE:
+        return False, f"web's template runs {image}, not {FIRST_IMAGE}"
+    if revision < 3:
+        return False, (f"web runs {image} at revision {revision}: roll it out to 1.28 "
+                       "first (the section above), then roll back")
+    done, message = deployment_rollout(web)
+    if not done:
+        return False, f"the rollback is under way: {message}"
+    return True, f"web runs {image} again, as revision {revision} ({message})"

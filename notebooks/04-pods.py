@@ -1,0 +1,423 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · Pods
+#
+# A **pod** is the smallest thing Kubernetes runs: one or more containers that
+# share a network address and are always placed together on the same node.
+# Everything else in this course (Deployments, Jobs, StatefulSets...) ends up
+# creating pods. In this notebook you run one by hand, follow it from birth to
+# deletion, look inside it, and see how the scheduler uses the resources it
+# asks for. You will also discover the pod's most surprising trait: it is
+# disposable. Nothing about it, not even its address, is meant to last.
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Read a pod manifest line by line and run it.
+# 2. Watch a pod go through its phases, from `Pending` to `Running`.
+# 3. Check that a pod's identity (uid, IP address) does not survive its re-creation.
+# 4. Read a pod's log and run a command inside it, and know what kwok simulates.
+# 5. See that a deleted pod stays deleted when nothing manages it.
+# 6. Tell requests from limits, and see what happens when no node can satisfy a request.
+
+# %% [markdown]
+# ## Prerequisites
+#
+# | Concepts | Importance | Notes |
+# | --- | --- | --- |
+# | [01 · Getting started](01-getting-started.ipynb) | Necessary | `lab.apply`, `lab.table`, the two views of each call |
+# | [02 · The API and the architecture](02-api-and-architecture.ipynb) | Helpful | Who schedules a pod, who runs it |
+# | [03 · Namespaces](03-namespaces.ipynb) | Helpful | Every notebook works in a namespace of its own |
+# | Containers and images | Helpful | A pod runs containers made from images |
+#
+# **Time to learn**: 30 minutes
+#
+# This notebook needs nothing from earlier ones but an empty namespace, which
+# the setup cell below creates (fresh, every time you run it).
+
+# %% [markdown]
+# ## Parameters
+#
+# The namespace this notebook works in, whether the hidden solutions run (the
+# test suite sets it to `True`), and how long to wait for the cluster.
+
+# %% tags=["parameters"]
+namespace = "nb04-pods"
+solve_exercises = False
+timeout = 60
+quiet_period = 5
+
+# %% [markdown]
+# ## Setup
+#
+# Import the library and bring the namespace to this notebook's starting
+# state: it exists, and it is empty.
+
+# %% tags=["setup"]
+from pathlib import Path
+
+import k8slab as lab
+
+lab.setup(namespace)
+
+# %% [markdown]
+# ## Your first pod, line by line
+#
+# Here is the manifest this notebook starts with. Read it before running it.
+
+# %%
+print(Path("../manifests/04-pods-web.yaml").read_text())
+
+# %% [markdown]
+# What each part says:
+#
+# - `apiVersion: v1` and `kind: Pod`: pods belong to the *core* API group,
+#   the oldest one, whose version is simply `v1`.
+# - `metadata.name` names the pod inside its namespace; `labels` are free
+#   key-value tags that other objects use to find it (notebooks 05 and 06 rely
+#   on them).
+# - `spec.containers` lists the containers. Ours runs
+#   `nginxinc/nginx-unprivileged`, a build of the nginx web server that does
+#   not run as root. A process that is not root may not listen on ports below
+#   1024, so this image listens on **8080** instead of 80.
+# - `containerPort` documents that port. It is informative: the container
+#   listens where its program listens, whatever this line says. Tools (and
+#   notebook 06's Services) use it to name and find the port.
+# - `resources.requests` and `resources.limits`: how much CPU and memory the
+#   container asks for, and the most it may use. The last section explains the
+#   difference. `100m` means 100 *millicores*, a tenth of a CPU core;
+#   `64Mi` means 64 mebibytes.
+#
+# Run it, and watch what the cluster reports about it until it runs. Each line
+# below is one change the API server told us about: `EXISTING` is the state
+# when we started watching, `MODIFIED` a later update.
+
+# %%
+lab.apply("manifests/04-pods-web.yaml", namespace)
+phases: list[str] = []
+for change, pod in lab.watch("Pod", namespace, name="web", timeout=timeout):
+    phase = pod["status"].get("phase", "Pending")
+    conditions = [c["type"] for c in pod["status"].get("conditions") or []
+                  if c["status"] == "True"]
+    print(f"{change:9} phase={phase:8} conditions={conditions}")
+    if not phases or phases[-1] != phase:
+        phases.append(phase)
+    if phase == "Running":
+        break
+
+# %% [markdown]
+# The pod went through two **phases**:
+#
+# 1. `Pending`: the API server stored the pod, but it does not run yet. First
+#    the scheduler picks a node (the `PodScheduled` condition), then the
+#    node's agent, the **kubelet**, pulls the image and starts the container.
+# 2. `Running`: the container started. Once it is up (and passes its
+#    readiness checks, if any), the pod is `Ready`.
+#
+# Three more phases exist: `Succeeded` and `Failed` for pods whose containers
+# finished (notebook 07's Jobs), and `Unknown` when the node stopped reporting.
+#
+# On the kwok engine no image is pulled and no container starts: kwok plays
+# the kubelet and moves the pod to `Running` about a second after it is
+# scheduled. The scheduler that picked the node is the real one.
+
+# %%
+lab.record("phases", phases)
+
+# %% [markdown]
+# ## What the cluster filled in
+#
+# You wrote a dozen lines; the stored pod has many more. Kubernetes added the
+# node it runs on, an IP address, a unique id, a status. `lab.table` shows the
+# essentials, like `kubectl get pods -o wide`.
+
+# %%
+lab.table("Pod", namespace)
+
+# %%
+web = lab.get("Pod", "web", namespace)
+first_uid, first_ip = web["metadata"]["uid"], web["status"]["podIP"]
+print("node:", web["spec"]["nodeName"], "· IP:", first_ip, "· uid:", first_uid)
+print("QoS class:", web["status"]["qosClass"])
+lab.record("node", web["spec"]["nodeName"])
+lab.record("qos_class", web["status"]["qosClass"])
+
+# %% [markdown]
+# The **uid** is the pod's real identity: unique across the cluster's whole
+# history, never reused. The name is only unique *at a given time* in the
+# namespace. The **QoS class** (quality of service) is derived from the
+# resources; we come back to it below.
+
+# %% [markdown]
+# ## Looking inside: logs and exec
+#
+# Two everyday debugging tools, both going through the API server (you never
+# need to log in to the node):
+#
+# - `lab.logs` reads what the container printed, like `kubectl logs`.
+# - `lab.exec` runs a command inside the container, like `kubectl exec`.
+
+# %%
+log = lab.logs("web", namespace)
+print(log)
+lab.record("logs_simulated", "[kwok]" in log)
+
+# %% [markdown]
+# On kind or minikube you would read nginx's own start-up lines and access
+# log. On the kwok engine there is no container, so there is nothing to read:
+# kwok serves a short log file that k8slab wrote, and its lines start with
+# `[kwok]` to say so. The request still took the real path (notebook ➜ API
+# server ➜ the node's kubelet endpoint), which is what `kubectl logs` does.
+
+# %%
+output = lab.exec("web", "id; pwd; ls", namespace)
+print(output)
+lab.record("exec_output", output)
+
+# %% [markdown]
+# On kind you would see `uid=101(nginx)`: the unprivileged image runs as an
+# ordinary user, which is the point of it. On the kwok engine the command
+# cannot run in a container that does not exist; kwok runs it on the lab
+# machine instead, as the powerless user `nobody`, in a sandbox folder holding
+# a `README.txt` that explains this. Keep your commands simple there (`echo`,
+# `ls`, `cat`, `env`).
+
+# %% [markdown]
+# ## A pod's name and IP do not last
+#
+# A pod is not repaired or moved: when it goes away, a *new* pod may take its
+# place, with a new identity. Let us delete `web` and create it again from the
+# same file.
+
+# %%
+lab.delete("Pod", "web", namespace, wait=True)
+lab.apply("manifests/04-pods-web.yaml", namespace)
+again = lab.wait("Pod", "web", namespace, timeout=timeout)
+
+# %%
+second_uid, second_ip = again["metadata"]["uid"], again["status"]["podIP"]
+print(f"uid: {first_uid} -> {second_uid}")
+print(f"IP:  {first_ip} -> {second_ip}")
+lab.record("uids", [first_uid, second_uid])
+lab.record("ips", [first_ip, second_ip])
+
+# %% [markdown]
+# Same name (because *we* chose it), but a different uid: this is another pod.
+# Its IP address most likely changed too: addresses come from a pool and a
+# new pod gets whichever is free (it can happen to get the old one back).
+#
+# So never write a pod's IP in a configuration file. Pods created by a
+# controller (notebook 05) do not even keep their names. What gives a stable
+# name and address to a changing set of pods is a **Service**, the topic of
+# notebook 06.
+
+# %% [markdown]
+# ## A deleted pod stays deleted
+#
+# Kubernetes is famous for repairing things on its own. Yet a pod you created
+# yourself has nobody looking after it: delete it, and nothing brings it back.
+# Let us delete `web` and watch the namespace for a few seconds, counting the
+# pods that appear.
+
+# %%
+lab.delete("Pod", "web", namespace, wait=True)
+added = [pod["metadata"]["name"]
+         for change, pod in lab.watch("Pod", namespace, timeout=quiet_period, initial=False)
+         if change == "ADDED"]
+print(f"pods created in {quiet_period}s: {added}")
+print("web exists:", lab.exists("Pod", "web", namespace))
+
+# %%
+lab.record("recreated_after_delete", len(added))
+lab.record("web_exists_after_delete", lab.exists("Pod", "web", namespace))
+
+# %% [markdown]
+# Nothing. The same holds when a node dies: its bare pods are lost. Healing
+# comes from **controllers**, programs that compare what you declared ("I want
+# three copies of this pod") with what exists, and act on the difference.
+# Notebook 05's Deployment is such a controller: there, deleted pods come back
+# within a second. This is why you rarely create pods directly.
+
+# %% [markdown]
+# ## Requests, limits and the scheduler
+#
+# The two resource settings of a container answer different questions:
+#
+# - **requests**: "how much do I need?". The **scheduler** uses them, and only
+#   them, to choose a node: it adds up the requests of the pods already placed
+#   on each node and keeps the nodes with enough room left. The amount is then
+#   reserved for the pod, whether it uses it or not.
+# - **limits**: "how much may I use at most?". The **kubelet** enforces them
+#   while the container runs: above its CPU limit a container is slowed down
+#   (throttled); above its memory limit it is killed (`OOMKilled`) and
+#   restarted.
+#
+# From these two settings Kubernetes derives the pod's **QoS class**, which
+# decides who is evicted first when a node runs short of memory:
+#
+# | QoS class | When | Evicted |
+# | --- | --- | --- |
+# | `Guaranteed` | every container has CPU and memory limits, and requests equal to them | last |
+# | `Burstable` | some requests or limits, but not Guaranteed | in between |
+# | `BestEffort` | no requests nor limits at all | first |
+#
+# Our `web` pod asked for 100m CPU and may burst to 500m: it was `Burstable`.
+# Here is what the nodes offer (the `cpu` and `memory` columns are their
+# *allocatable* capacity):
+
+# %%
+nodes = lab.table("Node")[["name", "cpu", "memory", "pods"]]
+nodes
+
+# %% [markdown]
+# ### Exercise 1: a Guaranteed pod
+#
+# Run a pod called `steady` (nginx-unprivileged again) whose QoS class is
+# **Guaranteed**: give its container CPU and memory limits, with requests
+# equal to them (200m of CPU and 128Mi of memory, say). Start from the
+# manifest at the top of this notebook: `lab.apply` also takes YAML text in a
+# string. Wait until it runs, then run the check (exercise id
+# `04.guaranteed`). The solution is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("04.guaranteed", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply("manifests/04-pods-steady.yaml", namespace)
+    lab.wait("Pod", "steady", namespace, timeout=timeout)
+    lab.check("04.guaranteed", namespace)
+
+# %% [markdown]
+# ### A pod too big for any node
+#
+# Each node offers a few CPUs. What if a pod asks for sixty-four? The manifest
+# `manifests/04-pods-greedy.yaml` does just that. The API server accepts it
+# (it is a valid pod), and then the scheduler looks for a node... Watch the
+# namespace's **Events**, the short notes components leave about objects,
+# until the scheduler's verdict arrives.
+
+# %%
+lab.apply("manifests/04-pods-greedy.yaml", namespace)
+verdict = next(event for change, event in lab.watch("Event", namespace, timeout=timeout)
+               if event.get("reason") == "FailedScheduling"
+               and event["involvedObject"]["name"] == "greedy")
+print(verdict["type"], verdict["reason"], "·", verdict["message"])
+
+# %% [markdown]
+# `0/2 nodes are available: 2 Insufficient cpu` (the counts depend on your
+# cluster): no node has 64 CPUs free, so the scheduler leaves the pod
+# unplaced, and tries again whenever something changes in the cluster. The
+# pod stays `Pending` for as long as that is true, which may be forever. In
+# real life, `Pending` pods are very often this: a request bigger than what
+# any node has left.
+#
+# `lab.diagnose` reads the pod and its events and names the likely cause in
+# one line, and `lab.events` lists what happened in the namespace:
+
+# %%
+greedy = lab.get("Pod", "greedy", namespace)
+diagnosis = lab.diagnose("Pod", "greedy", namespace)
+print(greedy["status"]["phase"], "·", diagnosis)
+lab.events(namespace, object_name="greedy")
+
+# %%
+lab.record("greedy_phase", greedy["status"]["phase"])
+lab.record("greedy_diagnosis", diagnosis)
+lab.record("greedy_event_reason", verdict["reason"])
+
+# %% [markdown]
+# Can we just lower the request? Let us try to apply the pod with a request of
+# 250m instead of 64 CPUs.
+
+# %%
+try:
+    lab.apply("manifests/04-pods-greedy-fixed.yaml", namespace)
+    refused = 0
+except lab.ApiError as err:
+    refused = err.status
+    print(f"refused (HTTP {err.status}):", err.message.splitlines()[0][:300], "...")
+lab.record("resize_refused_status", refused)
+
+# %% [markdown]
+# Refused: apart from a few fields (the image, mostly), a pod's spec cannot
+# change once created. A pod is meant to be replaced, not edited. (Recent
+# Kubernetes versions can resize a *running* pod's CPU and memory through a
+# dedicated `resize` subresource, but that is a specialised tool, not the way
+# to fix a mistake.)
+#
+# ### Exercise 2: make the greedy pod fit
+#
+# Get a pod called `greedy` running, with a CPU request a node can satisfy
+# (250m is plenty). Since its spec cannot be changed, delete it first
+# (`lab.delete("Pod", "greedy", namespace, wait=True)`), then apply it again
+# with a smaller request: `manifests/04-pods-greedy-fixed.yaml` holds one.
+# Wait until it runs, then run the check (exercise id `04.greedy-fits`). The
+# solution is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("04.greedy-fits", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.delete("Pod", "greedy", namespace, wait=True)
+    lab.apply("manifests/04-pods-greedy-fixed.yaml", namespace)
+    lab.wait("Pod", "greedy", namespace, timeout=timeout)
+    lab.check("04.greedy-fits", namespace)
+
+# %% [markdown]
+# Here are the pods left in the namespace:
+
+# %%
+pods = lab.table("Pod", namespace)
+lab.record("pods", sorted(pods["name"]))
+pods
+
+# %% [markdown]
+# ## Summary
+#
+# - A pod runs one or more containers together on one node; its manifest
+#   names the image, the ports and the resources.
+# - A new pod is `Pending` until it is scheduled and its containers start,
+#   then `Running`. `lab.watch` shows each change as it happens.
+# - A pod's uid and IP belong to that one pod: a re-created pod is a new pod.
+#   Never rely on a pod's address.
+# - `lab.logs` and `lab.exec` go through the API server; on kwok their output
+#   is simulated and says so.
+# - Nothing recreates a pod you deleted, unless a controller manages it.
+# - The scheduler places pods by their **requests**; the kubelet enforces
+#   **limits**. A request no node can meet leaves the pod `Pending`, with a
+#   `FailedScheduling` event that `lab.diagnose` turns into one line.
+#
+# ## What's next
+#
+# [05 · Deployments](05-deployments.ipynb) hands pods over to a controller
+# that keeps the right number of them running, heals them, scales them and
+# updates them without downtime.
+#
+# ## Clean-up
+#
+# Delete this notebook's namespace and everything in it.
+
+# %%
+lab.cleanup(namespace)

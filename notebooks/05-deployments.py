@@ -1,0 +1,497 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · Deployments
+#
+# Notebook 04 ended on a sobering note: a pod you delete stays deleted, and
+# nothing watches over it. In practice you almost never create pods yourself.
+# You declare a **Deployment**, "I want three copies of this pod, running this
+# image", and a chain of controllers makes it so, then keeps it so: they
+# replace lost pods, add or remove pods when you change the count, and swap
+# every pod for a new version without interrupting the service. This notebook
+# shows each of those moves, with pictures of what happens second by second,
+# and ends with a probe that restarts an application that hangs.
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Read a Deployment: replicas, selector and pod template.
+# 2. Follow the ownership chain Deployment ➜ ReplicaSet ➜ Pods.
+# 3. Watch the Deployment heal itself when pods are deleted.
+# 4. Scale it with a slider and with a manifest, and see which one wins.
+# 5. Roll out a new image version without downtime, read the rollout history,
+#    and roll back.
+# 6. Let a liveness probe restart an application that stopped answering.
+
+# %% [markdown]
+# ## Prerequisites
+#
+# | Concepts | Importance | Notes |
+# | --- | --- | --- |
+# | [04 · Pods](04-pods.ipynb) | Necessary | Pod manifests, labels, phases, requests and limits |
+# | [02 · The API and the architecture](02-api-and-architecture.ipynb) | Helpful | Controllers and their reconcile loops |
+# | [03 · Namespaces](03-namespaces.ipynb) | Helpful | Every notebook works in a namespace of its own |
+#
+# **Time to learn**: 40 minutes
+#
+# This notebook needs nothing from earlier ones but an empty namespace, which
+# the setup cell below creates (fresh, every time you run it). It creates the
+# `web` Deployment that notebook 06 puts a Service in front of.
+
+# %% [markdown]
+# ## Parameters
+#
+# The namespace, whether the hidden solutions run (the test suite sets it to
+# `True`), how long to wait for the cluster, and how long to give the
+# liveness probe to act.
+
+# %% tags=["parameters"]
+namespace = "nb05-deployments"
+solve_exercises = False
+timeout = 60
+liveness_wait = 30
+
+# %% [markdown]
+# ## Setup
+#
+# Besides the library, this notebook uses two of its companions:
+# `plots` draws what the cluster did over time, and `widgets` gives you a
+# slider and a live table to play with.
+
+# %% tags=["setup"]
+from pathlib import Path
+
+import k8slab as lab
+from k8slab import plots, widgets
+
+lab.setup(namespace)
+
+# %% [markdown]
+# ## A Deployment, line by line
+
+# %%
+print(Path("../manifests/05-deployments-web.yaml").read_text())
+
+# %% [markdown]
+# Three parts of the `spec` matter:
+#
+# - `replicas`: how many identical pods should exist, at all times.
+# - `selector`: how the Deployment recognises *its* pods: by their labels,
+#   here `app=web`. Labels are the glue of Kubernetes; notebook 06's Services
+#   use them the same way.
+# - `template`: the pod to create whenever one is missing. It is notebook 04's
+#   pod without a name (the controller names each copy), and its labels must
+#   match the selector, or the API server refuses the Deployment.
+#
+# Apply it, and wait for the **rollout**: until all three pods are available.
+
+# %%
+lab.apply("manifests/05-deployments-web.yaml", namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.table("Deployment", namespace)
+
+# %%
+lab.record("ready_replicas", lab.get("Deployment", "web", namespace)["status"]["readyReplicas"])
+
+# %% [markdown]
+# ## Who owns whom
+#
+# You created one object; the namespace now holds five. The Deployment did
+# not create pods itself: it created a **ReplicaSet**, whose only job is to
+# keep a number of identical pods alive, and the ReplicaSet created the pods.
+
+# %%
+lab.table("ReplicaSet", namespace)
+
+# %%
+lab.table("Pod", namespace)
+
+# %% [markdown]
+# The `owner` column comes from each object's `metadata.ownerReferences`.
+# Let us climb the chain from one pod to the top:
+
+# %%
+pod = lab.list("Pod", namespace, labels={"app": "web"})[0]
+print("labels:", pod["metadata"]["labels"])
+print("ownerReferences:", pod["metadata"]["ownerReferences"])
+
+# %%
+chain, obj, kind = [], pod, "Pod"
+while obj is not None:
+    chain.append(f"{kind}/{obj['metadata']['name']}")
+    refs = obj["metadata"].get("ownerReferences") or []
+    kind = refs[0]["kind"] if refs else None
+    obj = lab.get(kind, refs[0]["name"], namespace) if refs else None
+print("  ➜ owned by  ".join(chain))
+lab.record("owner_kinds", [link.split("/")[0] for link in chain])
+
+# %% [markdown]
+# Two details worth noticing:
+#
+# - The pods carry an extra label, `pod-template-hash`, a fingerprint of the
+#   template. The ReplicaSet selects its pods with it, so that two versions of
+#   the template (during an update) never count each other's pods.
+# - The reference says `controller: true`: this owner is the one in charge.
+#   When an owner is deleted, the **garbage collector** deletes what it owns:
+#   delete the Deployment, and its ReplicaSets and pods go with it.
+#
+# `plots.owner_tree` draws the whole family:
+
+# %%
+plots.owner_tree("Deployment", "web", namespace)
+
+# %% [markdown]
+# ## Self-healing
+#
+# Now the contrast with notebook 04. A live table of the pods first: it keeps
+# updating itself in the background while you run the next cells (in
+# JupyterLab; a saved copy shows its state when it was created).
+
+# %%
+pods_view = widgets.live_pods(namespace, labels="app=web")
+
+# %% [markdown]
+# Let us delete two of the three pods, while a `ReplicaRecorder` follows the
+# Deployment's counts through a watch. `mark` writes a note on its timeline.
+
+# %%
+before = sorted(lab.table("Pod", namespace, labels="app=web")["name"])
+recorder = plots.ReplicaRecorder("web", namespace).start()
+recorder.mark("2 pods deleted")
+for victim in before[:2]:
+    lab.delete("Pod", victim, namespace)
+
+# %% [markdown]
+# The ReplicaSet controller sees that only one pod is left where three are
+# wanted, and creates two new ones at once. `lab.wait` also accepts a
+# function of the object it follows, returning `(done, message)`: here,
+# "done" means that two pods that did not exist before are running.
+
+# %%
+def healed(deployment: dict) -> tuple[bool, str]:
+    pods = lab.table("Pod", namespace, labels="app=web")
+    new = pods[~pods["name"].isin(before) & (pods["phase"] == "Running")]
+    return len(new) >= 2, f"{len(new)} of 2 replacement pods running"
+
+
+lab.wait("Deployment", "web", namespace, until=healed, timeout=timeout)
+print("healed:", healed({})[1])
+
+# %% [markdown]
+# Once the Deployment's counts have caught up, stop the recorder and plot
+# what happened:
+
+# %%
+recorder.wait_for(ready=3, pods=3, timeout=timeout)
+recorder.stop()
+recorder.plot(title="Self-healing: 2 of 3 pods deleted")
+
+# %% [markdown]
+# Read the plot from left to right: at the mark, `ready` drops to one, `pods`
+# (pods that exist and are not being deleted) goes back to three almost
+# immediately, then `ready` climbs back as the new pods start. `desired` never
+# moved: nobody changed what you asked for, so the controllers restored it.
+# The same happens when a node dies: its pods are recreated elsewhere.
+
+# %%
+replacements = [name for name in recorder.pods_seen if name not in before]
+print("new pods:", replacements)
+lab.record("replacements", len(replacements))
+lab.record("healing_min_ready", min(s["ready"] for s in recorder.samples))
+pods_view.frame()
+
+# %% [markdown]
+# ## Scaling
+#
+# Changing the number of copies is changing `spec.replicas`. The slider below
+# is bound to it: moving it does what `kubectl scale` does, and the label
+# beside it follows the ready count.
+
+# %%
+slider = widgets.replica_slider("web", namespace, max=8)
+
+# %% [markdown]
+# Move it to 5 and watch the live table above grow. When this notebook runs
+# unattended, nobody moves the slider: the next cell does exactly what moving
+# it to 5 does, then waits for the rollout.
+
+# %%
+slider.set(5)
+scaled = lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.record("replicas_after_slider", scaled["status"]["readyReplicas"])
+lab.table("Pod", namespace, labels="app=web")
+
+# %% [markdown]
+# Now apply the manifest again, the file that says `replicas: 3`:
+
+# %%
+lab.apply("manifests/05-deployments-web.yaml", namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.record("replicas_after_apply", lab.get("Deployment", "web", namespace)["spec"]["replicas"])
+
+# %% [markdown]
+# Back to three. The slider (like `kubectl scale`) is an **imperative**
+# change: "do this now". The manifest is **declarative**: "this is how it
+# should be". Applying the manifest restores what it declares, so an
+# imperative change lasts only until the next apply. When your manifests live
+# in Git (notebook 13), the file is the truth: to scale for good, change the
+# file.
+#
+# ### Exercise 1: scale web to 4 replicas, declaratively
+#
+# Scale `web` to 4 replicas by applying a manifest that says so: `lab.apply`
+# takes YAML text, so copy the manifest printed at the top into a string and
+# change one line (the slider would work too, but would not last). Wait for
+# the rollout, then run the check (exercise id `05.scale`). The solution is
+# hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("05.scale", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    manifest = Path("../manifests/05-deployments-web.yaml").read_text()
+    lab.apply(manifest.replace("replicas: 3", "replicas: 4"), namespace)
+    lab.wait("Deployment", "web", namespace, timeout=timeout)
+    lab.check("05.scale", namespace)
+
+# %% [markdown]
+# Before the next section, back to the manifest's three replicas:
+
+# %%
+lab.apply("manifests/05-deployments-web.yaml", namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.table("Deployment", namespace)
+
+# %% [markdown]
+# ## Rolling update: a new version without downtime
+#
+# A new version of an application is a new image. The file
+# `manifests/05-deployments-web-v2.yaml` is the same Deployment with
+# `nginx-unprivileged:1.28` instead of `1.27`. Changing the pod template
+# starts a **rolling update**: the Deployment creates a second ReplicaSet for
+# the new template and moves pods from the old one to the new one, a few at a
+# time. We record it:
+
+# %%
+recorder = plots.ReplicaRecorder("web", namespace).start()
+recorder.mark("apply 1.28")
+lab.apply("manifests/05-deployments-web-v2.yaml", namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+recorder.stop()
+recorder.plot(title="Rolling update from nginx 1.27 to 1.28")
+
+# %% [markdown]
+# How fast it goes is set by the Deployment's `strategy`; we kept the
+# defaults, `maxSurge: 25%` and `maxUnavailable: 25%`. For 3 replicas that
+# means at most one pod *above* 3 (25% of 3, rounded up) and none below
+# (rounded down): the Deployment starts one new pod, waits until it is
+# available, removes one old pod, and repeats. `available` never drops below
+# three: users are served throughout.
+
+# %%
+during = recorder.samples
+lab.record("rollout_min_available", min(s["available"] for s in during))
+lab.record("rollout_max_pods", max(s["pods"] for s in during))
+print("available went down to", min(s["available"] for s in during),
+      "· pods went up to", max(s["pods"] for s in during))
+
+# %% [markdown]
+# ### The rollout history
+#
+# The old ReplicaSet was not deleted: it was scaled to zero, and kept, with
+# its template, as history. Each ReplicaSet carries the annotation
+# `deployment.kubernetes.io/revision`, shown in the `revision` column; the
+# Deployment carries the number of its current revision.
+
+# %%
+history = lab.table("ReplicaSet", namespace)
+first_rs = history[history["images"].str.endswith(":1.27")]["name"].iloc[0]
+print("revision:", lab.get("Deployment", "web", namespace)["metadata"]["annotations"])
+history
+
+# %%
+lab.record("revisions", dict(zip(history["images"], history["revision"], strict=True)))
+
+# %% [markdown]
+# In a terminal, `kubectl rollout history deployment/web` lists the same
+# revisions. (How many old ReplicaSets are kept is the Deployment's
+# `revisionHistoryLimit`, 10 by default.)
+#
+# ### Rolling back
+#
+# Version 1.28 turns out to be broken; you want 1.27 back, fast. A rollback
+# is just another rolling update, towards the previous template. Three ways
+# to get there:
+#
+# 1. **Re-apply the previous manifest** (`05-deployments-web.yaml`). This is
+#    the declarative way, and the one to prefer when your manifests live in
+#    Git: revert the commit, apply.
+# 2. Change just the image: `kubectl set image deployment/web
+#    nginx=nginxinc/nginx-unprivileged:1.27`.
+# 3. Let Kubernetes find the previous template in the history:
+#    `kubectl rollout undo deployment/web` (or `--to-revision=1`). It copies
+#    the old ReplicaSet's template back into the Deployment. Quick, but your
+#    manifest file still says 1.28: the next apply undoes the undo.
+#
+# Whichever way, the Deployment notices that the template matches an existing
+# ReplicaSet (same `pod-template-hash`) and scales *that one* back up rather
+# than creating a new one. The revision number moves on to 3.
+#
+# ### Exercise 2: roll back to 1.27
+#
+# Roll `web` back to `nginxinc/nginx-unprivileged:1.27` and wait until the
+# rollout completes. Then run the check (exercise id `05.rollback`). The
+# solution is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("05.rollback", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply("manifests/05-deployments-web.yaml", namespace)
+    lab.wait("Deployment", "web", namespace, timeout=timeout)
+    lab.check("05.rollback", namespace)
+
+# %% [markdown]
+# The history after the rollback: the first ReplicaSet is back in service,
+# under a new revision number.
+
+# %%
+after = lab.table("ReplicaSet", namespace)
+serving = after[after["desired"] > 0].iloc[0]
+print(f"serving: {serving['name']} (revision {serving['revision']}); first one was {first_rs}")
+lab.record("serving_rs_is_first", bool(serving["name"] == first_rs))
+lab.record("serving_revision", serving["revision"])
+after
+
+# %% [markdown]
+# ## A liveness probe restarts a stuck application
+#
+# A story you may have lived. A colleague runs a monstrous query against the
+# team's time-series database; the database freezes. It is still "running"
+# (the process exists) but it answers nobody. The colleague sends you a
+# message: "could you restart the database?". Half an hour later, another
+# huge query, another message. You become the restart button.
+#
+# With Kubernetes you describe, once, how to tell a healthy application from
+# a stuck one, and the node's kubelet does the restarting. That description
+# is a **liveness probe**: an HTTP request, a TCP connection or a command
+# that the kubelet runs periodically in each container. When it fails several
+# times in a row, the kubelet kills the container and starts it again, in the
+# same pod.
+
+# %%
+print(Path("../manifests/05-deployments-db.yaml").read_text())
+
+# %% [markdown]
+# On a real cluster you would wait for the query that freezes the database.
+# On the kwok engine nothing runs, so the annotation `k8slab.io/simulate:
+# stuck` asks kwok to play the scene: a few seconds after the pod starts, its
+# probe "fails" once, kwok records the `Unhealthy` event a kubelet would, and
+# counts one restart. (On kind or minikube the annotation means nothing, and
+# a healthy InfluxDB will not be restarted.)
+
+# %%
+lab.apply("manifests/05-deployments-db.yaml", namespace)
+lab.wait("Deployment", "db", namespace, timeout=timeout)
+db_pod = lab.list("Pod", namespace, labels={"app": "db"})[0]["metadata"]["name"]
+
+# %% [markdown]
+# Let us watch the database pod until its container is restarted:
+
+# %%
+restarts, last_state = 0, {}
+for change, obj in lab.watch("Pod", namespace, name=db_pod, timeout=liveness_wait):
+    status = (obj["status"].get("containerStatuses") or [{}])[0]
+    restarts, last_state = status.get("restartCount", 0), status.get("lastState") or {}
+    print(f"{change:9} ready={status.get('ready')} restartCount={restarts}")
+    if restarts:
+        break
+print(f"{db_pod}: {restarts} restart(s); previous container: {last_state or 'none'}")
+
+# %% [markdown]
+# The container was killed (`exitCode: 137` means it was sent signal 9,
+# SIGKILL: 128 + 9) and started again. The pod is the same one, with the
+# same name and address; only its container is new, and `restartCount`
+# (the `restarts` column) keeps score. This is different from self-healing
+# above, where the ReplicaSet replaced whole pods.
+
+# %%
+lab.record("db_restarts", restarts)
+lab.record("db_last_exit_code", (last_state.get("terminated") or {}).get("exitCode"))
+lab.table("Pod", namespace, labels="app=db")
+
+# %% [markdown]
+# The Events tell the story, with the kubelet's (here kwok's) `Unhealthy`
+# warning:
+
+# %%
+events = lab.events(namespace, object_name=db_pod)
+lab.record("db_unhealthy_events", int((events["reason"] == "Unhealthy").sum()))
+events
+
+# %% [markdown]
+# Liveness has two siblings, worth knowing from the start:
+#
+# - a **readiness probe** decides whether a pod receives traffic from a
+#   Service (notebook 06). A pod that fails it is not restarted, only taken
+#   out of the Service until it recovers;
+# - a **startup probe** holds the other two back while a slow application
+#   starts, so it is not killed before it had a chance to answer.
+#
+# Be careful with liveness probes: one that fails when the application is
+# merely busy makes things worse, restarting a database in the middle of its
+# work. Probe something cheap, and give generous timeouts.
+
+# %% [markdown]
+# ## Summary
+#
+# - A **Deployment** declares replicas, a label selector and a pod template;
+#   it manages a **ReplicaSet**, which manages the **pods**. Each object names
+#   its owner in `ownerReferences`, and deleting an owner deletes what it owns.
+# - Delete pods, and the ReplicaSet replaces them within seconds:
+#   **self-healing** is a controller comparing what exists with what you asked.
+# - Scaling changes `spec.replicas`; an imperative scale lasts until the
+#   manifest is applied again.
+# - Changing the template rolls out a new ReplicaSet, pod by pod, without
+#   dropping below the available count; old ReplicaSets are the **rollout
+#   history**, and rolling back re-activates one of them.
+# - A **liveness probe** lets the kubelet restart a container that stopped
+#   answering: the `Unhealthy` event and the restart count show it happened.
+#
+# ## What's next
+#
+# The `web` pods now come and go, each time with a new name and address.
+# [06 · Services](06-services.ipynb) gives them one stable name and address.
+#
+# ## Clean-up
+#
+# Stop the live views, then delete this notebook's namespace and everything
+# in it.
+
+# %%
+pods_view.stop()
+slider.stop()
+
+# %%
+lab.cleanup(namespace)

@@ -1,0 +1,429 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · Services
+#
+# Pods are disposable: notebook 04 showed that a re-created pod gets a new
+# address, and notebook 05 that a Deployment replaces its pods whenever it
+# likes. So how does anyone talk to them? Through a **Service**: a durable
+# object with a stable name and a stable virtual IP address, that forwards
+# traffic to whichever pods currently match its label selector. In this
+# notebook you put a Service in front of the `web` Deployment, watch its list
+# of endpoints follow the pods, send it HTTP requests, open it on the nodes'
+# ports, and repair a Service that reaches nobody.
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Create a ClusterIP Service and read its label selector and ports.
+# 2. Find its endpoints in EndpointSlices, the objects that list the pods behind it.
+# 3. Check that its name and IP stay put while its pods come and go.
+# 4. Send HTTP requests to it through a port-forward.
+# 5. Expose it on every node with a NodePort Service.
+# 6. Diagnose a Service whose selector matches no pod.
+
+# %% [markdown]
+# ## Prerequisites
+#
+# | Concepts | Importance | Notes |
+# | --- | --- | --- |
+# | [04 · Pods](04-pods.ipynb) | Necessary | Labels, container ports, pod IPs that change |
+# | [05 · Deployments](05-deployments.ipynb) | Necessary | The `web` Deployment and its pods |
+# | Ports and HTTP, in broad strokes | Helpful | A request goes to an address and a port |
+#
+# **Time to learn**: 30 minutes
+#
+# This notebook starts where notebook 05 left off: the `web` Deployment with
+# three nginx pods labelled `app=web`. You do not need to have run notebook
+# 05: the setup cell below recreates that state in a fresh namespace.
+
+# %% [markdown]
+# ## Parameters
+
+# %% tags=["parameters"]
+namespace = "nb06-services"
+solve_exercises = False
+timeout = 60
+
+# %% [markdown]
+# ## Setup
+#
+# Import the library, then bring a fresh namespace to this notebook's starting
+# state: `lab.setup` applies the Deployment and waits until its pods run.
+
+# %% tags=["setup"]
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import k8slab as lab
+
+lab.setup(namespace, "manifests/06-services-web.yaml")
+
+# %% [markdown]
+# ## The problem: moving targets
+#
+# Here are the three pods. Each has its own IP address, and each address
+# lives exactly as long as its pod.
+
+# %%
+lab.table("Pod", namespace)[["name", "phase", "node", "ip"]]
+
+# %% [markdown]
+# A client that remembered one of these addresses would break at the next
+# update, scale-down or node failure. It needs one address for "the web
+# pods, whichever they are right now". That is a Service.
+
+# %% [markdown]
+# ## A Service: one name, one address
+#
+# Here is the Service we are about to create:
+
+# %%
+print(Path("../manifests/06-services-web-svc.yaml").read_text())
+
+# %% [markdown]
+# - `selector: {app: web}`: the Service is for every pod carrying the label
+#   `app=web`. It does not name pods; it describes them. This is the same
+#   label mechanism a Deployment uses to count its pods.
+# - `ports`: clients connect to `port` 80 of the Service; traffic arrives at
+#   `targetPort` on the pod. We gave the port by *name*, `http`, the name the
+#   pod template gave to 8080: if the pods ever move to another port, the
+#   Service follows.
+# - `type: ClusterIP` (the default) gives the Service a virtual IP address,
+#   reachable from inside the cluster only.
+
+# %%
+web_service = lab.apply("manifests/06-services-web-svc.yaml", namespace)[0]
+cluster_ip = web_service["spec"]["clusterIP"]
+print("ClusterIP:", cluster_ip, "· DNS name:", f"web.{namespace}.svc.cluster.local")
+
+# %% [markdown]
+# The Service got its **ClusterIP** as soon as it was stored, taken from a
+# range reserved for Services (separate from the pods' range), and it keeps
+# it until it is deleted. It also has a DNS name: inside the cluster, `web`
+# (from the same namespace) or `web.<namespace>.svc.cluster.local` (from
+# anywhere) resolves to that IP. CoreDNS answers those names on kind and
+# minikube; the kwok engine runs no DNS server, so there the name is only a
+# convention you can read.
+
+# %% [markdown]
+# ## EndpointSlices: who is behind the Service
+#
+# The Service object itself holds no list of pods. A controller in the
+# control plane, the **EndpointSlice controller**, watches Services and pods,
+# and writes the matching pods' addresses into **EndpointSlice** objects,
+# labelled with the Service's name. On every node, **kube-proxy** watches
+# those slices and programs the node's network rules so that traffic to the
+# ClusterIP goes to one of the listed pods.
+#
+# The next cell defines two small helpers that read the slices of a Service,
+# and follow them with a watch until a condition holds.
+
+# %%
+def ready_endpoints(slices: list[dict]) -> dict[str, str]:
+    """Pod name -> IP for each endpoint marked ready in these EndpointSlices."""
+    return {ep["targetRef"]["name"]: ep["addresses"][0] for s in slices
+            for ep in s.get("endpoints") or [] if ep["conditions"].get("ready")}
+
+
+def wait_for_endpoints(service: str, done: Callable[[dict], bool]) -> dict[str, str]:
+    """Watch a Service's EndpointSlices until done(endpoints) is true; return them."""
+    slices: dict[str, dict] = {}
+    for change, item in lab.watch("EndpointSlice", namespace, timeout=timeout,
+                                  labels=f"kubernetes.io/service-name={service}"):
+        if change == "DELETED":
+            slices.pop(item["metadata"]["name"], None)
+        else:
+            slices[item["metadata"]["name"]] = item
+        if done(ready_endpoints(list(slices.values()))):
+            return ready_endpoints(list(slices.values()))
+    raise lab.WaitTimeout(f"The endpoints of {service!r} did not settle in {timeout}s.",
+                          "Look at lab.table('Pod', namespace) and the Service's selector.")
+
+
+# %% [markdown]
+# The controller needs a moment (well under a second) to write the slice.
+# Let us wait until it lists the three pods:
+
+# %%
+before = wait_for_endpoints("web", lambda eps: len(eps) == 3)
+before
+
+# %% [markdown]
+# `lab.table` shows each Service with its endpoints, read from these slices:
+
+# %%
+lab.table("Service", namespace)
+
+# %% [markdown]
+# And here is the slice itself:
+
+# %%
+slices = lab.list("EndpointSlice", namespace, labels={"kubernetes.io/service-name": "web"})
+for item in slices:
+    print(item["metadata"]["name"], "· ports:", item["ports"])
+    for ep in item["endpoints"]:
+        print("  ", ep["addresses"], ep["targetRef"]["name"], ep["conditions"])
+
+# %% [markdown]
+# One slice (a slice holds up to 100 endpoints), whose port is 8080: the
+# Service's target port, resolved from its name `http`. Each endpoint points
+# at a pod (`targetRef`) and says whether that pod is ready. A pod that is not
+# ready stays in the slice, marked not ready, and receives no traffic.
+
+# %%
+lab.record("cluster_ip", cluster_ip)
+lab.record("endpoints_before", sorted(before))
+
+# %% [markdown]
+# ## Pods change, the Service stays
+#
+# Now let us be rough: delete every pod behind the Service. The Deployment
+# replaces them (notebook 05), and the EndpointSlice controller updates the
+# slice. We wait until the slice lists three ready pods, none of them an old
+# one.
+
+# %%
+for pod_name in before:
+    lab.delete("Pod", pod_name, namespace)
+after = wait_for_endpoints("web", lambda eps: len(eps) == 3 and not set(eps) & set(before))
+after
+
+# %%
+ip_after = lab.get("Service", "web", namespace)["spec"]["clusterIP"]
+print("ClusterIP:", cluster_ip, "->", ip_after)
+print("pod IPs:  ", sorted(before.values()), "->", sorted(after.values()))
+lab.record("cluster_ip_after", ip_after)
+lab.record("endpoints_after", sorted(after))
+
+# %% [markdown]
+# Three new pods, with new names and (most likely) new addresses; the
+# Service's address did not move. Clients that use the Service, by its IP or
+# better by its DNS name, never noticed. This is the contract of a Service:
+# a durable front for ephemeral pods.
+
+# %% [markdown]
+# ## Talking to the Service
+#
+# A ClusterIP is virtual: no machine owns it. On a real cluster, kube-proxy's
+# rules on each node catch packets sent to it and redirect them to a pod.
+# From your laptop, outside the cluster, that address leads nowhere. On the
+# kwok engine it is even less: the pod and Service addresses are *simulated*
+# (no kube-proxy, no container behind them), so **never** try to connect to
+# them directly.
+#
+# The way in from outside is a **port-forward**, as with
+# `kubectl port-forward service/web 8080:80`: the API server opens a stream
+# to one pod behind the Service, and the bytes travel inside that stream.
+# `lab.http_get` sends one request that way:
+
+# %%
+response = lab.http_get("service/web", 80, "/", namespace)
+print(response.status, "· simulated:", response.simulated)
+print(response.body[:300])
+
+# %% [markdown]
+# On kind or minikube nginx itself answers. On kwok the answer comes from a
+# tiny simulated server (its header `X-K8slab-Simulated: true` and its text
+# say so), but it came through the real API server, which picked a real pod
+# of the Service, like kubectl does.
+#
+# `lab.port_forward` keeps a local port open for as long as a `with` block
+# runs, so any HTTP client on your machine can use it, here Python's own
+# `urllib`. The local port is on `127.0.0.1`, your own machine:
+
+# %%
+with (lab.port_forward("service/web", 80, namespace) as local_port,
+      urllib.request.urlopen(f"http://127.0.0.1:{local_port}/hello", timeout=10) as answer):
+    forwarded_status = answer.status
+    print(f"127.0.0.1:{local_port} ->", answer.status, answer.headers.get("Server"))
+
+# %% [markdown]
+# One caveat: a port-forward chooses **one** pod when it starts and sticks to
+# it. It is a debugging tool, not a load balancer: real traffic goes through
+# the Service's IP (inside the cluster) or through the ways in of the next
+# section and of notebook 10.
+
+# %%
+lab.record("http_status", response.status)
+lab.record("http_simulated", response.simulated)
+lab.record("port_forward_status", forwarded_status)
+
+# %% [markdown]
+# ### Exercise 1: a second door to the same pods
+#
+# Several Services may select the same pods. Create a Service called
+# `frontend` that selects the `app=web` pods and listens on port **8000**,
+# forwarding to the pods' port 8080. Start from the Service manifest printed
+# above (`lab.apply` also takes YAML text). The endpoints appear within a
+# second: `wait_for_endpoints("frontend", lambda eps: len(eps) == 3)` waits
+# for them. Then try `lab.http_get("service/frontend", 8000, "/", namespace)`
+# and run the check (exercise id `06.frontend`). The solution is hidden in
+# the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("06.frontend", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply("manifests/06-services-frontend.yaml", namespace)
+    wait_for_endpoints("frontend", lambda eps: len(eps) == 3)
+    print(lab.http_get("service/frontend", 8000, "/", namespace).status)
+    lab.check("06.frontend", namespace)
+
+# %% [markdown]
+# ## NodePort: a port on every node
+#
+# A ClusterIP serves clients inside the cluster. To let traffic in from
+# outside, the simplest type is **NodePort**: every node opens the same port,
+# taken from the range 30000-32767, and forwards what arrives there to the
+# Service. It still has a ClusterIP, too.
+
+# %%
+lab.apply("manifests/06-services-web-nodeport.yaml", namespace)
+lab.table("Service", namespace)
+
+# %% [markdown]
+# The `ports` column reads `80:30080/TCP`: port 80 on the ClusterIP, port
+# 30080 on each node. Who can reach port 30080 depends on where the nodes are:
+#
+# - On **kind**, the nodes are containers on your machine, and the lab's kind
+#   configuration (`manifests/kind-cluster.yaml`) maps `127.0.0.1:30080` on
+#   your machine to port 30080 of a node: you can open
+#   <http://127.0.0.1:30080/> in a browser.
+# - On **minikube**, `minikube service web-nodeport --url` prints the address.
+# - On **kwok**, the nodes are simulated and no kube-proxy runs: nothing
+#   listens on port 30080. The Service is real (stored, validated, given its
+#   port), but no traffic can flow through it.
+#
+# In the cloud, type **LoadBalancer** goes one step further: the cloud
+# provider puts a load balancer with a public address in front of the node
+# ports. Notebook 10 shows the usual way for web traffic, an Ingress.
+
+# %%
+engine = lab.status()["engine"]
+if engine == "kind":
+    with urllib.request.urlopen("http://127.0.0.1:30080/", timeout=10) as answer:
+        print("kind answered on 127.0.0.1:30080:", answer.status)
+else:
+    print(f"On the {engine} engine, use lab.http_get or lab.port_forward instead.")
+
+# %%
+node_port_service = lab.get("Service", "web-nodeport", namespace)
+lab.record("nodeport_type", node_port_service["spec"]["type"])
+lab.record("node_port", node_port_service["spec"]["ports"][0]["nodePort"])
+
+# %% [markdown]
+# ## A Service that reaches nobody
+#
+# A colleague wrote a Service for the web pods, called `storefront`. It was
+# accepted without complaint, yet every request through it fails. Let us look.
+
+# %%
+lab.apply("manifests/06-services-storefront.yaml", namespace)
+lab.table("Service", namespace)
+
+# %% [markdown]
+# Its `endpoints` column is empty. The API server cannot reject such a
+# Service: a selector that matches no pod *today* may match pods tomorrow.
+# So a typo in a selector is silent. `lab.diagnose` compares the selector with
+# the labels of the pods in the namespace:
+
+# %%
+storefront_diagnosis = lab.diagnose("Service", "storefront", namespace)
+print(storefront_diagnosis)
+lab.table("Pod", namespace, labels={"app": "web"})[["name", "phase"]]
+
+# %% [markdown]
+# And a request through it has no pod to go to:
+
+# %%
+try:
+    lab.http_get("service/storefront", 80, "/", namespace)
+    storefront_error = ""
+except lab.K8sLabError as err:
+    storefront_error = err.message
+    print(err.message)
+
+# %%
+storefront_slices = lab.list("EndpointSlice", namespace,
+                             labels={"kubernetes.io/service-name": "storefront"})
+lab.record("storefront_endpoints", len(ready_endpoints(storefront_slices)))
+lab.record("storefront_diagnosis", storefront_diagnosis)
+lab.record("storefront_error", storefront_error)
+
+# %% [markdown]
+# ### Exercise 2: repair the storefront
+#
+# Make the `storefront` Service reach the web pods. Only its selector is
+# wrong: apply it again with a selector that matches the pods' labels (what
+# are they? `lab.get("Pod", name, namespace)["metadata"]["labels"]` tells).
+# Unlike a pod's spec, a Service's selector can be changed in place. Wait for
+# the endpoints (`wait_for_endpoints("storefront", lambda eps: len(eps) > 0)`),
+# then run the check (exercise id `06.fix-selector`). The solution is hidden in
+# the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("06.fix-selector", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply("manifests/06-services-storefront-fixed.yaml", namespace)
+    wait_for_endpoints("storefront", lambda eps: len(eps) > 0)
+    lab.check("06.fix-selector", namespace)
+
+# %% [markdown]
+# The Services of the namespace, and their endpoints, once both exercises are done:
+
+# %%
+services = lab.table("Service", namespace)
+lab.record("services", sorted(services["name"]))
+services
+
+# %% [markdown]
+# ## Summary
+#
+# - A **Service** gives a changing set of pods one stable name and one stable
+#   virtual IP (its ClusterIP). It finds its pods with a **label selector**.
+# - The EndpointSlice controller lists the ready matching pods in
+#   **EndpointSlices**; kube-proxy on each node routes the ClusterIP to them.
+# - Pods can all be replaced: the endpoints change, the Service does not.
+# - From outside the cluster, reach a Service through a **port-forward**
+#   (`lab.http_get`, `lab.port_forward`), never by pod or Service IP.
+# - **NodePort** opens the same port on every node; kind maps
+#   `127.0.0.1:30080` to it, while on kwok nothing listens.
+# - A selector that matches no pod leaves the Service without endpoints, and
+#   no error anywhere: look at the `endpoints` column, or ask `lab.diagnose`.
+#
+# ## What's next
+#
+# [07 · Workloads](07-workloads.ipynb) meets the other controllers: Jobs and
+# CronJobs for tasks that finish, StatefulSets for pods that need a stable
+# identity, DaemonSets for one pod per node.
+#
+# ## Clean-up
+#
+# Delete this notebook's namespace and everything in it.
+
+# %%
+lab.cleanup(namespace)

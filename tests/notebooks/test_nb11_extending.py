@@ -1,0 +1,51 @@
+"""Notebook 11 · Extending Kubernetes, executed against the live cluster."""
+
+from __future__ import annotations
+
+import k8slab as lab
+from k8slab.controller import WEBSITE_CRD, custom_objects_elsewhere
+from tests.notebooks.harness import run_notebook, unique_namespace
+
+NOTEBOOK = "11-extending.ipynb"
+
+
+def _crd_gone_unless_shared(ns: str, removed: bool) -> None:
+    """The CRD is shared cluster-wide: gone, unless another namespace still uses it."""
+    if lab.exists("CustomResourceDefinition", WEBSITE_CRD):
+        crd = lab.get("CustomResourceDefinition", WEBSITE_CRD)
+        assert not removed and custom_objects_elsewhere(crd, ns), \
+            "the CRD was left behind although nobody else uses it"
+    else:
+        assert removed
+
+
+def test_nb11_custom_kind_and_controller(cluster):
+    ns = unique_namespace("nb11")
+    params = {"namespace": ns, "solve_exercises": True}
+    run = run_notebook(NOTEBOOK, parameters=params)
+    assert not run.errors()
+    assert run.last("crd_kind") == "Website"
+    assert run.last("websites_at_start") == 0
+    assert run.last("home_spec") == {"image": "nginxinc/nginx-unprivileged:1.27",
+                                     "replicas": 1, "port": 8080}   # port: the schema default
+    assert run.last("deployments_before_controller") == 0         # no controller, no behaviour
+    assert run.last("rejected_status") == 422
+    assert run.last("shop_stored") is False
+    assert run.last("phases") == {"home": "Ready", "shop": "Ready"}
+    assert run.last("home_owner") == {"kind": "Website", "name": "home"}
+    assert run.last("healed") is True
+    assert run.last("replicas_after_hand_scale") == 1
+    assert run.last("shop_children_left") == []                    # garbage-collected
+    assert run.last("recreated_after_stop") is False
+    checks = run.checks()
+    assert set(checks) == {"11.shop", "11.scale"}
+    for exercise, outcomes in checks.items():
+        assert outcomes == [False, True], (exercise, outcomes)
+    assert not lab.exists("Namespace", ns)
+    _crd_gone_unless_shared(ns, run.last("crd_removed"))
+
+    again = run_notebook(NOTEBOOK, parameters=params)
+    assert not again.errors() and again.checks() == checks
+    assert again.last("phases") == run.last("phases")
+    assert not lab.exists("Namespace", ns)
+    _crd_gone_unless_shared(ns, again.last("crd_removed"))

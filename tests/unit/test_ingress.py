@@ -1,0 +1,122 @@
+"""k8slab.ingress: how a controller reads Ingress rules, without a cluster."""
+
+from __future__ import annotations
+
+import pytest
+
+from k8slab import ingress
+from k8slab.ingress import host_matches, path_matches, route
+
+
+def _ingress(name: str, rules: list[dict], default: str | None = None,
+             klass: str = "nginx") -> dict:
+    spec: dict = {"ingressClassName": klass, "rules": rules}
+    if default:
+        spec["defaultBackend"] = {"service": {"name": default, "port": {"number": 80}}}
+    return {"kind": "Ingress", "metadata": {"name": name}, "spec": spec}
+
+
+def _rule(host: str | None, *paths: tuple[str, str, str, int | str]) -> dict:
+    rule: dict = {"http": {"paths": [
+        {"path": p, "pathType": t, "backend": {"service": {"name": svc, "port": (
+            {"number": port} if isinstance(port, int) else {"name": port})}}}
+        for p, t, svc, port in paths]}}
+    if host:
+        rule["host"] = host
+    return rule
+
+
+FANOUT = _ingress("fanout", [_rule(None, ("/app1", "Prefix", "app1", 80),
+                                   ("/app2", "Prefix", "app2", "http"))])
+SINGLE = _ingress("single", [_rule("shop.k8slab.test", ("/", "Prefix", "app1", 80))])
+
+
+@pytest.mark.parametrize(("kind", "rule", "request_path", "expected"), [
+    ("Prefix", "/", "/anything/at/all", True),
+    ("Prefix", "/app1", "/app1", True),
+    ("Prefix", "/app1", "/app1/", True),
+    ("Prefix", "/app1", "/app1/cart?id=3", True),
+    ("Prefix", "/app1", "/app10", False),
+    ("Prefix", "/app1/", "/app1", True),          # a trailing slash in the rule is ignored
+    ("Prefix", "/aaa/bbb", "/aaa/bbbxyz", False),
+    ("Prefix", "/aaa/bbb", "/aaa/bbb/ccc", True),
+    ("Exact", "/app1", "/app1", True),
+    ("Exact", "/app1", "/app1/", False),
+    ("Exact", "/app1", "/APP1", False),           # case-sensitive
+    ("ImplementationSpecific", "/app1", "/app1/x", True),
+])
+def test_path_matching_follows_the_specification(kind, rule, request_path, expected):
+    assert path_matches(kind, rule, request_path) is expected
+
+
+def test_unknown_path_type_is_an_error():
+    with pytest.raises(ValueError, match="pathType"):
+        path_matches("Regex", "/a", "/a")
+
+
+def test_host_matching_exact_wildcard_and_any():
+    assert host_matches("shop.k8slab.test", "SHOP.k8slab.test:8080") == 0
+    assert host_matches("*.k8slab.test", "shop.k8slab.test") == 1
+    assert host_matches("*.k8slab.test", "k8slab.test") is None
+    assert host_matches("*.k8slab.test", "a.b.k8slab.test") is None
+    assert host_matches(None, "whatever") == 2
+    assert host_matches("shop.k8slab.test", "admin.k8slab.test") is None
+
+
+def test_route_by_path_with_numbered_and_named_ports():
+    r = route(FANOUT, "k8slab.test", "/app1/cart")
+    assert (r.ingress, r.service, r.port, r.path, r.path_type) == ("fanout", "app1", 80,
+                                                                   "/app1", "Prefix")
+    assert route(FANOUT, "k8slab.test", "/app2").port == "http"
+    assert route(FANOUT, "k8slab.test", "/apple") is None
+    assert "service/app1:80" in str(r)
+
+
+def test_a_host_rule_beats_rules_without_host_even_for_their_paths():
+    both = [FANOUT, SINGLE]
+    assert route(both, "shop.k8slab.test", "/app2").service == "app1"
+    assert route(both, "other.test", "/app2").service == "app2"
+
+
+def test_exact_host_beats_wildcard():
+    wild = _ingress("wild", [_rule("*.k8slab.test", ("/", "Prefix", "wild", 80))])
+    exact = _ingress("exact", [_rule("admin.k8slab.test", ("/", "Prefix", "admin", 80))])
+    assert route([wild, exact], "admin.k8slab.test", "/").service == "admin"
+    assert route([wild, exact], "shop.k8slab.test", "/").service == "wild"
+
+
+def test_longest_path_wins_and_exact_wins_a_tie():
+    ing = _ingress("mix", [_rule(None, ("/", "Prefix", "root", 80),
+                                 ("/api", "Prefix", "api", 80),
+                                 ("/api/v2", "Prefix", "v2", 80),
+                                 ("/api", "Exact", "api-exact", 80))])
+    assert route(ing, "h", "/api/v2/users").service == "v2"
+    assert route(ing, "h", "/api/v1").service == "api"
+    assert route(ing, "h", "/api").service == "api-exact"
+    assert route(ing, "h", "/other").service == "root"
+
+
+def test_default_backend_and_ingress_class_filter():
+    ing = _ingress("d", [_rule("a.test", ("/x", "Exact", "x", 80))], default="fallback")
+    assert route(ing, "a.test", "/y").host == "default"
+    assert route(ing, "a.test", "/y").service == "fallback"
+    other = _ingress("t", [_rule(None, ("/", "Prefix", "traefik-svc", 80))], klass="traefik")
+    assert route([other], "h", "/", ingress_class="nginx") is None
+    assert route([other], "h", "/", ingress_class="traefik").service == "traefik-svc"
+
+
+def test_rules_frame_addresses_and_port_numbers():
+    frame = ingress.rules_frame([FANOUT, SINGLE])
+    assert list(frame["backend"]) == ["app1:80", "app2:http", "app1:80"]
+    assert list(frame["host"]) == ["*", "*", "shop.k8slab.test"]
+    assert ingress.addresses({"status": {"loadBalancer": {}}}) == []
+    done = {"status": {"loadBalancer": {"ingress": [{"ip": "10.0.0.5"}, {"hostname": "lb"}]}}}
+    assert ingress.addresses(done) == ["10.0.0.5", "lb"]
+    assert ingress.has_address(done)[0] is True
+    assert ingress.has_address({})[0] is False
+    svc = {"metadata": {"name": "app2"}, "spec": {"ports": [{"name": "http", "port": 80}]}}
+    assert ingress.service_port_number(svc, "http") == 80
+    assert ingress.service_port_number(svc, 80) == 80
+    with pytest.raises(ValueError, match="no port"):
+        ingress.service_port_number(svc, 443)
+    assert ingress.route_dict(None) is None
