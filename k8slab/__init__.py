@@ -15,16 +15,22 @@ More in the submodules: ``k8slab.plots``, ``k8slab.widgets``, ``k8slab.helm``,
 ``k8slab.exercises``.
 """
 
+from ._access import as_user, can_i, service_account_user
+from ._actions import job_from_cronjob, restart, scale
 from ._client import connect
+from ._config_view import compare as compare_views
+from ._config_view import pod_view
 from ._diagnose import diagnose
 from ._discovery import api_groups, api_resources, components, get_raw, timeline
 from ._display import show_commands
+from ._manifests import manifest
 from ._namespaces import cleanup, namespace, setup
 from ._pods import exec_ as exec
 from ._pods import http_get, logs, port_forward
 from ._record_output import record
 from ._resources import apply, delete, exists, get
 from ._resources import list_ as list
+from ._storage_view import volumes_table as volumes
 from ._tables import events, table
 from ._wait import wait
 from ._watch import watch
@@ -55,8 +61,11 @@ __all__ = [
     "api_groups",
     "api_resources",
     "apply",
+    "as_user",
+    "can_i",
     "check",
     "cleanup",
+    "compare_views",
     "components",
     "connect",
     "delete",
@@ -67,16 +76,23 @@ __all__ = [
     "get",
     "get_raw",
     "http_get",
+    "job_from_cronjob",
     "list",
     "logs",
+    "manifest",
     "namespace",
+    "pod_view",
     "port_forward",
     "record",
+    "restart",
+    "scale",
+    "service_account_user",
     "setup",
     "show_commands",
     "status",
     "table",
     "timeline",
+    "volumes",
     "wait",
     "watch",
 ]

@@ -38,7 +38,39 @@ def resolve_path(path: str | Path) -> Path:
         if alt.is_file():
             return alt
     raise ManifestError(f"Manifest file {str(path)!r} not found.",
-                        "Check the name; course manifests live in the manifests/ folder.")
+                        "Check the name; course manifests live in the manifests/ folder "
+                        "(write 'manifests/NAME.yaml').")
+
+
+class ManifestText(str):
+    """A manifest file's text: prints as plain text, shows as highlighted YAML in notebooks."""
+
+    path: Path
+
+    def _repr_markdown_(self) -> str:
+        return f"`{self.path.name}`\n\n```yaml\n{self}\n```"
+
+
+def manifest(path: str | Path) -> ManifestText | Path:
+    """Read a course manifest, wherever the notebook runs from.
+
+    Paths are resolved like :func:`k8slab.apply` does (as given, then relative to
+    the project and to ``manifests/``), so notebooks do not depend on their
+    working directory. A folder (a Helm chart, a kustomize tree) comes back as
+    its absolute :class:`~pathlib.Path`.
+
+    Example:
+        >>> print(lab.manifest("manifests/05-deployments-web.yaml"))   # doctest: +SKIP
+    """
+    candidate = Path(path).expanduser()
+    for base in (Path("."), PROJECT_ROOT, PROJECT_ROOT / "manifests"):
+        folder = candidate if candidate.is_absolute() else base / candidate
+        if folder.is_dir():
+            return folder.resolve()
+    found = resolve_path(path)
+    text = ManifestText(found.read_text())
+    text.path = found
+    return text
 
 
 def parse_yaml(text: str, origin: str = "<text>") -> list[tuple[dict, int]]:

@@ -73,9 +73,11 @@ def _attendee_may_use(name: str) -> None:
 
 
 #: What an attendee's clean-up removes from their namespace (they may not delete it).
+#: Owners come before what they own, so controllers do not recreate what was just deleted.
 ATTENDEE_CLEANUP_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job",
                           "ReplicaSet", "Pod", "Service", "Ingress", "ConfigMap", "Secret",
-                          "PersistentVolumeClaim")
+                          "PersistentVolumeClaim", "HorizontalPodAutoscaler",
+                          "PodDisruptionBudget", "ServiceAccount")
 
 
 def setup(name: str, *manifests: Source, fresh: bool = True, wait_for: bool = True) -> None:
@@ -91,6 +93,7 @@ def setup(name: str, *manifests: Source, fresh: bool = True, wait_for: bool = Tr
     Example:
         >>> lab.setup("demo", "manifests/05-deployments-web.yaml")   # doctest: +SKIP
     """
+    _attendee_may_use(name)  # before any read: another namespace would only say 403
     if fresh and exists("Namespace", name):
         cleanup(name)
     namespace(name)
@@ -107,28 +110,71 @@ def cleanup(name: str, *, wait_for: bool = True, timeout: float = 120,
             allow_any_context: bool = False) -> None:
     """Delete a lesson's namespace and everything in it (refused off the lab cluster).
 
+    A workshop attendee may not delete their own namespace, so for them it is
+    emptied instead: the next lesson's setup finds it ready to use.
+
     Example:
         >>> lab.cleanup("demo")                              # doctest: +SKIP
     """
+    _attendee_may_use(name)
     if _attendee_namespace() == name:
-        _empty(name, allow_any_context=allow_any_context)
+        _empty(name, allow_any_context=allow_any_context, wait_for=wait_for, timeout=timeout)
         return
     delete("Namespace", name, allow_any_context=allow_any_context)
     if wait_for:
         wait("Namespace", name, until="deleted", timeout=timeout)
 
 
-def _empty(name: str, *, allow_any_context: bool) -> None:
-    """Delete what the course creates in a namespace, keeping the namespace itself."""
+def _leftovers(name: str) -> list[tuple[str, str, bool]]:
+    """What the course created in a namespace: ``(kind, name, being deleted)``.
+
+    Kept: what Kubernetes itself puts in every namespace (the ``default``
+    ServiceAccount, the ``kube-root-ca.crt`` ConfigMap, token Secrets) and the
+    attendee's own ServiceAccount, named after the namespace: deleting it
+    would revoke the attendee's token.
+    """
     from ._resources import list_
 
-    keep = {"kube-root-ca.crt"}
+    keep = {"kube-root-ca.crt", "default", name}
+    found = []
+    for kind in ATTENDEE_CLEANUP_KINDS:
+        for obj in list_(kind, name):
+            meta = obj["metadata"]
+            if meta["name"] in keep or obj.get("type") == "kubernetes.io/service-account-token":
+                continue
+            found.append((kind, meta["name"], bool(meta.get("deletionTimestamp"))))
+    return found
+
+
+def _empty(name: str, *, allow_any_context: bool, wait_for: bool = True,
+           timeout: float = 120) -> None:
+    """Delete what the course creates in a namespace, keeping the namespace itself.
+
+    With ``wait_for``, passes repeat until nothing is left: a pod deleted while
+    its ReplicaSet was still alive comes back once, and a lesson re-run straight
+    away must not meet a pod that is still terminating.
+
+    Raises:
+        WaitTimeout: objects were still there after ``timeout`` seconds.
+    """
+    import time
+
+    from .errors import WaitTimeout
+
+    deadline = time.monotonic() + timeout
     with _display.quiet():
-        for kind in ATTENDEE_CLEANUP_KINDS:
-            for obj in list_(kind, name):
-                meta = obj["metadata"]
-                if meta["name"] in keep or obj.get("type") == \
-                        "kubernetes.io/service-account-token":
-                    continue
-                delete(kind, meta["name"], name, allow_any_context=allow_any_context)
+        while True:
+            left = _leftovers(name)
+            for kind, obj_name, deleting in left:
+                if not deleting:
+                    delete(kind, obj_name, name, allow_any_context=allow_any_context)
+            if not left or not wait_for:
+                break
+            if time.monotonic() > deadline:
+                shown = ", ".join(f"{k.lower()}/{n}" for k, n, _ in left[:5])
+                raise WaitTimeout(
+                    f"The namespace {name!r} still holds {shown} after {timeout:.0f}s.",
+                    "A finalizer may hold them: look with `kubectl get all -n "
+                    f"{name}`, then run lab.cleanup({name!r}) again.")
+            time.sleep(0.3)
     print(f"namespace {name!r} emptied (workshop attendees keep their namespace)")

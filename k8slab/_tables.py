@@ -257,6 +257,10 @@ def table(kind: str, namespace: str | None = None, *, labels: str | dict | None 
         finally:
             _display.restore(shown)
         return services_frame(items, slices)
+    if res.kind in ("PersistentVolume", "PersistentVolumeClaim"):
+        from ._storage_view import claims_frame, volumes_frame  # it imports this module
+
+        return (volumes_frame if res.kind == "PersistentVolume" else claims_frame)(items)
     return _BUILDERS.get(res.kind, generic_frame)(items)
 
 
@@ -266,3 +270,4 @@ def events(namespace: str | None = None, *, object_name: str | None = None) -> p
     if object_name:
         frame = frame[frame["object"].str.endswith("/" + object_name)].reset_index(drop=True)
     return frame
+

@@ -1,9 +1,12 @@
 """The cluster side of workshop mode: create, list and delete attendees.
 
 An attendee is a namespace of their own plus a kubeconfig whose token may
-act in that namespace only. Everything an attendee owns lives in their
-namespace, so deleting the namespace deletes the attendee: the
-ServiceAccount goes with it and its tokens stop working at once.
+act in that namespace only, and look (read-only) at the nodes, volumes and
+system namespaces the course shows. Everything an attendee owns lives in
+their namespace, so deleting the namespace deletes the attendee: the
+ServiceAccount goes with it and its tokens stop working at once. Only their
+read-only bindings live elsewhere; :func:`delete` removes them by name, and
+the shared viewer roles once no attendee is left.
 
 Tokens come from the TokenRequest API: they are signed by the API server,
 bound to the ServiceAccount (deleting it revokes them), expire by themselves
@@ -38,10 +41,14 @@ from ._workshop_objects import (
     Quota,
     attendee_names,
     attendee_objects,
+    binding_name,
     build_kubeconfig,
     cluster_info,
     kubeconfig_file,
+    system_view_rules,
     validate_prefix,
+    viewer_bindings,
+    viewer_objects,
     write_private,
 )
 from .errors import ApiError, ClusterUnavailable, K8sLabError, WaitTimeout
@@ -212,6 +219,9 @@ def create(count: int, *, prefix: str = "attendee", quota: Quota | None = None,
         for name in names:
             path = kubeconfig_file(out_dir, name)
             apply(attendee_objects(name, prefix, quota, path))
+        apply(viewer_objects())
+        for name in names:
+            apply(viewer_bindings(name, prefix))
         for name in names:
             wait("ResourceQuota", OBJECT_NAME, name, until=_quota_ready, timeout=60)
             token, expires = issue_token(name, hours=hours, mode=token_mode)
@@ -273,11 +283,12 @@ def _remove_kubeconfig(path: str) -> bool:
 
 def delete(names: list[str] | None = None, *, all: bool = False, workshop: str | None = None,
            timeout: float = 300, allow_any_context: bool = False) -> list[str]:
-    """Delete attendees: their namespace (and all in it) and their kubeconfig file.
+    """Delete attendees: their namespace (and all in it), bindings and kubeconfig file.
 
     Only namespaces labelled as workshop attendees are touched: naming
     ``kube-system`` by mistake is refused. Waits until the namespaces are gone,
-    so a workshop can be re-created straight away.
+    so a workshop can be re-created straight away. The read-only viewer roles
+    shared by all attendees go too once nobody is left.
 
     Args:
         names: the attendees to delete.
@@ -315,6 +326,7 @@ def delete(names: list[str] | None = None, *, all: bool = False, workshop: str |
                         "`k8slab workshop list` shows the attendees.")
                 targets[name] = (meta.get("annotations") or {}).get(KUBECONFIG_ANNOTATION, "")
         for name in targets:
+            _delete_view(name, allow_any_context)
             delete_object("Namespace", name, allow_any_context=allow_any_context)
         for name, path in targets.items():
             _remove_kubeconfig(path)
@@ -326,7 +338,43 @@ def delete(names: list[str] | None = None, *, all: bool = False, workshop: str |
                      timeout=max(1.0, deadline - time.monotonic()))
             except WaitTimeout as err:
                 raise _stuck(name, timeout) from err
+        if targets:
+            _drop_unused_viewer(allow_any_context)
     return sorted(targets)
+
+
+def _delete_view(name: str, allow_any_context: bool) -> None:
+    """Remove one attendee's read-only bindings (they live outside their namespace)."""
+    delete_object("ClusterRoleBinding", binding_name(name),
+                  allow_any_context=allow_any_context)
+    for namespace in system_view_rules():
+        delete_object("RoleBinding", binding_name(name), namespace,
+                      allow_any_context=allow_any_context)
+
+
+def _any_attendee() -> bool:
+    return bool(list_("Namespace", labels=WORKSHOP_LABEL))
+
+
+def _drop_unused_viewer(allow_any_context: bool) -> bool:
+    """Delete the shared viewer roles once no attendee of any workshop is left.
+
+    A workshop created in the meantime (by another instructor, on the same
+    cluster) would find its bindings pointing at nothing, so the roles are
+    checked again after the delete and put back if an attendee appeared.
+
+    Returns:
+        True when the roles were deleted (and stayed deleted).
+    """
+    if _any_attendee():
+        return False
+    for obj in viewer_objects():
+        delete_object(obj["kind"], obj["metadata"]["name"], obj["metadata"].get("namespace"),
+                      allow_any_context=allow_any_context)
+    if _any_attendee():
+        apply(viewer_objects())
+        return False
+    return True
 
 
 def _stuck(name: str, timeout: float) -> K8sLabError:

@@ -31,6 +31,11 @@ KUBECONFIG_ANNOTATION = "k8slab.io/kubeconfig"
 #: Name of the Role, RoleBinding, ResourceQuota and LimitRange in each namespace.
 OBJECT_NAME = "k8slab-attendee"
 CONTEXT_PREFIX = "k8slab-workshop-"
+#: The ClusterRole (and the Roles in system namespaces) every attendee may look through.
+VIEWER_NAME = "k8slab-workshop-viewer"
+VIEWER_LABEL = "k8slab.io/workshop-viewer"
+#: Prefix of each attendee's ClusterRoleBinding and system-namespace RoleBindings.
+BINDING_PREFIX = "k8slab-workshop-"
 MAX_ATTENDEES = 999
 
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -38,6 +43,9 @@ _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 #: Every verb a namespaced resource understands.
 ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]
 READ_VERBS = ["get", "list", "watch"]
+#: Ceiling of the default limits a container without resources gets.
+MAX_DEFAULT_MILLICPU = 500
+MAX_DEFAULT_MEBIBYTES = 512
 
 
 def validate_prefix(prefix: str, count: int = 1) -> None:
@@ -94,7 +102,8 @@ def role_rules(namespace: str) -> list[dict]:
     LimitRanges beyond reading them (no lifting one's own limits), and the
     ``serviceaccounts/token`` subresource, and any change to the Namespace
     itself (a finalizer added by an attendee would block ``workshop delete``).
-    A Role can never reach other cluster-scoped objects (Nodes, ClusterRoles).
+    A Role can never reach other cluster-scoped objects: looking at Nodes and
+    the like is granted, read-only, by :func:`viewer_rules`.
 
     Example:
         >>> [r["resources"] for r in role_rules("a-01") if r["apiGroups"] == ["batch"]]
@@ -134,6 +143,112 @@ def role_rules(namespace: str) -> list[dict]:
     ]
 
 
+def viewer_rules() -> list[dict]:
+    """What an attendee may *look at* across the cluster: read verbs, a few kinds.
+
+    The course shows the cluster as a whole: the nodes (notebooks 01, 02, 04),
+    the PersistentVolumes and StorageClasses behind claims (03, 07, 09), the
+    CustomResourceDefinitions (11) and IngressClasses (10). Reading them
+    reveals no attendee's work and no credential. Deliberately absent:
+    Namespaces (their names list the other attendees), Secrets, RBAC objects,
+    webhooks and APIServices (nothing in the course reads them), and every
+    verb that changes something.
+
+    Example:
+        >>> sorted(r["resources"][0] for r in viewer_rules())[:2]
+        ['customresourcedefinitions', 'ingressclasses']
+    """
+    return [
+        {"apiGroups": [""], "resources": ["nodes", "persistentvolumes"], "verbs": READ_VERBS},
+        {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses"], "verbs": READ_VERBS},
+        {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"],
+         "verbs": READ_VERBS},
+        {"apiGroups": ["networking.k8s.io"], "resources": ["ingressclasses"],
+         "verbs": READ_VERBS},
+    ]
+
+
+def system_view_rules() -> dict[str, list[dict]]:
+    """What an attendee may read in the cluster's own namespaces, by namespace.
+
+    Notebook 01 lists the pods and Leases of ``kube-system``; notebook 02 also
+    reads its DaemonSets and the node heartbeats in ``kube-node-lease``.
+    Nothing else there is readable: not the Secrets, not the ConfigMaps.
+
+    Example:
+        >>> sorted(system_view_rules())
+        ['kube-node-lease', 'kube-system']
+    """
+    leases = {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+              "verbs": READ_VERBS}
+    return {
+        "kube-system": [
+            leases,
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]},
+            {"apiGroups": ["apps"], "resources": ["daemonsets"], "verbs": ["get", "list"]},
+        ],
+        "kube-node-lease": [leases],
+    }
+
+
+def viewer_objects() -> list[dict]:
+    """The read-only roles shared by every attendee of every workshop.
+
+    One ClusterRole for cluster-scoped kinds (:func:`viewer_rules`) and one
+    Role per system namespace (:func:`system_view_rules`), all named
+    ``k8slab-workshop-viewer``. They grant nothing until an attendee's
+    bindings (:func:`viewer_bindings`) point at them.
+
+    Example:
+        >>> [(o["kind"], o["metadata"].get("namespace")) for o in viewer_objects()]
+        [('ClusterRole', None), ('Role', 'kube-system'), ('Role', 'kube-node-lease')]
+    """
+    labels = {VIEWER_LABEL: "true"}
+    objs: list[dict] = [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": {"name": VIEWER_NAME, "labels": labels}, "rules": viewer_rules()}]
+    for namespace, rules in system_view_rules().items():
+        objs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                     "metadata": {"name": VIEWER_NAME, "namespace": namespace,
+                                  "labels": labels},
+                     "rules": rules})
+    return objs
+
+
+def binding_name(attendee: str) -> str:
+    """The name of an attendee's ClusterRoleBinding and system RoleBindings."""
+    return f"{BINDING_PREFIX}{attendee}"
+
+
+def viewer_bindings(name: str, workshop: str) -> list[dict]:
+    """Bind one attendee's ServiceAccount to the shared read-only roles.
+
+    These live outside the attendee's namespace, so deleting the namespace
+    does not delete them: :func:`k8slab.workshop.delete` removes them by name.
+    They carry the attendee's labels so leftovers can be found.
+
+    Example:
+        >>> [(o["kind"], o["metadata"]["name"]) for o in viewer_bindings("a-01", "a")][:1]
+        [('ClusterRoleBinding', 'k8slab-workshop-a-01')]
+    """
+    labels = {LAB_LABEL: "true", WORKSHOP_LABEL: workshop, ATTENDEE_LABEL: name}
+    subjects = [{"kind": "ServiceAccount", "name": name, "namespace": name}]
+    objs: list[dict] = [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": {"name": binding_name(name), "labels": labels},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                     "name": VIEWER_NAME},
+         "subjects": subjects}]
+    for namespace in system_view_rules():
+        objs.append({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                     "metadata": {"name": binding_name(name), "namespace": namespace,
+                                  "labels": labels},
+                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                 "name": VIEWER_NAME},
+                     "subjects": subjects})
+    return objs
+
+
 @dataclass(frozen=True)
 class Quota:
     """An attendee's share of the cluster.
@@ -165,7 +280,11 @@ class Quota:
         A quota on CPU and memory rejects pods that do not state them, and most
         course manifests do not. The LimitRange fills them in, sized so that
         ``pods`` single-container pods fit exactly: the pod count, not CPU, is
-        what stops a runaway Deployment. Requests are half the limits.
+        what stops a runaway Deployment. Requests are half the limits. A
+        generous quota (notebook 04 asks for a pod bigger than any node, which
+        the quota must admit for the scheduler to refuse it) does not make
+        every small container reserve a large share: limits stop at
+        ``500m`` CPU and ``512Mi`` memory.
 
         Raises:
             K8sLabError: the quota is too small to share between that many pods.
@@ -184,8 +303,8 @@ class Quota:
             raise K8sLabError(f"A quota value is not a Kubernetes quantity: {exc}.",
                               "Write CPU as 4 or 500m, memory and storage as 8Gi or "
                               "512Mi.") from exc
-        cpu_limit = int(milli.to_integral_value(ROUND_FLOOR))
-        mem_limit = int(Decimal(mebi).to_integral_value(ROUND_FLOOR))
+        cpu_limit = min(int(milli.to_integral_value(ROUND_FLOOR)), MAX_DEFAULT_MILLICPU)
+        mem_limit = min(int(Decimal(mebi).to_integral_value(ROUND_FLOOR)), MAX_DEFAULT_MEBIBYTES)
         if cpu_limit < 2 or mem_limit < 2:
             raise K8sLabError(
                 f"A quota of {self.cpu} CPU and {self.memory} memory is too small to share "
@@ -198,7 +317,9 @@ class Quota:
 
 def attendee_objects(name: str, workshop: str, quota: Quota,
                      kubeconfig: Path | None = None) -> list[dict]:
-    """Everything one attendee gets, as manifests: the Namespace first.
+    """Everything one attendee gets in their namespace, as manifests: the Namespace first.
+
+    Their read-only view of the rest of the cluster is :func:`viewer_bindings`.
 
     The attendee's ServiceAccount carries the attendee's name, so API audit
     logs and ``kubectl auth can-i --as`` read naturally

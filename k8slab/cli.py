@@ -62,15 +62,43 @@ def cmd_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status_record() -> ClusterRecord:
+    """The cluster k8slab talks to, as a record.
+
+    ``K8SLAB_KUBECONFIG`` wins over the record on disk, as it does when
+    connecting: a workshop attendee's kubeconfig gives engine ``workshop``
+    (see :func:`k8slab._guard._attendee_record`), even on the instructor's
+    machine where a record of the lab cluster exists too.
+    """
+    from ._guard import _attendee_record
+
+    record = _attendee_record() or ClusterRecord.load()
+    if record is None:
+        if os.environ.get("K8SLAB_KUBECONFIG"):
+            raise K8sLabError(
+                f"K8SLAB_KUBECONFIG names {os.environ['K8SLAB_KUBECONFIG']!r}, "
+                "which is not a file.",
+                "Point it at the kubeconfig your instructor gave you, or unset it.")
+        raise no_cluster_error()
+    return record
+
+
 def cluster_status() -> dict:
-    """Engine, context, server, versions and nodes of the running lab cluster."""
+    """Engine, context, server, versions and nodes of the running lab cluster.
+
+    Works for a workshop attendee too (``K8SLAB_KUBECONFIG`` set, no cluster
+    record): the engine is then ``workshop`` and the context and server are
+    those of the attendee's kubeconfig.
+
+    Example:
+        >>> lab.status()["engine"]                          # doctest: +SKIP
+        'kwok'
+    """
     from kubernetes import client
 
     from ._client import connect
 
-    record = ClusterRecord.load()
-    if record is None:
-        raise no_cluster_error()
+    record = _status_record()
     api = connect()
     try:
         version = client.VersionApi(api).get_code()

@@ -62,7 +62,6 @@ timeout = 60                 # seconds to wait for the cluster to converge
 # empty and fresh.
 
 # %% tags=["setup"]
-from pathlib import Path
 
 import pandas as pd
 
@@ -310,7 +309,7 @@ if solve_exercises:
 # Here is a contract: a Deployment that wants three identical web pods.
 
 # %%
-print(Path("../manifests/02-api-and-architecture-web.yaml").read_text())
+lab.manifest("manifests/02-api-and-architecture-web.yaml")
 
 # %% [markdown]
 # Apply it, then follow what happens. `lab.timeline` watches the namespace's

@@ -68,7 +68,6 @@ quiet_period = 5
 # state: it exists, and it is empty.
 
 # %% tags=["setup"]
-from pathlib import Path
 
 import k8slab as lab
 
@@ -80,7 +79,7 @@ lab.setup(namespace)
 # Here is the manifest this notebook starts with. Read it before running it.
 
 # %%
-print(Path("../manifests/04-pods-web.yaml").read_text())
+lab.manifest("manifests/04-pods-web.yaml")
 
 # %% [markdown]
 # What each part says:

@@ -72,7 +72,6 @@ liveness_wait = 30
 # slider and a live table to play with.
 
 # %% tags=["setup"]
-from pathlib import Path
 
 import k8slab as lab
 from k8slab import plots, widgets
@@ -83,7 +82,7 @@ lab.setup(namespace)
 # ## A Deployment, line by line
 
 # %%
-print(Path("../manifests/05-deployments-web.yaml").read_text())
+lab.manifest("manifests/05-deployments-web.yaml")
 
 # %% [markdown]
 # Three parts of the `spec` matter:
@@ -266,7 +265,7 @@ lab.check("05.scale", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
-    manifest = Path("../manifests/05-deployments-web.yaml").read_text()
+    manifest = lab.manifest("manifests/05-deployments-web.yaml")
     lab.apply(manifest.replace("replicas: 3", "replicas: 4"), namespace)
     lab.wait("Deployment", "web", namespace, timeout=timeout)
     lab.check("05.scale", namespace)
@@ -401,7 +400,7 @@ after
 # same pod.
 
 # %%
-print(Path("../manifests/05-deployments-db.yaml").read_text())
+lab.manifest("manifests/05-deployments-db.yaml")
 
 # %% [markdown]
 # On a real cluster you would wait for the query that freezes the database.

@@ -67,7 +67,6 @@ timeout = 60
 # %% tags=["setup"]
 import urllib.request
 from collections.abc import Callable
-from pathlib import Path
 
 import k8slab as lab
 
@@ -93,7 +92,7 @@ lab.table("Pod", namespace)[["name", "phase", "node", "ip"]]
 # Here is the Service we are about to create:
 
 # %%
-print(Path("../manifests/06-services-web-svc.yaml").read_text())
+lab.manifest("manifests/06-services-web-svc.yaml")
 
 # %% [markdown]
 # - `selector: {app: web}`: the Service is for every pod carrying the label

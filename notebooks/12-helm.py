@@ -74,7 +74,6 @@ timeout = 60
 # command it ran, ready to paste into a terminal of this JupyterLab.
 
 # %% tags=["setup"]
-from pathlib import Path
 
 import k8slab as lab
 from k8slab import helm
@@ -114,7 +113,7 @@ lab.setup(namespace)
 # A chart is a folder. Here is the one of this course, `hello-web`:
 
 # %%
-chart = Path("../manifests/12-helm-chart")
+chart = lab.manifest("manifests/12-helm-chart")
 for path in sorted(chart.rglob("*")):
     if path.is_file():
         print(path.relative_to(chart))
@@ -254,7 +253,7 @@ helm.releases(namespace)
 # `-f`. This one changes two knobs:
 
 # %%
-print(Path("../manifests/12-helm-chart/values-v2.yaml").read_text())
+lab.manifest("manifests/12-helm-chart/values-v2.yaml")
 
 # %%
 release = helm.upgrade("web", "12-helm-chart", namespace,

@@ -19,6 +19,9 @@ const browser = await chromium.launch({
 const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 const log = (msg) => process.stderr.write(`[drive] ${msg}\n`);
 const results = [];
+// Earlier notebooks stay open in hidden tabs: look only at the visible one.
+const PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)";
+const inPanel = (sel) => page.locator(`${PANEL} ${sel}`);
 
 async function acceptDialogs() {
   // A "Select Kernel" question may pop up: take the proposed Python kernel.
@@ -42,19 +45,20 @@ async function palette(command) {
 }
 
 async function counts() {
-  return page.evaluate(() => {
-    const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputPrompt")]
+  return page.evaluate((panelSel) => {
+    const panel = document.querySelector(panelSel);
+    const prompts = [...panel.querySelectorAll(".jp-CodeCell .jp-InputPrompt")]
       .map((p) => p.textContent.trim());
-    const indicator = document.querySelector(".jp-Notebook-ExecutionIndicator");
+    const indicator = panel.querySelector(".jp-Notebook-ExecutionIndicator");
     return {
-      codeCells: document.querySelectorAll(".jp-CodeCell").length,
+      codeCells: panel.querySelectorAll(".jp-CodeCell").length,
       // Cells whose source is hidden (the exercise solutions) show no prompt number.
-      hiddenInputs: document.querySelectorAll(".jp-CodeCell .jp-InputPlaceholder").length,
+      hiddenInputs: panel.querySelectorAll(".jp-CodeCell .jp-InputPlaceholder").length,
       executed: prompts.filter((t) => /\[\d+\]/.test(t)).length,
       running: prompts.filter((t) => t.includes("*")).length,
       idle: indicator ? indicator.getAttribute("data-status") === "idle" : false,
     };
-  });
+  }, PANEL);
 }
 
 for (const nb of config.notebooks) {
@@ -63,15 +67,15 @@ for (const nb of config.notebooks) {
   const url = `${config.base}/lab/tree/${nb.path}?token=${config.token}`;
   log(`opening ${url}`);
   await page.goto(url);
-  await page.locator(".jp-NotebookPanel .jp-Notebook").first().waitFor({ timeout: 60000 });
+  await inPanel(".jp-Notebook").first().waitFor({ timeout: 60000 });
   await acceptDialogs();
   // Wait for the kernel to be ready before running anything.
-  await page.waitForFunction(() => {
-    const el = document.querySelector(".jp-Notebook-ExecutionIndicator");
+  await page.waitForFunction((panelSel) => {
+    const el = document.querySelector(`${panelSel} .jp-Notebook-ExecutionIndicator`);
     return el && el.getAttribute("data-status") === "idle";
-  }, null, { timeout: 60000 });
+  }, PANEL, { timeout: 60000 });
   if (nb.mode === "above-last") {
-    await page.locator(".jp-Cell").last().locator(".jp-InputArea-prompt").click();
+    await inPanel(".jp-Cell").last().locator(".jp-InputArea-prompt").click();
     await palette("Run All Above Selected Cell");
   } else {
     await palette("Run All Cells");
@@ -88,18 +92,18 @@ for (const nb of config.notebooks) {
   }
   result.cells = state;
   await page.waitForTimeout(1500); // let widgets and images finish rendering
-  result.tables = await page.locator(".jp-OutputArea-output table").count();
-  result.images = await page.locator(".jp-OutputArea-output img").count();
-  result.sliders = await page.locator(".widget-hslider").count();
-  result.errorOutputs = await page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").filter({ hasText: "Traceback" }).count();
+  result.tables = await inPanel(".jp-OutputArea-output table").count();
+  result.images = await inPanel(".jp-OutputArea-output img").count();
+  result.sliders = await inPanel(".widget-hslider").count();
+  result.errorOutputs = await inPanel(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").filter({ hasText: "Traceback" }).count();
   await acceptDialogs();
   const shot = join(config.outDir, nb.path.replace(".ipynb", "-ran.png"));
-  const firstOutput = page.locator(".jp-OutputArea-output table, .jp-OutputArea-output img").first();
+  const firstOutput = inPanel(nb.moveSlider ? ".jp-OutputArea-output img" : ".jp-OutputArea-output table").first();
   if (await firstOutput.count()) await firstOutput.scrollIntoViewIfNeeded();
   await page.screenshot({ path: shot, fullPage: false });
   result.screenshots.push(shot);
   if (nb.moveSlider && result.sliders > 0) {
-    const slider = page.locator(".widget-hslider").first();
+    const slider = inPanel(".widget-hslider").first();
     await slider.scrollIntoViewIfNeeded();
     result.sliderBefore = (await slider.locator(".widget-readout").first().textContent())?.trim();
     const handle = slider.locator(".noUi-handle").first();

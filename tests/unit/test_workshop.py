@@ -24,9 +24,13 @@ from k8slab._workshop_objects import (
     cluster_info,
     kubeconfig_file,
     role_rules,
+    system_view_rules,
+    viewer_bindings,
+    viewer_objects,
+    viewer_rules,
     write_private,
 )
-from k8slab.cli import build_parser, main
+from k8slab.cli import _status_record, build_parser, main
 from k8slab.errors import ClusterUnavailable, K8sLabError, UnsafeContext
 
 CA_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
@@ -119,6 +123,49 @@ def test_attendee_objects_stay_in_their_namespace():
     assert limits["spec"]["limits"][0]["type"] == "Container"
 
 
+# The cluster-scoped kinds the course looks at (never changes) as an attendee.
+LOOKED_AT = {"": {"nodes", "persistentvolumes"}, "storage.k8s.io": {"storageclasses"},
+             "apiextensions.k8s.io": {"customresourcedefinitions"},
+             "networking.k8s.io": {"ingressclasses"}}
+
+
+def test_viewer_can_look_at_the_cluster_but_change_nothing():
+    granted = _granted(viewer_rules())
+    assert {g: set(r) for g, r in granted.items()} == LOOKED_AT
+    for group, resources in granted.items():
+        for res, verbs in resources.items():
+            assert verbs == {"get", "list", "watch"}, (group, res, verbs)
+    for rules in system_view_rules().values():
+        for rule in rules:
+            assert set(rule["verbs"]) <= {"get", "list", "watch"}, rule
+            assert not {"secrets", "configmaps", "serviceaccounts"} & set(rule["resources"])
+            assert "*" not in rule["resources"] + rule["apiGroups"] + rule["verbs"]
+    system = {ns: _granted(rules) for ns, rules in system_view_rules().items()}
+    assert {"get", "list"} <= system["kube-system"][""]["pods"]
+    assert system["kube-system"]["coordination.k8s.io"]["leases"] == {"get", "list", "watch"}
+    assert set(system["kube-node-lease"]) == {"coordination.k8s.io"}
+
+
+def test_viewer_bindings_point_one_service_account_at_the_shared_roles():
+    shared = viewer_objects()
+    assert [(o["kind"], o["metadata"]["name"], o["metadata"].get("namespace"))
+            for o in shared] == [("ClusterRole", "k8slab-workshop-viewer", None),
+                                 ("Role", "k8slab-workshop-viewer", "kube-system"),
+                                 ("Role", "k8slab-workshop-viewer", "kube-node-lease")]
+    bindings = viewer_bindings("ws-03", "ws")
+    assert [(o["kind"], o["metadata"].get("namespace")) for o in bindings] == [
+        ("ClusterRoleBinding", None), ("RoleBinding", "kube-system"),
+        ("RoleBinding", "kube-node-lease")]
+    for binding, role in zip(bindings, shared, strict=True):
+        assert binding["metadata"]["name"] == "k8slab-workshop-ws-03"
+        assert binding["metadata"]["labels"]["k8slab.io/attendee"] == "ws-03"
+        assert binding["metadata"]["labels"]["k8slab.io/workshop"] == "ws"
+        assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io",
+                                      "kind": role["kind"], "name": role["metadata"]["name"]}
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "ws-03",
+                                        "namespace": "ws-03"}]
+
+
 # -- quota --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("pods,cpu,memory", [(20, "4", "8Gi"), (5, "4", "8Gi"),
@@ -126,11 +173,20 @@ def test_attendee_objects_stay_in_their_namespace():
 def test_default_resources_let_exactly_quota_pods_fit(pods, cpu, memory):
     from kubernetes.utils import parse_quantity
 
+    ceiling = {"cpu": parse_quantity("500m"), "memory": parse_quantity("512Mi")}
     limits, requests = Quota(pods=pods, cpu=cpu, memory=memory).container_defaults()
     for key, total in (("cpu", cpu), ("memory", memory)):
         assert parse_quantity(limits[key]) * pods <= parse_quantity(total)
-        assert parse_quantity(limits[key]) * (pods + 1) > parse_quantity(total)
+        # Exactly: one more pod would not fit, unless the default hit its ceiling.
+        assert (parse_quantity(limits[key]) * (pods + 1) > parse_quantity(total)
+                or parse_quantity(limits[key]) == ceiling[key]), (key, limits)
         assert 0 < parse_quantity(requests[key]) <= parse_quantity(limits[key])
+
+
+def test_default_resources_stay_small_under_a_generous_quota():
+    limits, requests = Quota(pods=20, cpu="200", memory="256Gi").container_defaults()
+    assert limits == {"cpu": "500m", "memory": "512Mi"}
+    assert requests == {"cpu": "250m", "memory": "256Mi"}
 
 
 def test_unusable_quotas_are_refused_with_a_fix():
@@ -266,6 +322,23 @@ def test_cli_without_a_cluster_explains_and_fails(capsys):
     assert "No lab cluster" in capsys.readouterr().err
     assert main(["workshop", "create", "2", "--prefix", "Bad"]) == 2
     assert "cannot start a namespace name" in capsys.readouterr().err
+
+
+def test_status_describes_the_attendee_kubeconfig(tmp_path, monkeypatch, isolated_state):
+    cfg = build_kubeconfig(ClusterInfo("https://lab.example.org:6443", "Q0E="), "ws-04", "t")
+    path = write_private(kubeconfig_file(tmp_path, "ws-04"), cfg)
+    monkeypatch.setenv("K8SLAB_KUBECONFIG", str(path))
+    record = _status_record()     # no cluster record: an attendee's own machine
+    assert (record.engine, record.context, record.kubeconfig, record.lab) == (
+        "workshop", "k8slab-workshop-ws-04", str(path), True)
+    # On the instructor's machine, the attendee's file still wins (connect() uses it).
+    ClusterRecord(engine="kwok", context="kwok-k8slab").save()
+    assert _status_record().engine == "workshop"
+    monkeypatch.setenv("K8SLAB_KUBECONFIG", str(tmp_path / "missing.yaml"))
+    assert _status_record().engine == "kwok"
+    ClusterRecord.clear()
+    with pytest.raises(K8sLabError, match="not a file"):
+        _status_record()
 
 
 # -- the instructor's plot ----------------------------------------------------------------

@@ -1,0 +1,76 @@
+"""Checks for notebook 07, More workloads."""
+
+from __future__ import annotations
+
+from .._resources import exists, get, list_
+from ..exercises import exercise
+
+
+def _condition(obj: dict, kind: str) -> bool:
+    return any(c.get("type") == kind and c.get("status") == "True"
+               for c in (obj.get("status") or {}).get("conditions") or [])
+
+
+@exercise("07.scale-web", "Scale the StatefulSet web to 4 replicas",
+          hint="scale('StatefulSet', 'web', namespace, 4), then lab.wait('StatefulSet', 'web', "
+               "namespace).")
+def _scale_web(namespace: str) -> tuple[bool, str]:
+    if not exists("StatefulSet", "web", namespace):
+        return False, "there is no StatefulSet 'web' (run the notebook from the top)"
+    sts = get("StatefulSet", "web", namespace)
+    want = sts["spec"].get("replicas", 1)
+    ready = (sts.get("status") or {}).get("readyReplicas", 0)
+    if want != 4:
+        return False, f"StatefulSet 'web' asks for {want} replicas, 4 wanted"
+    if ready < 4:
+        return False, f"{ready} of 4 pods are ready; wait for the rollout"
+    claims = {c["metadata"]["name"]: (c.get("status") or {}).get("phase")
+              for c in list_("PersistentVolumeClaim", namespace)}
+    missing = [f"data-web-{i}" for i in range(4) if claims.get(f"data-web-{i}") != "Bound"]
+    if missing:
+        return False, f"these claims are not Bound: {', '.join(missing)}"
+    return True, "web-0 to web-3 are ready, each with its own Bound claim data-web-N"
+
+
+@exercise("07.parallel-job", "Run 6 completions, 3 at a time",
+          hint="Copy manifests/07-workloads-job.yaml: name 'thumbnails', completions: 6, "
+               "parallelism: 3; apply it, then lab.wait('Job', 'thumbnails', namespace).")
+def _parallel_job(namespace: str) -> tuple[bool, str]:
+    if not exists("Job", "thumbnails", namespace):
+        return False, "there is no Job 'thumbnails' yet"
+    job = get("Job", "thumbnails", namespace)
+    spec, status = job["spec"], job.get("status") or {}
+    if (spec.get("completions"), spec.get("parallelism")) != (6, 3):
+        return False, (f"Job 'thumbnails' has completions={spec.get('completions')}, "
+                       f"parallelism={spec.get('parallelism')}; 6 and 3 wanted")
+    if _condition(job, "Failed"):
+        return False, "Job 'thumbnails' failed; delete it and apply it again"
+    if not _condition(job, "Complete"):
+        return False, (f"Job 'thumbnails' is not complete yet: {status.get('succeeded', 0)} of 6 "
+                       "succeeded; wait with lab.wait('Job', 'thumbnails', namespace)")
+    return True, "Job 'thumbnails' completed 6 times, 3 pods at a time"
+
+
+@exercise("07.cronjob-now", "Schedule a clean-up every 15 minutes, and run it now",
+          hint="A CronJob 'cleanup' with schedule '*/15 * * * *' and "
+               "successfulJobsHistoryLimit: 3; then lab.apply(job_from_cronjob(...)) "
+               "and lab.wait the Job.")
+def _cronjob_now(namespace: str) -> tuple[bool, str]:
+    if not exists("CronJob", "cleanup", namespace):
+        return False, "there is no CronJob 'cleanup' yet"
+    cronjob = get("CronJob", "cleanup", namespace)
+    spec = cronjob["spec"]
+    if spec.get("schedule", "").split() != ["*/15", "*", "*", "*", "*"]:
+        return False, f"CronJob 'cleanup' runs on {spec.get('schedule')!r}; '*/15 * * * *' wanted"
+    if spec.get("successfulJobsHistoryLimit") != 3:
+        return False, (f"successfulJobsHistoryLimit is {spec.get('successfulJobsHistoryLimit')}, "
+                       "3 wanted")
+    uid = cronjob["metadata"]["uid"]
+    runs = [j for j in list_("Job", namespace)
+            if any(o.get("uid") == uid for o in j["metadata"].get("ownerReferences") or [])]
+    if not runs:
+        return False, "CronJob 'cleanup' has not run yet: start a Job from its jobTemplate"
+    done = [j["metadata"]["name"] for j in runs if _condition(j, "Complete")]
+    if not done:
+        return False, f"{len(runs)} run(s) started, none complete yet: wait for the Job"
+    return True, f"CronJob 'cleanup' is scheduled every 15 minutes and ran now ({done[0]})"

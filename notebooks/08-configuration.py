@@ -1,0 +1,424 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · Configuration
+#
+# One image, many places: the same container image should run on your laptop,
+# in the test cluster and in production, with a different log level, database
+# address and password in each. Kubernetes keeps such settings in two kinds of
+# objects, **ConfigMaps** for ordinary settings and **Secrets** for sensitive
+# ones, and hands them to containers as environment variables or as files.
+# This notebook follows a setting from the object to the container, changes
+# it, and looks at who is allowed to read a Secret.
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Store settings in a ConfigMap and credentials in a Secret.
+# 2. Decode a Secret, and understand why base64 is not encryption.
+# 3. Give both to a pod as environment variables and as files, and see what
+#    the pod gets.
+# 4. Change a ConfigMap: files follow, variables do not, until the pods restart.
+# 5. Restrict who may read Secrets with RBAC: a ServiceAccount, a Role, a RoleBinding.
+
+# %% [markdown]
+# ## Prerequisites
+#
+# | Concepts | Importance | Notes |
+# | --- | --- | --- |
+# | [04 · Pods](04-pods.ipynb) | Necessary | Containers, pod specs |
+# | [05 · Deployments](05-deployments.ipynb) | Necessary | Rollouts replace pods when the template changes |
+# | [03 · Namespaces](03-namespaces.ipynb) | Helpful | Roles and RoleBindings live in a namespace |
+# | Environment variables and files | Helpful | How programs usually read their settings |
+#
+# **Time to learn**: 35 minutes
+#
+# Nothing from earlier notebooks needs to exist: the setup cell below starts
+# from an empty namespace and this notebook creates everything it uses.
+
+# %% [markdown]
+# ## Parameters
+
+# %% tags=["parameters"]
+namespace = "nb08-configuration"  # the namespace this notebook works in
+solve_exercises = False           # True: the hidden solution cells solve the exercises (CI does)
+timeout = 60                      # seconds to wait for a rollout before giving up
+
+# %% [markdown]
+# ## Setup
+#
+# This notebook uses a few more helpers of the library: `lab.pod_view`
+# and `lab.compare_views` (what a pod sees of its configuration), `lab.restart` (like
+# `kubectl rollout restart`), and `lab.can_i` and `lab.as_user` (permission checks,
+# like `kubectl auth can-i` and `kubectl --as`).
+
+# %% tags=["setup"]
+import base64
+
+import k8slab as lab
+
+lab.setup(namespace)
+
+# %% [markdown]
+# ## ConfigMaps: settings as key-value pairs
+#
+# A ConfigMap maps keys to text. A value can be one word (`LOG_LEVEL: info`)
+# or a whole file (`app.properties`, written with YAML's `|` block). Keys may
+# contain letters, digits, `-`, `_` and `.`; each value is limited to what
+# fits in the object (1 MiB in all).
+
+# %%
+lab.manifest("manifests/08-configuration-configmap.yaml")
+
+# %%
+lab.apply("manifests/08-configuration-configmap.yaml", namespace)
+config = lab.get("ConfigMap", "app-config", namespace)
+lab.record("configmap_keys", sorted(config["data"]))
+config["data"]
+
+# %% [markdown]
+# ## Secrets: base64 is not encryption
+#
+# A Secret looks like a ConfigMap whose values are hidden. Our manifest gives
+# them in clear text under `stringData`, a write-only convenience; the API
+# server stores them under `data`, encoded in **base64**.
+
+# %%
+lab.apply("manifests/08-configuration-secret.yaml", namespace)
+secret = lab.get("Secret", "db-credentials", namespace)
+secret["data"]
+
+# %% [markdown]
+# base64 is an *encoding*, not a cipher: it turns any bytes (a certificate, a
+# key file) into plain letters so they fit in JSON and YAML. No key is needed
+# to turn it back:
+
+# %%
+decoded = {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
+lab.record("secret_stored", secret["data"]["password"])
+lab.record("secret_decoded", decoded["password"])
+decoded
+
+# %% [markdown]
+# So what makes a Secret secret? Not its format, but how the cluster treats it:
+#
+# - **Who may read it**: access to Secrets can be granted apart from access to
+#   other objects, with RBAC (the last section of this notebook). Anyone who
+#   may `get` a Secret can read it, as you just did.
+# - **Where it is sent**: a node only receives the Secrets of the pods it
+#   runs, and keeps them in memory (`tmpfs`), never on its disk.
+# - **How it is stored**: the API server can encrypt Secrets in etcd
+#   (*encryption at rest*, an option of the API server that is off by
+#   default). Without it, a copy of etcd's data holds every password in
+#   base64.
+#
+# Never commit a Secret's manifest to Git as is: the values are one decoding
+# away. Tools such as Sealed Secrets or an external vault exist for that.
+
+# %% [markdown]
+# ## Giving configuration to a pod
+#
+# A container can receive a ConfigMap or a Secret in two ways:
+#
+# - as **environment variables**: one key (`valueFrom.configMapKeyRef`,
+#   `valueFrom.secretKeyRef`) or every key at once (`envFrom`);
+# - as **files**: a `configMap` or `secret` volume holds one file per key
+#   (or only the keys listed under `items`), mounted where the program looks.
+#
+# Our Deployment uses both, plus `fieldRef`, which passes a field of the pod
+# itself (its name) as a variable.
+
+# %%
+lab.manifest("manifests/08-configuration-app.yaml")
+
+# %%
+lab.apply("manifests/08-configuration-app.yaml", namespace)
+lab.wait("Deployment", "app", namespace, timeout=timeout)
+pod_name = sorted(p["metadata"]["name"] for p in lab.list("Pod", namespace, labels="app=app"))[0]
+pod_name
+
+# %% [markdown]
+# ## What the pod sees
+#
+# On a real node the **kubelet** reads the ConfigMap and the Secret when it
+# starts the container, puts the variables into the process's environment and
+# writes the files into the volumes. On kind you could look from inside:
+# `lab.exec(pod_name, "printenv LOG_LEVEL; cat /etc/app/log-level", namespace)`.
+#
+# The kwok cluster runs no kubelet and no container, so there is nothing to
+# look into. `lab.pod_view` computes instead what the kubelet would provide, from
+# the pod spec and the objects it names, and says so above its table. The
+# `updates` column tells *when* each item would change.
+
+# %%
+started = lab.pod_view(pod_name, namespace)
+lab.record("env_at_start", started.env())
+lab.record("files_at_start", sorted(started.files()))
+started
+
+# %% [markdown]
+# - Variables: `LOG_LEVEL` from the ConfigMap, `DB_USER` from the Secret,
+#   already decoded, and `POD_NAME` from the pod's own metadata.
+# - Files: only the two keys listed under `items` appear in `/etc/app`
+#   (`LOG_LEVEL` under the file name `log-level`); every key of the Secret
+#   appears in `/etc/db`, readable by its owner only (`defaultMode: 0400`).
+# - Files we did not ask for, in `/var/run/secrets/kubernetes.io/serviceaccount`:
+#   Kubernetes adds this volume to every pod. It holds the pod's identity for
+#   talking to the API server (a token of its ServiceAccount, `default` here),
+#   the cluster's certificate and the namespace. The last section uses such
+#   identities.
+#
+# One more rule the kubelet enforces: if a ConfigMap, a Secret or a key that a
+# container needs does not exist, the container does not start until it
+# appears, unless the reference says `optional: true`. A missing variable
+# source shows as `CreateContainerConfigError`, a missing volume source keeps
+# the pod in `ContainerCreating`. Simulated pods start anyway, which is one
+# more reason for this view to flag missing sources in its `note` column.
+
+# %% [markdown]
+# ### Exercise 1: everything at once
+#
+# Run a pod called `toolbox` (image `busybox:1.36`, with a `command` that
+# sleeps) that receives **every key** of the ConfigMap `app-config` as
+# environment variables (`envFrom` with a `configMapRef`), and the Secret
+# `db-credentials` as **files** in `/etc/db`. Wait until it runs, then look at
+# it with `pod_view("toolbox", namespace)`. Exercise id: `08.toolbox`. The
+# solution is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("08.toolbox", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply("manifests/08-configuration-toolbox.yaml", namespace)
+    lab.wait("Pod", "toolbox", namespace, timeout=timeout)
+    display(lab.pod_view("toolbox", namespace))
+    lab.check("08.toolbox", namespace)
+
+# %% [markdown]
+# ## Changing a ConfigMap
+#
+# Time to debug: we raise the log level to `debug` and switch a feature on.
+
+# %%
+lab.apply("manifests/08-configuration-configmap-v2.yaml", namespace)
+now = lab.pod_view(pod_name, namespace)
+now
+
+# %% [markdown]
+# Look at the `note` column. The ConfigMap changed after the container
+# started, and the two kinds of items react differently:
+#
+# - **Variables do not change.** A process receives its environment when it
+#   starts; nothing can change it from outside afterwards. The container
+#   still has `LOG_LEVEL=info`, a value the API no longer stores, hence the `?`.
+# - **Files do change.** The kubelet notices the new version and rewrites the
+#   files in the volume, all at once (it swaps a symbolic link), typically
+#   within a minute. A program that re-reads its file, or watches it, picks up
+#   the change without restarting. Files mounted with `subPath` are the
+#   exception: they are never refreshed.
+#
+# We kept the view taken at start, so we can put together what the running
+# container has once the kubelet has caught up:
+
+# %%
+running = started.after_update(now)
+lab.record("running_env_log_level", running.env()["LOG_LEVEL"])
+lab.record("running_file_log_level", running.files()["/etc/app/log-level"])
+lab.compare_views({"at start": started, "running container, after the change": running})
+
+# %% [markdown]
+# ## Restarting pods to pick up new variables
+#
+# New variables need new containers. Deleting the pods by hand would work,
+# all at once, with an outage. A Deployment does better when its **pod
+# template** changes: it rolls out new pods progressively (notebook 05). The
+# usual trick is to change nothing that matters, just an annotation of the
+# template. That is all `kubectl rollout restart` does: it writes the current
+# time into the annotation `kubectl.kubernetes.io/restartedAt`. `lab.restart`
+# does the same.
+#
+# Two other habits avoid the manual step altogether: name each version of a
+# ConfigMap (`app-config-v2`) and point the Deployment at the new name, or
+# put a hash of the configuration in a template annotation (Helm charts often
+# do, notebook 12). Either way, a change of configuration is a change of
+# template, hence a rollout.
+
+# %% [markdown]
+# ### Exercise 2: restart the application
+#
+# Make the pods of the Deployment `app` see `LOG_LEVEL=debug` in their
+# environment: restart them with `restart("Deployment", "app", namespace)`
+# and wait for the rollout with `lab.wait("Deployment", "app", namespace)`.
+# The check verifies that every pod started after the ConfigMap changed.
+# Exercise id: `08.restart`. The solution is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("08.restart", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.restart("Deployment", "app", namespace)
+    lab.wait("Deployment", "app", namespace, timeout=timeout)
+    lab.check("08.restart", namespace)
+
+# %% [markdown]
+# A pod of the new generation starts with the new value:
+
+# %%
+current = sorted(p["metadata"]["name"] for p in lab.list("Pod", namespace, labels="app=app")
+                 if not p["metadata"].get("deletionTimestamp"))
+after_restart = lab.pod_view(current[0], namespace)
+lab.record("env_after_restart", after_restart.env()["LOG_LEVEL"])
+after_restart
+
+# %% [markdown]
+# ## Who may read a Secret? RBAC
+#
+# Every request to the API server is made by someone. It first checks **who**
+# you are (*authentication*: a certificate, a token), then whether you **may**
+# do what you ask (*authorization*). In most clusters, authorization is
+# **RBAC**, *role-based access control*, made of four kinds of objects:
+#
+# - a **Role** lists permissions in one namespace: which `verbs` (`get`,
+#   `list`, `watch`, `create`, `update`, `delete`...) on which `resources`
+#   (`configmaps`, `secrets`...) of which API groups, optionally only for some
+#   object names (`resourceNames`);
+# - a **RoleBinding** grants a Role to *subjects*: users, groups, or
+#   ServiceAccounts;
+# - a **ClusterRole** and a **ClusterRoleBinding** do the same for the whole
+#   cluster.
+#
+# Rules only ever *add* permissions; there is no "deny" rule. What no rule
+# allows is refused.
+#
+# A **ServiceAccount** is an identity for programs rather than people. Every
+# pod runs as one (`default` unless its spec says `serviceAccountName`) and
+# gets a token to talk to the API as it. Our manifest creates a ServiceAccount
+# `reader`, a Role that may read ConfigMaps, and the RoleBinding between them.
+# The RoleBinding does not repeat the namespace of its subject: it defaults to
+# the RoleBinding's own.
+
+# %%
+lab.manifest("manifests/08-configuration-rbac.yaml")
+lab.apply("manifests/08-configuration-rbac.yaml", namespace)
+lab.get("Role", "configmap-reader", namespace)["rules"]
+
+# %% [markdown]
+# ### Asking the authorizer
+#
+# A ServiceAccount's requests carry the user name
+# `system:serviceaccount:<namespace>:<name>`. A **SubjectAccessReview** asks
+# the API server whether that user may do something, without doing it; the
+# answer names the binding that allowed it.
+
+# %%
+reader = lab.service_account_user(namespace, "reader")
+answers = {resource: lab.can_i("get", resource, namespace, user=reader)
+           for resource in ("configmaps", "secrets")}
+lab.record("reader_may_get", {resource: bool(answer) for resource, answer in answers.items()})
+for answer in answers.values():
+    print(answer)
+
+# %% [markdown]
+# ### Trying it for real
+#
+# The lab's credentials are an administrator's, and administrators may
+# **impersonate** other users: each request carries a header
+# `Impersonate-User`, and the API server treats it as coming from that user.
+# `kubectl --as=...` does this; so does `lab.as_user` for the `lab` calls inside
+# its block. Reading the ConfigMap works:
+
+# %%
+with lab.as_user(reader):
+    seen_by_reader = lab.get("ConfigMap", "app-config", namespace)
+seen_by_reader["data"]["LOG_LEVEL"]
+
+# %% [markdown]
+# Reading the Secret is refused with HTTP **403 Forbidden**: the API server
+# knows who is asking (that would be 401 otherwise) and refuses because no
+# rule allows it.
+
+# %%
+refusal = None
+try:
+    with lab.as_user(reader):
+        lab.get("Secret", "db-credentials", namespace)
+except lab.ApiError as error:
+    refusal = error
+lab.record("secret_read_as_reader", refusal.status if refusal else 200)
+refusal
+
+# %% [markdown]
+# ### Exercise 3: one Secret, and no other
+#
+# The `reader` program needs the database credentials, but nothing else of
+# the namespace's Secrets. Create a Role that allows `get` on the Secret
+# `db-credentials` only (`resourceNames`), and a RoleBinding that grants it
+# to the ServiceAccount `reader`. Test with `can_i(..., name="db-credentials")`
+# and with another name. Exercise id: `08.read-one-secret`. The solution is
+# hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("08.read-one-secret", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply("manifests/08-configuration-secret-reader.yaml", namespace)
+    print(lab.can_i("get", "secrets", namespace, user=reader, name="db-credentials"))
+    print(lab.can_i("get", "secrets", namespace, user=reader, name="some-other-secret"))
+    lab.check("08.read-one-secret", namespace)
+
+# %% [markdown]
+# A rule with `resourceNames` does not allow a plain `list` or `watch` of
+# Secrets, since that would return them all; and a rule that grants `list` on
+# Secrets without names gives away every Secret of the namespace.
+
+# %% [markdown]
+# ## Summary
+#
+# - ConfigMaps hold settings, Secrets hold credentials; both are key-value
+#   objects kept out of the image.
+# - A Secret's values are only base64-encoded: whoever may `get` it can read
+#   them. RBAC, node-level handling and encryption at rest protect them.
+# - Pods receive them as variables (`env`, `envFrom`) or files (volumes).
+#   Files follow changes after a short delay; variables are fixed when the
+#   container starts, so a rollout (`kubectl rollout restart`) is needed.
+# - RBAC grants verbs on resources to users, groups and ServiceAccounts
+#   through Roles and RoleBindings; a SubjectAccessReview or impersonation
+#   tests them, and a refusal is a 403.
+#
+# ## What's next
+#
+# [09 · Storage](09-storage.ipynb) gives pods disks that outlive them:
+# volumes, PersistentVolumes and PersistentVolumeClaims.
+#
+# ## Clean-up
+#
+# Delete this notebook's namespace and everything in it (Roles and
+# RoleBindings are namespaced, so they go too).
+
+# %%
+lab.cleanup(namespace)

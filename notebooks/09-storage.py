@@ -1,0 +1,397 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 09 · Storage
+#
+# A container starts from its image every time: whatever it wrote is gone
+# when it is replaced. That is a feature for stateless programs and a
+# problem for a database. Kubernetes separates *using* storage from
+# *providing* it: a pod asks for storage with a **PersistentVolumeClaim**,
+# and the cluster answers with a **PersistentVolume**, prepared in advance by
+# an administrator or created on demand through a **StorageClass**. This
+# notebook walks through each piece, and checks what survives a pod and what
+# survives a claim.
+
+# %% [markdown]
+# ## Overview
+#
+# 1. Share a scratch folder between the containers of a pod with an `emptyDir` volume.
+# 2. Prepare PersistentVolumes by hand and bind claims to them.
+# 3. Read access modes and the reclaim policy of a volume.
+# 4. Let a StorageClass create volumes on demand.
+# 5. Show that a claim and its volume outlive the pods that use them.
+# 6. Delete claims and watch volumes being kept (`Retain`) or deleted (`Delete`).
+
+# %% [markdown]
+# ## Prerequisites
+#
+# | Concepts | Importance | Notes |
+# | --- | --- | --- |
+# | [04 · Pods](04-pods.ipynb) | Necessary | Pod specs, containers, deleting pods |
+# | [07 · More workloads](07-workloads.ipynb) | Helpful | StatefulSets create one claim per pod |
+# | [08 · Configuration](08-configuration.ipynb) | Helpful | ConfigMap and Secret volumes |
+# | Files, folders and disks | Helpful | A volume is a folder a container sees |
+#
+# **Time to learn**: 35 minutes
+#
+# Nothing from earlier notebooks needs to exist: the setup cell below starts
+# from an empty namespace. This notebook also creates cluster-wide objects
+# (PersistentVolumes), named after its namespace and deleted in the clean-up.
+
+# %% [markdown]
+# ## Parameters
+
+# %% tags=["parameters"]
+namespace = "nb09-storage"   # the namespace this notebook works in
+solve_exercises = False      # True: the hidden solution cells solve the exercises (CI does)
+timeout = 60                 # seconds to wait for a pod or a claim before giving up
+
+# %% [markdown]
+# ## Setup
+#
+# Two tables come back often: `lab.volumes(namespace)` lists the
+# PersistentVolumes that belong to this notebook (they are cluster-wide), and
+# `lab.table("PersistentVolumeClaim", namespace)` the claims of its namespace,
+# like `kubectl get pv` and `kubectl get pvc`.
+
+# %% tags=["setup"]
+import k8slab as lab
+
+lab.setup(namespace)
+
+# %% [markdown]
+# ## Volumes: storage that belongs to a pod
+#
+# A pod declares **volumes** in `spec.volumes`; each container chooses which
+# ones it sees, and where, with `volumeMounts`. The simplest kind is
+# `emptyDir`: an empty folder created when the pod lands on a node and
+# deleted with the pod. It survives a container restart, not the pod. Two
+# containers of a pod can use it to share files: here a producer appends to a
+# log, and a consumer reads it (read-only).
+
+# %%
+lab.manifest("manifests/09-storage-scratch.yaml")
+
+# %%
+lab.apply("manifests/09-storage-scratch.yaml", namespace)
+scratch = lab.wait("Pod", "scratch", namespace, timeout=timeout)
+mounts = {c["name"]: [(m["name"], m["mountPath"], m.get("readOnly", False))
+                      for m in c["volumeMounts"] if m["name"] == "work"]
+          for c in scratch["spec"]["containers"]}
+lab.record("scratch_mounts", mounts)
+mounts
+
+# %% [markdown]
+# One folder, seen at `/work` by one container and at `/input` by the other.
+# On kind, `lab.exec` in the consumer would show the producer's lines. The
+# kwok cluster runs no container, so there is no folder to look into here;
+# what we can check is the contract in the pod spec.
+#
+# ConfigMaps and Secrets (notebook 08) are volumes too. Other kinds reach
+# outside the pod: `hostPath` mounts a folder of the node (handy for node
+# agents, risky elsewhere), and `persistentVolumeClaim` mounts storage that
+# outlives the pod, the subject of the rest of this notebook.
+
+# %% [markdown]
+# ## PersistentVolumes and PersistentVolumeClaims
+#
+# Two objects split the job between the people who run the cluster and the
+# people who run applications:
+#
+# - a **PersistentVolume** (PV) is a piece of storage: a disk, an NFS share,
+#   a folder. It has a capacity, access modes and a *storage class*, and it
+#   belongs to the whole cluster, not to a namespace;
+# - a **PersistentVolumeClaim** (PVC) is a request for storage, in a
+#   namespace: "1 GiB, read-write, of class `standard`". Pods mount claims,
+#   never volumes directly.
+#
+# The cluster **binds** each claim to one volume that satisfies it, and the
+# pair stays together. An application's manifests then say *how much* and
+# *what kind* of storage they need, and never *where* it comes from.
+#
+# ### Volumes made by hand
+#
+# Let us play the administrator and prepare two volumes of class `manual` (no
+# program creates volumes for that class: it is just a name that claims and
+# volumes share). Because volumes are cluster-wide, the file uses a
+# placeholder that we replace with our namespace, and it reserves each volume
+# for one claim of our namespace (`claimRef`), so that nobody else's claim
+# takes it.
+
+# %%
+volumes_yaml = lab.manifest("manifests/09-storage-volumes.yaml").replace(
+    "NAMESPACE", namespace)
+lab.apply(volumes_yaml)
+lab.volumes(namespace)
+
+# %% [markdown]
+# Both are `Available`: ready, not yet bound. Now the application side: a
+# claim called `archive`, of class `manual`, asking for 500 MiB, and a pod
+# that mounts it.
+
+# %%
+lab.manifest("manifests/09-storage-archive-claim.yaml")
+
+# %%
+lab.apply("manifests/09-storage-archive-claim.yaml", namespace)
+lab.apply("manifests/09-storage-archiver.yaml", namespace)
+archive = lab.wait("PersistentVolumeClaim", "archive", namespace, timeout=timeout)
+lab.wait("Pod", "archiver", namespace, timeout=timeout)
+lab.table("PersistentVolumeClaim", namespace)
+
+# %% [markdown]
+# The claim is `Bound` to the volume `<namespace>-archive`. To pick a volume,
+# the binder (a loop of the controller manager) looks for one that has the
+# claim's class, offers at least the claim's access modes and at least the
+# size it asks; among those, it takes the smallest. A volume reserved for the
+# claim with `claimRef`, as ours is, wins. Notice the capacity: the claim
+# asked for 500 MiB and got the whole 1 GiB volume, since a volume is never
+# shared between claims.
+
+# %%
+lab.record("archive_volume", archive["spec"]["volumeName"])
+lab.record("archive_capacity", archive["status"]["capacity"]["storage"])
+lab.volumes(namespace)
+
+# %% [markdown]
+# ### Exercise 1: claim the spare volume
+#
+# The volume `<namespace>-spare` waits for a claim called `spare`. Read its
+# line in the table above: its class, its access modes, its capacity. Write a
+# claim `spare` that this volume can satisfy (start from
+# `manifests/09-storage-archive-claim.yaml`), apply it and wait until it is
+# `Bound` with `lab.wait("PersistentVolumeClaim", "spare", namespace)`.
+# A claim it cannot satisfy stays `Pending`, and a claim without a class gets
+# the default class and a brand-new volume. Exercise id: `09.claim-spare`.
+# The solution is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("09.claim-spare", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply("manifests/09-storage-spare-claim.yaml", namespace)
+    lab.wait("PersistentVolumeClaim", "spare", namespace, timeout=timeout)
+    lab.check("09.claim-spare", namespace)
+
+# %% [markdown]
+# ## Access modes
+#
+# A volume's `accessModes` say how it may be mounted, which depends on what
+# the storage can do:
+#
+# | Mode | Short | Meaning | Typical storage |
+# | --- | --- | --- | --- |
+# | `ReadWriteOnce` | RWO | read-write, by the pods of **one node** at a time | a cloud disk, a local disk |
+# | `ReadOnlyMany` | ROX | read-only, by pods on many nodes | a shared dataset |
+# | `ReadWriteMany` | RWX | read-write, by pods on many nodes | NFS, CephFS, a cloud file share |
+# | `ReadWriteOncePod` | RWOP | read-write, by **one pod** only | a disk only one writer may touch |
+#
+# The spare volume promises `ReadWriteMany`, which a folder of one node
+# (`hostPath`) cannot really keep: Kubernetes trusts what the administrator
+# wrote. A claim lists the modes it needs, and only volumes offering them
+# all can be bound to it.
+
+# %%
+spare = lab.get("PersistentVolume", f"{namespace}-spare")
+lab.record("spare_access_modes", spare["spec"]["accessModes"])
+print(spare["spec"]["accessModes"], "bound to", (spare["spec"].get("claimRef") or {}).get("name"),
+      "·", spare["status"]["phase"])
+
+# %% [markdown]
+# ## Volumes on demand: StorageClasses
+#
+# Preparing volumes by hand does not scale. A **StorageClass** names a kind
+# of storage and the **provisioner** that creates volumes of that kind when a
+# claim asks for one: *dynamic provisioning*. A cluster usually has a
+# *default* class, used by claims that name none. Ours is called `standard`:
+
+# %%
+standard = lab.get("StorageClass", "standard")
+default = standard["metadata"].get("annotations", {}).get(
+    "storageclass.kubernetes.io/is-default-class") == "true"
+lab.record("storageclass", {"provisioner": standard["provisioner"], "default": default,
+                            "reclaimPolicy": standard.get("reclaimPolicy"),
+                            "volumeBindingMode": standard.get("volumeBindingMode")})
+{key: standard.get(key) for key in ("provisioner", "reclaimPolicy", "volumeBindingMode")}
+
+# %% [markdown]
+# - `provisioner`: who creates the volumes. On kind it is the *local-path
+#   provisioner* (a folder on the node); in a cloud, a CSI driver that creates
+#   real disks. On the kwok cluster, k8slab plays the provisioner: it creates a
+#   PersistentVolume for each claim of class `standard`, with no disk behind it.
+# - `reclaimPolicy`: what happens to those volumes when their claim is
+#   deleted (the last section shows it).
+# - `volumeBindingMode`: `Immediate` provisions as soon as the claim exists;
+#   `WaitForFirstConsumer` (kind's choice) waits until a pod uses the claim,
+#   so that the volume is created on the node where the pod runs.
+#
+# A claim of class `standard` and a pod that writes a file into it, both at
+# once (in `WaitForFirstConsumer` mode the claim would wait for the pod):
+
+# %%
+lab.apply("manifests/09-storage-claim.yaml", namespace)
+lab.apply("manifests/09-storage-writer.yaml", namespace)
+data = lab.wait("PersistentVolumeClaim", "data", namespace, timeout=timeout)
+lab.wait("Pod", "writer", namespace, timeout=timeout)
+data_volume = data["spec"]["volumeName"]
+data_volume
+
+# %% [markdown]
+# Nobody wrote that volume: the provisioner created it for the claim, named
+# `pvc-<uid of the claim>`, with the class's reclaim policy.
+
+# %%
+provisioned = lab.get("PersistentVolume", data_volume)
+lab.record("dynamic_volume", {"class": provisioned["spec"]["storageClassName"],
+                              "reclaim": provisioned["spec"]["persistentVolumeReclaimPolicy"],
+                              "named_after_claim": data_volume == f"pvc-{data['metadata']['uid']}"})
+lab.volumes(namespace)
+
+# %% [markdown]
+# ## Data that survives its pod
+#
+# The writer pod put a file in `/data`. Delete the pod: the claim does not
+# care, it stays `Bound` to the same volume, and so does the data on it.
+
+# %%
+lab.delete("Pod", "writer", namespace, wait=True)
+after = lab.get("PersistentVolumeClaim", "data", namespace)
+lab.record("claim_after_pod_deleted", {"phase": after["status"]["phase"],
+                                       "same_volume": after["spec"]["volumeName"] == data_volume})
+lab.table("PersistentVolumeClaim", namespace)
+
+# %% [markdown]
+# A new pod that mounts the claim `data` gets that same volume back. On kind,
+# it would find `message.txt` written by the first pod. On kwok there is no
+# disk, so what we can verify is the binding itself: claim, volume and the
+# pod that mounts them.
+#
+# ### Exercise 2: read it back
+#
+# Start a pod called `reader` that mounts the claim `data` at `/data`
+# (read-only is enough: `readOnly: true` in its `volumeMounts`). Start from
+# `manifests/09-storage-writer.yaml` and wait until the pod runs.
+# Exercise id: `09.reuse-claim`. The solution is hidden in the cell after the
+# check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("09.reuse-claim", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.apply("manifests/09-storage-reader.yaml", namespace)
+    lab.wait("Pod", "reader", namespace, timeout=timeout)
+    lab.check("09.reuse-claim", namespace)
+
+# %%
+claim_of_reader = None
+if lab.exists("Pod", "reader", namespace):
+    reader = lab.get("Pod", "reader", namespace)
+    claim_of_reader = next(v["persistentVolumeClaim"]["claimName"]
+                           for v in reader["spec"]["volumes"] if "persistentVolumeClaim" in v)
+volume_now = lab.get("PersistentVolumeClaim", "data", namespace)["spec"]["volumeName"]
+lab.record("reader_same_volume", claim_of_reader == "data" and volume_now == data_volume)
+print("reader mounts", claim_of_reader, "->", volume_now, "· the writer had", data_volume)
+
+# %% [markdown]
+# ## When a claim goes: reclaim policies
+#
+# ### A claim in use is protected
+#
+# Deleting a claim that a pod still mounts would pull the floor from under
+# it. Kubernetes refuses to, politely: the claim gets a deletion date but
+# stays, held by the finalizer `kubernetes.io/pvc-protection`, until no pod
+# uses it. The archiver pod still uses `archive`:
+
+# %%
+lab.delete("PersistentVolumeClaim", "archive", namespace)
+held = lab.get("PersistentVolumeClaim", "archive", namespace)
+lab.record("protected_claim", {"deleting": bool(held["metadata"].get("deletionTimestamp")),
+                               "finalizers": held["metadata"].get("finalizers", []),
+                               "phase": held["status"]["phase"]})
+lab.table("PersistentVolumeClaim", namespace)
+
+# %% [markdown]
+# ### Retain: the volume and its data are kept
+#
+# Once the archiver pod is gone, the claim goes too. Its volume has the
+# reclaim policy `Retain`: it is not deleted, it becomes **Released**. Its
+# data is still there, and it still names its old claim, so no new claim can
+# bind to it: an administrator decides what to do with the data (copy it,
+# clean the volume and make it `Available` again, or delete it).
+
+# %%
+lab.delete("Pod", "archiver", namespace, wait=True)
+lab.wait("PersistentVolumeClaim", "archive", namespace, until="deleted", timeout=timeout)
+released = lab.wait("PersistentVolume", f"{namespace}-archive", timeout=timeout,
+                    until=lambda v: (v["status"]["phase"] == "Released", v["status"]["phase"]))
+lab.record("retained_volume_phase", released["status"]["phase"])
+lab.volumes(namespace)
+
+# %% [markdown]
+# ### Delete: the volume goes with its claim
+#
+# Volumes created by the `standard` class have the policy `Delete`: when
+# their claim is deleted, the provisioner deletes the volume, and with it the
+# data. Convenient for scratch data, fatal for a database: choose the class
+# (or change the policy of a volume) accordingly. The reader pod goes first,
+# since the claim is protected while it is in use.
+
+# %%
+lab.delete("Pod", "reader", namespace, wait=True)
+lab.delete("PersistentVolumeClaim", "data", namespace, wait=True)
+lab.wait("PersistentVolume", data_volume, until="deleted", timeout=timeout)
+lab.record("deleted_volume_gone", not lab.exists("PersistentVolume", data_volume))
+lab.volumes(namespace)
+
+# %% [markdown]
+# ## Summary
+#
+# - Volumes are declared by a pod and mounted by its containers; an
+#   `emptyDir` lives exactly as long as its pod.
+# - A PersistentVolumeClaim asks for storage in a namespace; a
+#   PersistentVolume provides it for the whole cluster; the binder pairs
+#   them by class, access modes and size.
+# - Access modes (RWO, ROX, RWX, RWOP) say how many nodes or pods may mount
+#   a volume, and how.
+# - A StorageClass creates volumes on demand through its provisioner; the
+#   default class serves claims that name none.
+# - Claims and volumes outlive pods. When a claim is deleted, `Retain` keeps
+#   the volume (`Released`) and `Delete` removes it; a claim in use waits
+#   until its pods are gone.
+#
+# ## What's next
+#
+# [10 · Ingress](10-ingress.ipynb) opens applications to the outside world
+# through an HTTP reverse proxy.
+#
+# ## Clean-up
+#
+# Delete the namespace, then the PersistentVolumes it leaves behind: they are
+# cluster-wide, so deleting the namespace does not delete them (the one that
+# was `Released` is still there).
+
+# %%
+lab.cleanup(namespace)
+for volume in lab.volumes(namespace)["name"]:
+    lab.delete("PersistentVolume", volume, wait=True, timeout=timeout)

@@ -1,0 +1,66 @@
+"""Notebook 07 · More workloads, executed against the live cluster."""
+
+from __future__ import annotations
+
+import time
+
+import k8slab as lab
+from tests.notebooks.harness import run_notebook, unique_namespace
+
+NOTEBOOK = "07-workloads.ipynb"
+EXERCISES = {"07.scale-web", "07.parallel-job", "07.cronjob-now"}
+
+
+def _volumes_of(namespace: str) -> list[str]:
+    """PersistentVolumes still bound, or once bound, to claims of ``namespace``."""
+    return [v["metadata"]["name"] for v in lab.list("PersistentVolume")
+            if (v["spec"].get("claimRef") or {}).get("namespace") == namespace]
+
+
+def _assert_cleaned_up(namespace: str) -> None:
+    assert not lab.exists("Namespace", namespace)
+    assert _volumes_of(namespace) == [], "the clean-up left provisioned volumes behind"
+
+
+def test_nb07_runs_records_and_cleans_up(cluster):
+    ns = unique_namespace("nb07")
+    params = {"namespace": ns, "solve_exercises": True}
+    started = time.monotonic()
+    run = run_notebook(NOTEBOOK, parameters=params)
+    elapsed = time.monotonic() - started
+    assert not run.errors()
+
+    # StatefulSet: ordered start, one claim per pod, stable identity.
+    assert run.last("sts_sequence") == ["web-0 created", "web-0 Running", "web-1 created",
+                                        "web-1 Running", "web-2 created", "web-2 Running"]
+    assert run.last("claims") == ["data-web-0", "data-web-1", "data-web-2"]
+    assert run.last("headless_cluster_ip") == "None"
+    assert run.last("dns_hostnames") == ["web-0", "web-1", "web-2"]
+    assert run.last("replaced_same_name") is True
+    assert run.last("replaced_new_uid") is True
+    assert run.last("replaced_same_claim") is True
+    assert run.last("claims_after_scale_down") == ["data-web-0", "data-web-1", "data-web-2"]
+    assert run.last("web2_same_volume") is True
+
+    # DaemonSet: one pod on each of the cluster's nodes.
+    nodes = sorted(n["metadata"]["name"] for n in lab.list("Node"))
+    assert run.last("daemonset_pods_per_node") == {node: 1 for node in nodes}
+
+    # Jobs and CronJobs.
+    assert run.last("job_succeeded") == 4
+    assert run.last("job_most_active") == 2
+    assert run.last("deadline_reason") == "DeadlineExceeded"
+    assert run.last("cronjob_jobs_kept") == ["report-run-2"]
+    assert run.last("manual_job_owner") == "CronJob/report"
+
+    checks = run.checks()
+    assert set(checks) == EXERCISES
+    for exercise, outcomes in checks.items():
+        assert outcomes == [False, True], (exercise, outcomes)
+    _assert_cleaned_up(ns)
+    assert elapsed < 120, f"the notebook took {elapsed:.0f}s"
+
+    again = run_notebook(NOTEBOOK, parameters=params)
+    assert not again.errors() and again.checks() == checks
+    assert again.last("sts_sequence") == run.last("sts_sequence")
+    _assert_cleaned_up(ns)

@@ -1,0 +1,49 @@
+"""Notebook 08 · Configuration, executed against the live cluster."""
+
+from __future__ import annotations
+
+import k8slab as lab
+from tests.notebooks.harness import run_notebook, unique_namespace
+
+NOTEBOOK = "08-configuration.ipynb"
+EXERCISES = {"08.toolbox", "08.restart", "08.read-one-secret"}
+
+
+def test_nb08_runs_records_and_cleans_up(cluster):
+    ns = unique_namespace("nb08")
+    params = {"namespace": ns, "solve_exercises": True}
+    run = run_notebook(NOTEBOOK, parameters=params)
+    assert not run.errors()
+
+    assert run.last("configmap_keys") == ["GREETING", "LOG_LEVEL", "app.properties"]
+    # Stored base64-encoded, decoded without any key.
+    assert run.last("secret_stored") != run.last("secret_decoded")
+    assert run.last("secret_decoded") == "correct-horse-battery-staple"
+
+    env = run.last("env_at_start")
+    assert env["LOG_LEVEL"] == "info" and env["DB_USER"] == "app"
+    assert env["POD_NAME"].startswith("app-")
+    files = run.last("files_at_start")
+    assert [f for f in files if f.startswith("/etc/")] == [
+        "/etc/app/app.properties", "/etc/app/log-level", "/etc/db/password", "/etc/db/username"]
+    assert "/var/run/secrets/kubernetes.io/serviceaccount/token" in files
+    # After the ConfigMap changed: files follow, variables keep their start value...
+    assert run.last("running_env_log_level") == "info"
+    assert run.last("running_file_log_level") == "debug"
+    # ...until a rollout restarts the containers.
+    assert run.last("env_after_restart") == "debug"
+
+    # RBAC: the ServiceAccount may read ConfigMaps, not Secrets (a real 403).
+    assert run.last("reader_may_get") == {"configmaps": True, "secrets": False}
+    assert run.last("secret_read_as_reader") == 403
+
+    checks = run.checks()
+    assert set(checks) == EXERCISES
+    for exercise, outcomes in checks.items():
+        assert outcomes == [False, True], (exercise, outcomes)
+    assert not lab.exists("Namespace", ns)
+
+    again = run_notebook(NOTEBOOK, parameters=params)
+    assert not again.errors() and again.checks() == checks
+    assert again.last("env_after_restart") == "debug"
+    assert not lab.exists("Namespace", ns)
