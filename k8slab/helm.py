@@ -417,18 +417,25 @@ def install(release: str, chart: str | Path, namespace: str, values: Values | No
         >>> helm.install("web", "12-helm-chart", "demo",
         ...              values={"replicaCount": 2})          # doctest: +SKIP
     """
+    extra = ["--create-namespace"] if create_namespace else []
+    return _chart_command("install", release, chart, namespace, values, values_files,
+                          extra, wait, timeout)
+
+
+def _chart_command(verb: str, release: str, chart: str | Path, namespace: str,
+                   values: Values | None, values_files: Iterable[str | Path],
+                   extra: list[str], wait: bool | str, timeout: Timeout) -> Release:
+    """Run ``helm install`` or ``helm upgrade`` with values written to a temporary file."""
     chart_path = resolve_chart(chart)
-    flags = ["-n", namespace, *_wait_args(wait, timeout)]
-    if create_namespace:
-        flags.append("--create-namespace")
+    flags = ["-n", namespace, *_wait_args(wait, timeout), *extra]
     with _values_args(values, values_files) as (vrun, vshown):
-        proc = run(["install", release, chart_path, *flags, *vrun, "-o", "json"],
-                   shown=["install", release, _shown_path(chart_path), *flags, *vshown],
-                   action="install",
-                   description=f"install release {release!r} in {namespace!r}"
+        proc = run([verb, release, chart_path, *flags, *vrun, "-o", "json"],
+                   shown=[verb, release, _shown_path(chart_path), *flags, *vshown],
+                   action=verb,
+                   description=f"{verb} release {release!r} in {namespace!r}"
                                f"{_describe_values(values)}",
                    timeout=timeout)
-    return Release.from_json(_json(proc, "install"))
+    return Release.from_json(_json(proc, verb))
 
 
 def upgrade(release: str, chart: str | Path, namespace: str, values: Values | None = None,
@@ -454,22 +461,10 @@ def upgrade(release: str, chart: str | Path, namespace: str, values: Values | No
         >>> helm.upgrade("web", "12-helm-chart", "demo",
         ...              values={"replicaCount": 3})          # doctest: +SKIP
     """
-    chart_path = resolve_chart(chart)
-    flags = ["-n", namespace, *_wait_args(wait, timeout)]
-    if install:
-        flags.append("--install")
-    if reuse_values:
-        flags.append("--reuse-values")
-    if force_conflicts:
-        flags.append("--force-conflicts")
-    with _values_args(values, values_files) as (vrun, vshown):
-        proc = run(["upgrade", release, chart_path, *flags, *vrun, "-o", "json"],
-                   shown=["upgrade", release, _shown_path(chart_path), *flags, *vshown],
-                   action="upgrade",
-                   description=f"upgrade release {release!r} in {namespace!r}"
-                               f"{_describe_values(values)}",
-                   timeout=timeout)
-    return Release.from_json(_json(proc, "upgrade"))
+    extra = [flag for flag, on in (("--install", install), ("--reuse-values", reuse_values),
+                                   ("--force-conflicts", force_conflicts)) if on]
+    return _chart_command("upgrade", release, chart, namespace, values, values_files,
+                          extra, wait, timeout)
 
 
 def rollback(release: str, revision: int, namespace: str, *, wait: bool | str = True,
