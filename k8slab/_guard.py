@@ -56,7 +56,8 @@ def require_lab_cluster(action: str, *, allow_any_context: bool = False,
         ClusterUnavailable: no lab cluster is recorded at all.
         UnsafeContext: the context belongs to a cluster k8slab did not create.
     """
-    record = record or ClusterRecord.load() or _attendee_record()
+    # An explicit K8SLAB_KUBECONFIG is what connect() uses, so it is what must be judged.
+    record = record or _attendee_record() or ClusterRecord.load()
     if record is None:
         raise ClusterUnavailable("No lab cluster is running.",
                                  "Start one with `k8slab up` (or `./run lab`).")

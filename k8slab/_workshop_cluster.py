@@ -183,6 +183,39 @@ def _quota_ready(obj: dict) -> tuple[bool, str]:
     return (set(hard) == set(want), "waiting for the quota controller to count usage")
 
 
+#: What an attendee must be able to do before their kubeconfig is handed out.
+#: (verb, resource, API group, namespace: "{own}" is the attendee's, None cluster-wide).
+_READY_CHECKS = (("create", "pods", "", "{own}"), ("list", "nodes", "", None),
+                 ("list", "leases", "coordination.k8s.io", "kube-system"))
+
+
+def _wait_authorized(name: str, timeout: float = 30) -> None:
+    """Wait until the API server's authorizer applies the attendee's new bindings.
+
+    RBAC changes reach the authorizer through a watch, a moment after they are
+    stored; a notebook started in that moment would meet a 403. Asking the
+    authorizer (a SubjectAccessReview) shows when the rights are in force.
+
+    Raises:
+        K8sLabError: the rights are still not in force after ``timeout`` seconds.
+    """
+    from ._access import can_i, service_account_user
+
+    user = service_account_user(name, name)
+    deadline = time.monotonic() + timeout
+    for verb, resource, group, where in _READY_CHECKS:
+        namespace = where.format(own=name) if where else None
+        while not (answer := can_i(verb, resource, namespace, user=user, group=group)):
+            if time.monotonic() > deadline:
+                raise K8sLabError(
+                    f"The attendee {name!r} still may not {verb} {resource} "
+                    f"{timeout:.0f}s after their Role was applied ({answer.reason}).",
+                    f"Look at `kubectl auth can-i {verb} {resource} --as={user}"
+                    f"{' -n ' + namespace if namespace else ''}`, then run the same "
+                    "`k8slab workshop create` again.")
+            time.sleep(0.2)
+
+
 def create(count: int, *, prefix: str = "attendee", quota: Quota | None = None,
            out: Path | str | None = None, hours: float = 24, token_mode: str = "auto",
            server: str | None = None) -> list[Attendee]:
@@ -224,6 +257,7 @@ def create(count: int, *, prefix: str = "attendee", quota: Quota | None = None,
             apply(viewer_bindings(name, prefix))
         for name in names:
             wait("ResourceQuota", OBJECT_NAME, name, until=_quota_ready, timeout=60)
+            _wait_authorized(name)
             token, expires = issue_token(name, hours=hours, mode=token_mode)
             path = write_private(kubeconfig_file(out_dir, name),
                                  build_kubeconfig(cluster, name, token))

@@ -130,7 +130,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     _print(f"engine:     {info['engine']}{'' if info['lab_cluster'] else ' (not a lab cluster)'}")
     _print(f"context:    {info['context']}")
     _print(f"API server: {info['server']} (Kubernetes {info['server_version']})")
-    _print(f"kubeconfig: {kubeconfig_path()}")
+    from ._client import lab_kubeconfig
+
+    _print(f"kubeconfig: {lab_kubeconfig()}")
     _print(f"nodes:      {len(info['nodes'])}")
     for node in info["nodes"]:
         state = "Ready" if node["ready"] else "NotReady"

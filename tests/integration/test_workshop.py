@@ -142,7 +142,66 @@ def test_attendee_cannot_create_cluster_scoped_objects(pair):
                               "namespace": a.name}]})
     _forbidden(client.CoreV1Api(api).delete_namespaced_resource_quota,
                "k8slab-attendee", a.name)
-    _forbidden(client.CoreV1Api(api).list_node)
+    core = client.CoreV1Api(api)
+    _forbidden(core.create_persistent_volume,
+               {"apiVersion": "v1", "kind": "PersistentVolume",
+                "metadata": {"name": f"{prefix}-pv"},
+                "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                         "hostPath": {"path": "/tmp"}}})
+    _forbidden(client.StorageV1Api(api).create_storage_class,
+               {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": {"name": f"{prefix}-sc"}, "provisioner": "example.com/x"})
+    _forbidden(core.create_node, {"apiVersion": "v1", "kind": "Node",
+                                  "metadata": {"name": f"{prefix}-node"}})
+    assert not lab.exists("PersistentVolume", f"{prefix}-pv")
+    assert not lab.exists("Node", f"{prefix}-node")
+
+
+def test_attendee_may_look_at_nodes_but_not_change_them(pair):
+    _, (a, _b) = pair
+    core = client.CoreV1Api(_api(a.kubeconfig))
+    nodes = core.list_node().items
+    assert len(nodes) >= 1
+    name = nodes[0].metadata.name
+    assert core.read_node(name).metadata.name == name
+    before = lab.get("Node", name)["metadata"].get("labels") or {}
+    _forbidden(core.patch_node, name, {"metadata": {"labels": {"hacked": "yes"}}})
+    _forbidden(core.patch_node, name, {"spec": {"unschedulable": True}})
+    _forbidden(core.delete_node, name)
+    after = lab.get("Node", name)
+    assert (after["metadata"].get("labels") or {}) == before
+    assert not (after.get("spec") or {}).get("unschedulable")
+
+
+def test_attendee_may_look_at_what_the_course_shows(pair):
+    _, (a, _b) = pair
+    api = _api(a.kubeconfig)
+    core, coord = client.CoreV1Api(api), client.CoordinationV1Api(api)
+    # The cluster-scoped kinds the course lists, read-only.
+    assert isinstance(core.list_persistent_volume().items, list)
+    assert isinstance(client.StorageV1Api(api).list_storage_class().items, list)
+    assert isinstance(client.ApiextensionsV1Api(api).list_custom_resource_definition().items,
+                      list)
+    assert isinstance(client.NetworkingV1Api(api).list_ingress_class().items, list)
+    # kube-system: pods and Leases (notebook 01), DaemonSets (notebook 02).
+    leases = {x.metadata.name for x in coord.list_namespaced_lease("kube-system").items}
+    assert {"kube-controller-manager", "kube-scheduler"} <= leases
+    assert isinstance(core.list_namespaced_pod("kube-system").items, list)
+    assert isinstance(client.AppsV1Api(api).list_namespaced_daemon_set("kube-system").items,
+                      list)
+    assert coord.list_namespaced_lease("kube-node-lease").items
+    # ...and nothing more: no changes there, no other kinds, no namespace list.
+    _forbidden(coord.patch_namespaced_lease, "kube-scheduler", "kube-system",
+               {"metadata": {"labels": {"hacked": "yes"}}})
+    _forbidden(coord.delete_namespaced_lease, "kube-scheduler", "kube-system")
+    _forbidden(core.create_namespaced_pod, "kube-system",
+               {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "intruder"},
+                "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}})
+    _forbidden(core.list_namespaced_config_map, "kube-system")
+    _forbidden(core.list_namespaced_service_account, "kube-system")
+    _forbidden(core.list_namespace)
+    _forbidden(coord.list_namespaced_lease, "default")
+    _forbidden(client.RbacAuthorizationV1Api(api).list_cluster_role)
 
 
 def test_quota_stops_a_runaway_deployment(pair):
@@ -238,12 +297,23 @@ def test_cli_create_then_delete_leaves_nothing_behind(cluster):
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     api = _api(files[0])
     assert client.CoreV1Api(api).list_namespaced_pod(names[0]).items == []
+    assert client.CoreV1Api(api).list_node().items, "attendees may look at the nodes"
+    assert lab.get("ClusterRoleBinding", f"k8slab-workshop-{names[1]}")["subjects"] == [
+        {"kind": "ServiceAccount", "name": names[1], "namespace": names[1]}]
 
     deleted = k8slab_cli("workshop", "delete", "--all", "--workshop", prefix)
     assert "deleted 2 attendee(s)" in deleted.stdout
     assert not any(lab.exists("Namespace", n) for n in names)
     leftovers = [sa for sa in lab.list("ServiceAccount") if sa["metadata"]["name"] in names]
     assert leftovers == []
+    bindings = [f"k8slab-workshop-{n}" for n in names]
+    assert not any(lab.exists("ClusterRoleBinding", b) for b in bindings)
+    assert not any(lab.exists("RoleBinding", b, sys_ns) for b in bindings
+                   for sys_ns in ("kube-system", "kube-node-lease"))
+    # The shared viewer roles outlive the workshop only if another one still runs.
+    others = bool(lab.list("Namespace", labels="k8slab.io/workshop"))
+    assert lab.exists("ClusterRole", "k8slab-workshop-viewer") is others
+    assert lab.exists("Role", "k8slab-workshop-viewer", "kube-system") is others
     assert not any(f.exists() for f in files)
     assert workshop.attendees(prefix) == []
     # The token died with its ServiceAccount: its rights at once (403), and its
