@@ -70,15 +70,14 @@ def wait(kind: str, name: str, namespace: str | None = None, *,
     message = "not found yet"
     try:
         if until == "deleted":
-            from ._resources import exists
-
-            if not exists(kind, name, namespace):
-                progress.done("already gone")
-                return None
+            # The listing at the start of the watch tells whether it is already
+            # gone: a deletion that happened just before would send no event.
             gone = False
-            for event, _obj in watch(kind, namespace, name=name, timeout=timeout):
-                gone = event == "DELETED"
-                message = "still there" if not gone else "gone"
+            for event, _obj in watch(kind, namespace, name=name, timeout=timeout, synced=True):
+                if event == "EXISTING":
+                    message = "still there"
+                    continue
+                gone = event == "DELETED" or (event == "SYNCED" and message != "still there")
                 progress.update(message)
                 if gone:
                     break

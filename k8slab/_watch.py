@@ -21,7 +21,8 @@ from ._resources import dynamic, resource_for
 
 def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
           labels: str | None = None, timeout: float = 30, initial: bool = True,
-          stop: threading.Event | None = None) -> Iterator[tuple[str, dict]]:
+          stop: threading.Event | None = None, synced: bool = False
+          ) -> Iterator[tuple[str, dict]]:
     """Yield ``(event_type, object)`` pairs until ``timeout`` seconds have passed.
 
     Args:
@@ -33,6 +34,8 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
         stop: an event another thread sets to end the watch early; the server is
             then asked in rounds of at most two seconds (resuming from the last
             resourceVersion, without re-listing) so that the stop takes effect soon.
+        synced: after the initial objects, yield ``("SYNCED", {})`` once, so a
+            caller can tell "nothing exists" from "nothing happened yet".
 
     Example:
         >>> for kind_of_change, pod in lab.watch("Pod", "demo", timeout=5):  # doctest: +SKIP
@@ -61,6 +64,8 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
     if initial:
         for item in relist.items:  # type: ignore[attr-defined]
             yield "EXISTING", item
+    if synced:
+        yield "SYNCED", {}
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or (stop is not None and stop.is_set()):

@@ -116,6 +116,7 @@ def test_recorder_sees_a_deleted_pod_replaced(ns):
         lab.delete("Pod", victim, ns)
         eventually(lambda: len(rec.pods_seen) > 3, what="a replacement pod")
         rec.wait_for(ready=3, pods=3, timeout=60)
+        lab.wait("Pod", victim, ns, until="deleted")   # it lingers while terminating
     finally:
         rec.stop()
     deleted_at = rec.marks[0]["t"]
