@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import _display
 from ._manifests import Source
-from ._resources import apply, delete, exists, get
+from ._resources import apply, delete, exists, find
 from ._wait import wait
 
 LAB_LABEL = "k8slab.io/lab"
@@ -29,7 +29,7 @@ def namespace(name: str, *, labels: dict[str, str] | None = None) -> dict:
     _attendee_may_use(name)
     wanted = {LAB_LABEL: "true", **(labels or {})}
     with _display.quiet():
-        current = get("Namespace", name) if exists("Namespace", name) else None
+        current = find("Namespace", name)
         if current and current["metadata"].get("deletionTimestamp"):
             wait("Namespace", name, until="deleted", timeout=120)
             current = None

@@ -8,7 +8,7 @@ Example:
 
 from __future__ import annotations
 
-from .._resources import exists, get
+from .._resources import find
 from .._rollout import deployment_rollout
 from ..exercises import exercise
 
@@ -17,7 +17,7 @@ FIRST_IMAGE = "nginxinc/nginx-unprivileged:1.27"
 
 
 def _web(namespace: str) -> dict | None:
-    return get("Deployment", "web", namespace) if exists("Deployment", "web", namespace) else None
+    return find("Deployment", "web", namespace)
 
 
 def _image(deployment: dict) -> str:
