@@ -205,6 +205,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
     _print(f"k8slab: JupyterLab on http://{args.ip}:{args.port}/ (the token is in the URL "
            "printed below; Ctrl-C stops it" + (" and the cluster)" if started_cluster else ")"))
     proc = subprocess.Popen(cmd, env=lab_env())
+
+    def stop_on_term(signum: int, frame: object) -> None:
+        # `kill` or a test harness's terminate() must stop JupyterLab too, not orphan it.
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop_on_term)
     try:
         return proc.wait()
     except KeyboardInterrupt:
@@ -217,6 +223,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
     finally:
         if proc.poll() is None:
             proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         if started_cluster:
             cmd_down(argparse.Namespace(engine=args.engine))
 

@@ -24,6 +24,7 @@ import pytest
 
 import k8slab as lab
 from k8slab._record_output import extract
+from k8slab.engines.base import port_in_use
 from tests.conftest import ROOT
 
 HERE = Path(__file__).parent
@@ -83,10 +84,15 @@ def jupyterlab(cluster, tmp_path):
     yield url, token, root
     proc.terminate()
     try:
-        proc.wait(timeout=20)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+    # Stopping `k8slab lab` stops the JupyterLab it started: the port is free again.
+    deadline = time.monotonic() + 15
+    while port_in_use(port) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not port_in_use(port), "JupyterLab outlived `k8slab lab`"
     lab.cleanup(SLIDER_NAMESPACE, wait_for=False) if lab.exists(
         "Namespace", SLIDER_NAMESPACE) else None
 
