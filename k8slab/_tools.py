@@ -96,7 +96,8 @@ TOOLS: dict[str, Tool] = {
     for t in [
         *(
             Tool(n, "kubernetes", KUBE_VERSION, f"k8s.io/kubernetes/cmd/{n}", "kubernetes")
-            for n in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
+            for n in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl",
+                      "kubelet", "kube-proxy")
         ),
         Tool("kwok", "kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwok"),
         Tool("kwokctl", "kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwokctl"),
@@ -115,6 +116,9 @@ KWOK_CLUSTER_TOOLS = (
     "kube-scheduler",
     "kubectl",
 )
+
+#: What the host engine adds to them: a real node agent and service proxy.
+HOST_NODE_TOOLS = ("kubelet", "kube-proxy")
 
 
 def _env_override(name: str) -> Path | None:
@@ -267,6 +271,8 @@ def version_of(name: str) -> str:
         "kube-controller-manager": ["--version"],
         "kube-scheduler": ["--version"],
         "kubectl": ["version", "--client"],
+        "kubelet": ["--version"],
+        "kube-proxy": ["--version"],
         "kwok": ["--version"],
         "kwokctl": ["--version"],
         "helm": ["version", "--short"],
