@@ -73,15 +73,17 @@ class Progress:
         stream: where to write (stderr by default).
         interval: seconds between two printed lines when ``stream`` is not a
             terminal (``K8SLAB_PROGRESS_INTERVAL``, default 10).
+        tick: seconds between two refreshes of the live line.
     """
 
     def __init__(self, quiet: bool = False, stream: TextIO | None = None,
-                 interval: float | None = None) -> None:
+                 interval: float | None = None, tick: float = 1.0) -> None:
         self.quiet = quiet
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.interval = interval if interval is not None else float(
             os.environ.get("K8SLAB_PROGRESS_INTERVAL", "10"))
+        self.tick = tick
         self.started = time.monotonic()
         self._tasks: list[Task] = []
         self._lock = threading.Lock()
@@ -144,7 +146,7 @@ class Progress:
 
     def _tick(self) -> None:
         last_print = time.monotonic()
-        while not self._stop.wait(1.0):
+        while not self._stop.wait(self.tick):
             with self._lock:
                 if not self._tasks:
                     continue
