@@ -263,8 +263,12 @@ def expected_digest(asset: Asset, version: str) -> str:
         return PINNED_SHA256[key].lower()
     if asset.checksum_url is None:
         raise NotPublished(f"no checksum is published for {asset.url}")
-    with _open(asset.checksum_url, _timeout()) as response:
-        text = response.read(1 << 20).decode("utf-8", "replace")
+    try:
+        with _open(asset.checksum_url, _timeout()) as response:
+            text = response.read(1 << 20).decode("utf-8", "replace")
+    except NotPublished as exc:
+        raise NotPublished(f"no checksum is published for {asset.url} "
+                           f"({asset.checksum_url}: 404)") from exc
     try:
         return parse_checksum(text, asset.checksum_name)
     except ValueError as exc:

@@ -15,11 +15,13 @@ servers itself (see :class:`k8slab.engines.kwok.KwokEngine`).
 
 Which platform gets which path:
 
-- Linux amd64/arm64: every tool is downloaded; Go is needed only offline.
+- Linux amd64/arm64: the Kubernetes binaries, etcd and helm are downloaded;
+  kwok and kwokctl too when their digests are known (their releases publish
+  no checksums: see :data:`k8slab._download.PINNED_SHA256`), else built.
 - macOS: kubectl, etcd, helm are downloaded; kube-apiserver,
   kube-controller-manager and kube-scheduler are built (no official macOS
-  builds exist); kwok and kwokctl are built unless a digest is pinned (their
-  releases publish no checksums); kubelet and kube-proxy are refused (Linux only).
+  builds exist); kwok and kwokctl as on Linux; kubelet and kube-proxy are
+  refused (Linux only).
 
 Example:
     >>> from k8slab import _tools

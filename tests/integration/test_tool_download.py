@@ -232,3 +232,21 @@ def test_build_mode_never_downloads(mirror, lab_cache, real_kubectl, builds, mon
     monkeypatch.setenv("K8SLAB_BINARIES", "build")
     _tools.ensure(["kubectl"], quiet=True)
     assert mirror.requests == [] and builds == [["kubectl"]]
+
+
+def test_kwok_is_downloaded_only_with_a_checksum(mirror, lab_cache, builds):
+    script = b"#!/bin/sh\necho kwokctl-from-the-mirror\n"
+    folder = mirror.root / "kwok" / _tools.KWOK_VERSION
+    folder.mkdir(parents=True)
+    for name in ("kwok", "kwokctl"):
+        (folder / f"{name}-{PLAT.os}-{PLAT.arch}").write_bytes(script)
+    # like GitHub: no checksum file, so kwok is not trusted and gets built
+    _tools.ensure(["kwok"], quiet=True)
+    assert builds == [["kwok"]]
+    # a mirror that serves `<asset>.sha256` beside it is used
+    (folder / f"kwokctl-{PLAT.os}-{PLAT.arch}.sha256").write_text(
+        hashlib.sha256(script).hexdigest())
+    paths = _tools.ensure(["kwokctl"], quiet=True)
+    assert builds == [["kwok"]]
+    out = subprocess.run([str(paths["kwokctl"])], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "kwokctl-from-the-mirror"

@@ -119,3 +119,11 @@ def test_binaries_mode(monkeypatch):
     for value in ("download", "auto", ""):
         monkeypatch.setenv("K8SLAB_BINARIES", value)
         assert _tools.download_mode() == "auto"
+
+
+def test_a_pinned_digest_needs_no_checksum_file(monkeypatch):
+    monkeypatch.setenv("K8SLAB_MIRROR_KWOK", "http://127.0.0.1:9")  # nothing listens there
+    asset = release_asset("kwokctl", "v0.8.0", LINUX)
+    monkeypatch.setitem(_download.PINNED_SHA256, ("kwokctl-linux-amd64", "v0.8.0"),
+                        DIGEST.upper())
+    assert _download.expected_digest(asset, "v0.8.0") == DIGEST
