@@ -241,7 +241,7 @@ def version_of(name: str) -> str:
         "kwokctl": ["--version"],
         "helm": ["version", "--short"],
         "etcd": ["--version"],
-    }[name]
+    }.get(name, ["--version"])
     try:
         out = subprocess.run([str(path), *args], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -304,7 +304,9 @@ def _download_all(names: list[str], progress: Progress) -> dict[str, Path]:
         tool = TOOLS[name]
         asset = _download.release_asset(name, tool.version, plat)
         if asset is None:
-            progress.say(f"no official {name} {tool.version} for {plat}: building it with Go")
+            why = (f"no official {name} {tool.version} for {plat}" if name in _download.PUBLISHED
+                   else f"k8slab knows no release download for {name}")
+            progress.say(f"{why}: building it with Go")
             continue
         if asset.host in dead:
             continue
@@ -349,7 +351,7 @@ def _build_all(names: list[str], progress: Progress) -> dict[str, Path]:
                 results.update(built)
 
     # The biggest family first, so that it overlaps with all the others.
-    order = sorted(families.values(), key=lambda ts: _BUILD_ORDER.index(ts[0].family))
+    order = sorted(families.values(), key=lambda ts: _BUILD_ORDER.get(ts[0].family, 9))
     threads = [threading.Thread(target=run, args=(tools,), name=f"build-{tools[0].family}")
                for tools in order]
     for thread in threads:
@@ -361,8 +363,9 @@ def _build_all(names: list[str], progress: Progress) -> dict[str, Path]:
     return results
 
 
-#: Families from the longest build to the shortest (kubernetes ~6 min, etcd ~1).
-_BUILD_ORDER = ("kubernetes", "kwok", "helm", "etcd")
+#: Families from the longest build to the shortest (kubernetes ~6 min, etcd ~1);
+#: a family not listed builds last.
+_BUILD_ORDER = {"kubernetes": 0, "kwok": 1, "helm": 2, "etcd": 3}
 
 
 def which_go() -> str | None:
