@@ -308,9 +308,12 @@ def download(name: str, version: str, asset: Asset, target: Path, progress: Prog
     task = progress.start(f"downloading {name} {version}")
     try:
         sha = hashlib.sha256()
-        # The checksum came from this server a moment ago: it is reachable,
-        # so give a slow transfer time rather than falling back to a build.
-        with _open(asset.url, max(_timeout(), READ_TIMEOUT)) as response:
+        # The checksum usually came from this server a moment ago: it is
+        # reachable, so a slow transfer gets time rather than a fallback build.
+        # (A pinned digest skips that probe; the short timeout then applies.)
+        pinned = (asset.url.rsplit("/", 1)[-1], version) in PINNED_SHA256
+        timeout = _timeout() if pinned else max(_timeout(), READ_TIMEOUT)
+        with _open(asset.url, timeout) as response:
             length = response.headers.get("Content-Length")
             task.total_bytes = int(length) if length and length.isdigit() else None
             with open(partial, "wb") as out:
