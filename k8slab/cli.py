@@ -141,7 +141,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
-    names = list(_tools.TOOLS) if args.all or not args.names else args.names
+    names = args.names
+    if args.all or not names:  # every tool this platform can run (no kubelet on macOS)
+        names = [n for n in _tools.TOOLS if _tools.unsupported_reason(n) is None]
     for name in names:
         if name not in _tools.TOOLS:
             raise K8sLabError(f"Unknown tool {name!r}.", f"Known: {', '.join(_tools.TOOLS)}.")
@@ -265,7 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder JupyterLab serves (default: the course's notebooks/)")
     lab.set_defaults(func=cmd_lab)
 
-    tools = sub.add_parser("tools", help="build or locate the lab's binaries, show versions")
+    tools = sub.add_parser("tools", help="download, build or locate the lab's binaries, "
+                                         "show versions")
     tools.add_argument("names", nargs="*", help="tools to build (default: all)")
     tools.add_argument("--all", action="store_true")
     tools.add_argument("--check", action="store_true", help="only show, build nothing")

@@ -40,6 +40,15 @@ class ToolMissing(K8sLabError):
     """A program k8slab needs (go, kind, docker, helm...) is not installed."""
 
 
+class ChecksumMismatch(ToolMissing):
+    """A downloaded binary did not match its published checksum, so it was thrown away.
+
+    A child of :class:`ToolMissing` (the tool is still missing), kept apart so
+    that k8slab never falls back to a build after it: a wrong checksum means a
+    broken mirror or a tampered file, and the user should know.
+    """
+
+
 class UnsafeContext(K8sLabError):
     """A destructive step was refused because the context is not a lab cluster."""
 
