@@ -105,9 +105,11 @@ def _web(version: str) -> ImageSpec:
             f"<h1>web {version}</h1><p>nginx from Debian, packed by k8slab.</p>\n")
     return ImageSpec(
         ref=f"k8slab.local/web:{version}",
-        source="Debian packages nginx, nginx-common",
+        source="Debian packages nginx, nginx-common, busybox-static",
         what=f"nginx from Debian as an unprivileged web server on port 8080 (page 'web {version}')",
-        packages=("nginx", "nginx-common"),
+        # BusyBox gives the image a shell and the usual commands, as the
+        # Debian-based upstream nginx images have, so `kubectl exec` has tools.
+        packages=("nginx", "nginx-common", "busybox-static"),
         config=ImageConfig(entrypoint=["/usr/sbin/nginx", "-c", "/etc/nginx/k8slab.conf",
                                        "-e", "stderr", "-g", "daemon off;"],
                            user="101:101", ports=["8080/tcp"]),
@@ -136,9 +138,9 @@ CATALOG: dict[str, ImageSpec] = {s.ref: s for s in [
     _web("2.0"),
     ImageSpec(
         ref="k8slab.local/redis:7.0",
-        source="Debian packages redis-server, redis-tools",
+        source="Debian packages redis-server, redis-tools, busybox-static",
         what="Redis 7.0 from Debian, run as user redis, data in /data",
-        packages=("redis-server", "redis-tools"),
+        packages=("redis-server", "redis-tools", "busybox-static"),
         config=ImageConfig(entrypoint=["/usr/bin/redis-server"],
                            cmd=["--protected-mode", "no", "--dir", "/data"],
                            user="999:999", ports=["6379/tcp"], working_dir="/data"),

@@ -44,6 +44,8 @@ from .base import Availability, which
 from .kwok import SERVICE_CIDR, KwokEngine
 
 PACKAGES = "containerd runc containernetworking-plugins iptables conntrack"
+#: One host engine per machine: its bridge, pod range and DNS address are the host's.
+LOCK = Path("/run/k8slab-host-engine")
 STORAGE_CLASS = "standard"
 
 
@@ -191,6 +193,15 @@ class HostEngine(KwokEngine):
     # -- the node -----------------------------------------------------------
     def up(self, nodes: int = 1) -> ClusterRecord:
         self.require_available()
+        with contextlib.suppress(OSError):
+            owner = LOCK.read_text().strip()
+            if owner and owner != str(state_dir()) and Path(owner, "cluster.json").is_file():
+                raise K8sLabError(
+                    f"Another host-engine lab runs on this machine (state folder {owner}); "
+                    "there can be only one, since its node uses the host's network.",
+                    f"Stop it first: `K8SLAB_STATE={owner} k8slab down`, or use "
+                    "`k8slab up --engine kwok`.")
+        LOCK.write_text(f"{state_dir()}\n")
         before = node_dir() / "host-before.json"
         if not before.is_file():
             node_dir().mkdir(parents=True, exist_ok=True)
@@ -373,6 +384,9 @@ class HostEngine(KwokEngine):
             host_state.remove_paths(before.paths)
             host_state.write_sysctls(before.sysctls)
         super().down(record)
+        with contextlib.suppress(OSError):
+            if LOCK.read_text().strip() == str(state_dir()):
+                LOCK.unlink()
         if node_dir().exists():
             host_state.unmount_under([node_dir()], [])
             shutil.rmtree(node_dir(), ignore_errors=True)
