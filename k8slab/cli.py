@@ -233,13 +233,39 @@ def cmd_lab(args: argparse.Namespace) -> int:
             cmd_down(argparse.Namespace(engine=args.engine))
 
 
+def cmd_images(args: argparse.Namespace) -> int:
+    """``k8slab images [list|build|load]``: the course's locally made images."""
+    from . import _images
+
+    if args.action == "build":
+        _images.build_all(force=args.force)
+        _print("k8slab: every course image is built; `k8slab images load` puts them in "
+               "the running cluster.")
+    elif args.action == "load":
+        record = ClusterRecord.load()
+        if record is None:
+            raise no_cluster_error()
+        socket = record.extra.get("containerd_socket")
+        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None)
+    rows = _images.describe()
+    width = max(len(r["image"]) for r in rows)
+    _print(f"{'IMAGE':<{width}}  BUILT  MADE FROM")
+    for row in rows:
+        _print(f"{row['image']:<{width}}  {'yes' if row['built'] else 'no ':<5}  "
+               f"{row['made from']}")
+    _print("Every image is made on this machine from Debian packages or Go source "
+           "(labels say so); none is pulled from a registry.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="k8slab", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="start the lab cluster")
     up.add_argument("--engine", default="kwok", choices=[*ENGINES, "auto"],
-                    help="kwok (embedded, default), kind, minikube, existing, or auto")
+                    help="kwok (embedded, default), host (a real node here: Linux, root), "
+                         "kind, minikube, existing, or auto")
     up.add_argument("--nodes", type=int, default=2, help="worker nodes (default 2)")
     up.add_argument("--port", type=int, default=None, help="kwok: API server port (36443)")
     up.add_argument("--download", action="store_true",
@@ -273,6 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument("--all", action="store_true")
     tools.add_argument("--check", action="store_true", help="only show, build nothing")
     tools.set_defaults(func=cmd_tools)
+
+    images = sub.add_parser("images", help="the course's images: list, build (offline), "
+                                           "load into the cluster")
+    images.add_argument("action", nargs="?", default="list", choices=["list", "build", "load"])
+    images.add_argument("--force", action="store_true", help="build: make them again")
+    images.set_defaults(func=cmd_images)
 
     try:
         from .workshop import add_parser as add_workshop

@@ -207,7 +207,8 @@ class HostEngine(KwokEngine):
             node_dir().mkdir(parents=True, exist_ok=True)
             host_state.HostSnapshot.take().save(before)
         record = super().up(nodes)
-        record.extra.update({"node": node_name(), "nodes": 1})
+        record.extra.update({"node": node_name(), "nodes": 1,
+                             "containerd_socket": str(self.layout().containerd_socket)})
         record.save()
         return record
 
@@ -278,12 +279,8 @@ class HostEngine(KwokEngine):
                               capture_output=True, text=True, timeout=120)
 
     def _import_images(self, layout: cfg.NodeLayout) -> None:
-        for spec in _images.CATALOG.values():
-            proc = self._ctr(layout, "images", "import", str(spec.archive))
-            if proc.returncode != 0:
-                raise K8sLabError(f"Importing {spec.ref} into containerd failed:\n"
-                                  f"{proc.stderr.strip()}",
-                                  "Rebuild the image: `k8slab images build --force`.")
+        _images.load_all("host", containerd_socket=layout.containerd_socket,
+                         say=lambda m: None)
 
     def _wait_node_ready(self, layout: cfg.NodeLayout, timeout: float = 90) -> None:
         from kubernetes import client
