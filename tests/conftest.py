@@ -22,7 +22,7 @@ os.environ.setdefault("K8SLAB_STATE", str(ROOT / ".k8slab" / "test"))
 os.environ.setdefault("K8SLAB_API_PORT", "36543")
 os.environ.setdefault("K8SLAB_SHOW_COMMANDS", "0")
 
-CLUSTER_DIRS = ("integration", "notebooks", "browser")
+CLUSTER_DIRS = ("integration", "notebooks", "browser", "host")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
