@@ -146,6 +146,11 @@ def test_oci_layout_round_trips_and_is_reproducible(tmp_path):
     info = _oci.read_index(tmp_path / "img.tar")
     assert info == {"ref": "k8slab.local/hello:1", "digest": digest,
                     "labels": {"k8slab.io/source": "test"}}
+    with tarfile.open(tmp_path / "img.tar") as archive:
+        docker = json.load(archive.extractfile("manifest.json"))
+        names = set(archive.getnames())
+    assert docker[0]["RepoTags"] == ["k8slab.local/hello:1"]
+    assert {docker[0]["Config"], *docker[0]["Layers"]} <= names
     with tarfile.open(fileobj=io.BytesIO(layer)) as tar:
         members = {m.name: m for m in tar.getmembers()}
     assert members["bin/hello"].uid == 0 and members["bin/hello"].mode & 0o111
