@@ -16,6 +16,9 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import _oci
 from ._oci import ImageConfig, layer_from_dir, read_index, write_layout
 from ._paths import cache_dir, tools_src_dir
 from .errors import K8sLabError, ToolMissing
@@ -58,9 +62,16 @@ class ImageSpec:
     smoke: tuple[str, ...] = ()
 
     @property
+    def fingerprint(self) -> str:
+        """Changes whenever the recipe does, so a changed image is made again."""
+        recipe = json.dumps([self.ref, self.packages, self.files, self.smoke,
+                             self.config.to_json(), _oci.FORMAT], sort_keys=True)
+        return hashlib.sha256(recipe.encode()).hexdigest()[:12]
+
+    @property
     def archive(self) -> Path:
         safe = self.ref.replace("/", "_").replace(":", "_")
-        return cache_dir() / "images" / f"{safe}.tar"
+        return cache_dir() / "images" / f"{safe}-{self.fingerprint}.tar"
 
 
 def _nginx_conf(version: str) -> str:
@@ -278,14 +289,14 @@ def build(spec: ImageSpec, *, force: bool = False) -> Path:
         root.mkdir()
         labels = _build_rootfs(spec, root)
         _smoke(spec, root)
-        spec.config.labels = {
+        config = dataclasses.replace(spec.config, labels={
             "org.opencontainers.image.title": spec.ref,
             "org.opencontainers.image.description": spec.what,
             "org.opencontainers.image.vendor": "made locally by k8slab (not an upstream image)",
             "k8slab.io/source": spec.source,
             **labels,
-        }
-        write_layout(spec.archive, spec.ref, layer_from_dir(root), spec.config)
+        })
+        write_layout(spec.archive, spec.ref, layer_from_dir(root), config)
     return spec.archive
 
 

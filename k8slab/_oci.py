@@ -25,6 +25,8 @@ from pathlib import Path
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
+#: Bumped when the archive layout changes (image archives are rebuilt then).
+FORMAT = 2
 #: Epoch for every file in a layer: the same inputs give the same image digest.
 EPOCH = 0
 
