@@ -360,13 +360,13 @@ class HostEngine(KwokEngine):
     def down(self, record: ClusterRecord | None) -> None:
         """Stop the node, put the host back as it was, then stop the control plane."""
         layout = self.layout()
-        for name in NODE_PROCESSES[:-1]:
-            Process(name).stop()
-        # Containers and their shims: everything in the pod cgroups, every shim
-        # that talks to our containerd.
-        host_state.kill_all(host_state.pids_in_cgroups()
+        # The node programs, the containers (everything in the pod cgroups) and
+        # their shims (every process that talks to our containerd), all at once.
+        programs = {pid for name in NODE_PROCESSES[:-1] if (pid := Process(name).pid())}
+        host_state.kill_all(programs | host_state.pids_in_cgroups()
                             | host_state.pids_with_arg(str(layout.containerd_socket)), 3)
-        Process("containerd").stop()
+        for name in NODE_PROCESSES:
+            Process(name).stop()
         before = host_state.HostSnapshot.load(node_dir() / "host-before.json")
         if before is not None:
             kube_proxy = _tools.find("kube-proxy")
