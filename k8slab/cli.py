@@ -119,6 +119,9 @@ def cluster_status() -> dict:
                 "ready": any(c.type == "Ready" and c.status == "True"
                              for c in (n.status.conditions or [])),
                 "kubelet": n.status.node_info.kubelet_version if n.status.node_info else "",
+                "runtime": (n.status.node_info.container_runtime_version
+                            if n.status.node_info else ""),
+                "simulated": (n.metadata.annotations or {}).get("kwok.x-k8s.io/node") == "fake",
             }
             for n in nodes
         ],
@@ -136,7 +139,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     _print(f"nodes:      {len(info['nodes'])}")
     for node in info["nodes"]:
         state = "Ready" if node["ready"] else "NotReady"
-        _print(f"  {node['name']:<20} {state:<9} {node['kubelet']}")
+        kind = ("simulated by kwok: no container runs" if node["simulated"]
+                else f"real containers ({node['runtime']})" if node["runtime"] else "")
+        _print(f"  {node['name']:<20} {state:<9} {node['kubelet']:<12} {kind}")
     return 0
 
 
