@@ -74,16 +74,40 @@ info
 # %% [markdown]
 # A few words on what you just read:
 #
-# - **engine** tells how this cluster was made. `kwok` means the embedded lab
-#   cluster: the real Kubernetes control-plane programs run on this machine,
-#   while the worker nodes and their containers are *simulated* by
-#   [KWOK](https://kwok.sigs.k8s.io/). `kind` and `minikube` run real containers.
+# - **engine** tells how this cluster was made. It matters, because it decides
+#   what is real in this course (the table below).
 # - **server** is the address of the *API server*. Everything in Kubernetes
 #   goes through it: your notebook, the command line tool `kubectl`, and the
 #   cluster's own components.
 # - **server_version** is the Kubernetes version of that API server.
+# - **nodes** lists the machines of the cluster; `simulated` says whether
+#   KWOK plays the node.
+#
+# | engine | control plane | nodes | containers |
+# | --- | --- | --- | --- |
+# | `kwok` (the default) | real programs on this machine | *simulated* nodes, 2 by default ([KWOK](https://kwok.sigs.k8s.io/)) | none: KWOK marks pods Running; logs, `exec` and web answers are simulated and say so |
+# | `host` | the same real programs | 1 real node: this machine | real, started by a kubelet with containerd and runc |
+# | `kind`, `minikube` | containers in Docker (or a VM) | real, in containers | real |
+#
+# The next cell says in one sentence which case you are in. Whenever a
+# notebook shows something that only a real container can produce (a log, a
+# command's output, a web page), it tells you whether it came from a real
+# container or from KWOK's simulation.
 
 # %%
+ENGINES = {
+    "kwok": "the embedded lab cluster: a real control plane on this machine, and nodes "
+            "simulated by KWOK. Pods are scheduled for real, but no container runs.",
+    "host": "the host engine: a real control plane and one real node, this machine. "
+            "Its kubelet really starts your containers (containerd and runc).",
+    "kind": "kind: every node is a Docker container, and your containers really run in them.",
+    "minikube": "minikube: real nodes, real containers.",
+    "existing": "a cluster you already had (k8slab did not create it).",
+    "workshop": "your instructor's workshop cluster.",
+}
+simulated_nodes = [node["name"] for node in info["nodes"] if node.get("simulated")]
+print("You are on", ENGINES.get(info["engine"], f"a cluster you named ({info['engine']})."))
+print("Simulated nodes:", ", ".join(simulated_nodes) or "none: every pod really runs")
 lab.record("engine", info["engine"])
 lab.record("server_version", info["server_version"])
 
@@ -116,14 +140,28 @@ nodes
 
 # %% [markdown]
 # Each node reports whether it is `Ready`, how much CPU and memory it offers
-# to workloads (`cpu`, `memory`), and how many pods it accepts. On the kwok
-# engine the nodes are simulated, and their `version` says so.
+# to workloads (`cpu`, `memory`), how many pods it accepts, and the version of
+# its agent, the **kubelet** (`version`). What you see depends on the engine:
+#
+# - **kwok**: two nodes (unless you asked for more with `k8slab up --nodes`),
+#   `worker-1` and `worker-2`. They are simulated, and
+#   their `version` says so (`kwok-...`); their CPU and memory are numbers
+#   KWOK announces, not real hardware.
+# - **host**: one node, named after this machine. Its `version` is the real
+#   kubelet's (the same Kubernetes release as the API server), and its CPU
+#   and memory are this machine's.
+# - **kind**, **minikube**: one node per container or VM, with real kubelets.
 
 # %%
 ready = int((nodes["status"] == "Ready").sum())
+kubelets = sorted(set(nodes["version"]))
 lab.record("nodes", len(nodes))
 lab.record("ready_nodes", ready)
-print(f"{ready} of {len(nodes)} nodes are Ready")
+lab.record("node_names", sorted(nodes["name"]))
+lab.record("kubelet_versions", kubelets)
+lab.record("simulated_nodes", len(simulated_nodes))
+print(f"{ready} of {len(nodes)} nodes are Ready; kubelet version(s): {', '.join(kubelets)}")
+print(f"{len(simulated_nodes)} of them simulated by KWOK")
 
 # %% [markdown]
 # ## What runs in `kube-system`?
@@ -132,13 +170,16 @@ print(f"{ready} of {len(nodes)} nodes are Ready")
 # kind or minikube you find pods there: the API server, etcd, the scheduler,
 # the controller manager, CoreDNS... all running as containers.
 #
-# On the kwok engine those same programs run as ordinary processes on this
-# machine, so `kube-system` holds no pods. Their traces are still there: each
-# control-plane component takes a **Lease**, a lock that says "I am the active
-# one", so that only one copy acts at a time.
+# On the kwok and host engines those same programs run as ordinary processes
+# on this machine, started by `k8slab up`, so `kube-system` holds no pods.
+# (The host engine also runs its node's programs as processes: the kubelet,
+# kube-proxy, containerd and CoreDNS, the cluster's DNS server.) Their traces
+# are still there: each control-plane component takes a **Lease**, a lock that
+# says "I am the active one", so that only one copy acts at a time.
 
 # %%
 system_pods = lab.table("Pod", "kube-system")
+lab.record("system_pods", len(system_pods))
 print(f"{len(system_pods)} pods in kube-system")
 system_pods
 
@@ -221,6 +262,26 @@ lab.record("pods", len(pods))
 pods
 
 # %% [markdown]
+# ### Is it really running?
+#
+# The pod `first` runs `k8slab.local/web:1.0`: nginx (the Debian package,
+# version 1.22.1), packed into an image by k8slab, listening on port 8080.
+# Ask it for the page `/hello`. `lab.http_get` sends the request *through the
+# API server* (like `kubectl port-forward`): you never need to reach the pod's
+# own address.
+#
+# On a real node (host, kind, minikube) nginx answers itself, and its answer
+# names the pod that served it. On kwok no container runs: the answer comes
+# from a small simulated server, and says so.
+
+# %%
+answer = lab.http_get("first", 8080, "/hello", namespace)
+lab.record("first_answer", answer.body)
+lab.record("first_answer_simulated", answer.simulated)
+print("HTTP", answer.status, "·", "SIMULATED by kwok" if answer.simulated else "a real nginx")
+print(answer.body)
+
+# %% [markdown]
 # ## Resetting the lab
 #
 # Experiments go wrong; that is how one learns. Three levels of reset, from
@@ -240,10 +301,12 @@ pods
 # ## Summary
 #
 # - The lab cluster answers through one API server; `lab.status()` shows its
-#   engine, address and version.
+#   engine, address, version and nodes, and which nodes are simulated.
 # - Nodes are the machines that run workloads; `lab.table("Node")` lists them.
-# - Control-plane components leave Leases in `kube-system`; on kwok they run
-#   as processes rather than pods.
+#   On kwok they are simulated (no container runs); on the host engine the one
+#   node is this machine, and containers really run.
+# - Control-plane components leave Leases in `kube-system`; on the kwok and
+#   host engines they run as processes rather than pods.
 # - `lab.apply` sends objects to the cluster, and every call shows the matching
 #   `kubectl` command and HTTP request.
 #
