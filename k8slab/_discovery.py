@@ -203,15 +203,21 @@ def _where(pods: list[dict], default: str) -> str:
 
 def components_frame(*, version: str, readyz: str, leases: list[dict], node_leases: list[dict],
                      pods: list[dict], daemonsets: list[dict], nodes: list[dict],
+                     proxy_events: Iterable[dict] = (),
+                     node_processes: dict[str, int] | None = None,
                      now: datetime | None = None) -> pd.DataFrame:
     """The architecture map: each component, whether it is found, where it runs, the evidence.
 
     Pure: it takes what :func:`components` fetched (the ``/version`` git
     version, the ``/readyz?verbose`` text, Leases of ``kube-system`` and
-    ``kube-node-lease``, pods and DaemonSets of ``kube-system``, Nodes).
-    Control-plane programs that are not pods (the kwok engine, managed
-    clusters) are "outside the cluster's pods": the evidence still proves
-    they work, because every component reports to the API server.
+    ``kube-node-lease``, pods and DaemonSets of ``kube-system``, Nodes, the
+    Events kube-proxy wrote, and the node programs the host engine runs here,
+    name -> pid). Control-plane programs that are not pods (the kwok and host
+    engines, managed clusters) are "outside the cluster's pods": the evidence
+    still proves they work, because every component reports to the API server.
+    kube-proxy is the exception: it only reads the API, and its one trace, a
+    ``Starting`` Event, expires after an hour; where it runs as a process of
+    the host engine, that process is the evidence.
     """
     now = now or datetime.now(UTC)
     outside = "a process outside the cluster's pods"
@@ -244,11 +250,23 @@ def components_frame(*, version: str, readyz: str, leases: list[dict], node_leas
         f"{len(node_leases)} node Lease(s)")
     proxy_ds = [d for d in daemonsets if d["metadata"]["name"] == "kube-proxy"]
     proxy_pods = _own_pods(pods, "kube-proxy")
-    rows["kube-proxy"] = (
-        bool(proxy_ds or proxy_pods),
-        (f"DaemonSet kube-proxy ({len(proxy_pods)} pods)" if proxy_ds
-         else _where(proxy_pods, "not running")),
-        "DaemonSet kube-proxy in kube-system" if proxy_ds else "no kube-proxy DaemonSet or pod")
+    started = sorted(t for t in (_parse_time(e.get("lastTimestamp") or e.get("eventTime"))
+                                 for e in proxy_events if e.get("reason") == "Starting") if t)
+    proxy_pid = (node_processes or {}).get("kube-proxy")
+    if proxy_ds or proxy_pods:
+        rows["kube-proxy"] = (
+            True, (f"DaemonSet kube-proxy ({len(proxy_pods)} pods)" if proxy_ds
+                   else _where(proxy_pods, "not running")),
+            "DaemonSet kube-proxy in kube-system" if proxy_ds else "kube-proxy pods in kube-system")
+    elif proxy_pid or started:
+        seen = f"Event Starting from kube-proxy {_seconds_ago(started[-1], now)}" if started else ""
+        rows["kube-proxy"] = (
+            True, "a process on this machine (the host engine's node), not a pod" if proxy_pid
+            else "a process on each node (not a pod)",
+            "; ".join(part for part in (seen, f"pid {proxy_pid}, run by k8slab" if proxy_pid
+                                        else "") if part))
+    else:
+        rows["kube-proxy"] = (False, "not running", "no kube-proxy DaemonSet, pod or Event")
     rows["container runtime"] = (
         bool(runtimes), ("simulated by kwok" if simulated else "on each node, driven by the "
                          "kubelet through the CRI") if runtimes else "no node",
@@ -276,7 +294,21 @@ def components() -> pd.DataFrame:
         version=version, readyz=get_raw("/readyz?verbose"),
         leases=list_("Lease", "kube-system"), node_leases=list_("Lease", "kube-node-lease"),
         pods=list_("Pod", "kube-system"), daemonsets=list_("DaemonSet", "kube-system"),
-        nodes=list_("Node"))
+        nodes=list_("Node"), proxy_events=list_("Event", fields="source=kube-proxy"),
+        node_processes=_host_node_processes())
+
+
+def _host_node_processes() -> dict[str, int]:
+    """Name -> pid of the node programs the host engine runs here ({} on other engines)."""
+    from ._record import ClusterRecord
+
+    record = ClusterRecord.load()
+    if record is None or record.engine != "host":
+        return {}
+    from .engines.host import Process
+
+    return {name: pid for name in ("kubelet", "kube-proxy", "containerd")
+            if (pid := Process(name).pid()) is not None}
 
 
 def _order(event: dict) -> tuple[int, str]:

@@ -69,6 +69,10 @@ import k8slab as lab
 
 pd.set_option("display.max_colwidth", 100)
 lab.setup(namespace)
+info = lab.status()
+simulated = any(node["simulated"] for node in info["nodes"])
+print(f"engine: {info['engine']} ·", "nodes simulated by KWOK: no container runs" if simulated
+      else "real nodes: containers really run")
 
 # %% [markdown]
 # ## The big picture
@@ -180,15 +184,30 @@ node_info = lab.get("Node", first_node)["status"]["nodeInfo"]
 lab.record("container_runtime", node_info["containerRuntimeVersion"])
 node_info
 
+# %%
+if node_info["kubeletVersion"].startswith("kwok"):
+    print("SIMULATED: KWOK plays this node's kubelet and container runtime.")
+else:
+    print(f"REAL: kubelet {node_info['kubeletVersion']}, runtime "
+          f"{node_info['containerRuntimeVersion']}, on {node_info['osImage']}")
+
 # %% [markdown]
-# On the lab cluster this report is **simulated**: the kubelet's version and
-# the container runtime both say `kwok`. [KWOK](https://kwok.sigs.k8s.io/)
-# plays the part of the kubelet and of the container runtime on every node:
-# it accepts the pods the scheduler assigns, and marks them Running without
-# starting any container. On kind you would read a real kubelet version and
-# something like `containerd://2.1.3`; on OpenShift, `cri-o://...`. All of
-# them speak the same CRI, which is why Kubernetes does not care which runtime
-# a node uses.
+# What this report says depends on the engine:
+#
+# - **kwok**: the report is **simulated**. The kubelet's version and the
+#   container runtime both say `kwok`: [KWOK](https://kwok.sigs.k8s.io/) plays
+#   the part of the kubelet and of the container runtime on every node. It
+#   accepts the pods the scheduler assigns, and marks them Running without
+#   starting any container.
+# - **host**: the report is **real**. A kubelet of the same release as the API
+#   server runs on this machine, and drives a containerd of its own
+#   (`containerd://1.6...`, with runc underneath), which starts the containers;
+#   the operating system and kernel are this machine's.
+# - kind shows a real kubelet and something like `containerd://2.1.3`;
+#   OpenShift, `cri-o://...`.
+#
+# All runtimes speak the same CRI, which is why Kubernetes does not care which
+# one a node uses.
 #
 # Nodes also heartbeat through Leases, one per node, in `kube-node-lease`:
 
@@ -207,21 +226,29 @@ lab.record("components_found", arch.loc[arch["found"], "component"].tolist())
 arch
 
 # %% [markdown]
-# Read the `runs_as` column. On the kwok engine the API server, etcd, the
-# controller manager and the scheduler are ordinary processes on this machine,
-# outside the cluster's pods; no `cloud-controller-manager` runs (there is no
-# cloud to talk to), and no `kube-proxy` either (there is no real network to
-# program: notebook 06 reaches Services through the API server instead).
+# Read the `runs_as` column. On the kwok and host engines the API server,
+# etcd, the controller manager and the scheduler are ordinary processes on
+# this machine, outside the cluster's pods. No `cloud-controller-manager` runs
+# (there is no cloud to talk to). Then the engines differ:
+#
+# - **kwok** has no `kube-proxy`: there is no real network to program, and
+#   notebook 06 reaches Services through the API server instead.
+# - **host** runs a real `kube-proxy` on this machine, beside the kubelet.
+#   kube-proxy is the one component that writes almost nothing to the API (it
+#   only reads Services and their endpoints, and programs the node's network
+#   rules), so its evidence is its process, the `Starting` Event it leaves
+#   when it starts (Events are kept for an hour), and, below, its effect.
 #
 # The same table on other clusters:
 #
-# | Component | kwok (this lab) | kind | A managed cloud cluster |
-# | --- | --- | --- | --- |
-# | API server, etcd, controller manager, scheduler | processes on this machine | static pods in `kube-system` (`kube-apiserver-kind-control-plane`...) | hidden: run by the provider |
-# | cloud-controller-manager | none | none | run by the provider |
-# | kubelet | simulated by kwok | a real agent in each node container | a real agent on each VM |
-# | kube-proxy | none | DaemonSet `kube-proxy`, one pod per node | DaemonSet, or replaced by the CNI plugin |
-# | container runtime | simulated (`kwok://`) | `containerd://` | `containerd://` (or CRI-O) |
+# | Component | kwok | host | kind | A managed cloud cluster |
+# | --- | --- | --- | --- | --- |
+# | API server, etcd, controller manager, scheduler | processes on this machine | processes on this machine | static pods in `kube-system` (`kube-apiserver-kind-control-plane`...) | hidden: run by the provider |
+# | cloud-controller-manager | none | none | none | run by the provider |
+# | kubelet | simulated by kwok | a real process on this machine | a real agent in each node container | a real agent on each VM |
+# | kube-proxy | none | a real process on this machine | DaemonSet `kube-proxy`, one pod per node | DaemonSet, or replaced by the CNI plugin |
+# | container runtime | simulated (`kwok://`) | `containerd://` (a private containerd with runc) | `containerd://` | `containerd://` (or CRI-O) |
+# | cluster DNS (CoreDNS) | none | a process on this machine, behind the `kube-dns` Service | pods in `kube-system` | pods in `kube-system` |
 #
 # (You may meet an old `ComponentStatus` API that claims to report component
 # health. It is deprecated and guesses fixed ports: Leases and `/readyz` are
@@ -321,6 +348,8 @@ lab.manifest("manifests/02-api-and-architecture-web.yaml")
 # %%
 lab.apply("manifests/02-api-and-architecture-web.yaml", namespace)
 expected = {"ScalingReplicaSet": 1, "SuccessfulCreate": 3, "Scheduled": 3}
+if not simulated:
+    expected["Started"] = 3   # a real kubelet reports each container it starts
 story = lab.timeline(namespace, until=expected, timeout=timeout)
 story
 
@@ -335,17 +364,54 @@ story
 # 3. the **scheduler** saw pods without a node and assigned each one
 #    (`Scheduled`).
 #
-# Then each node's kubelet sees a pod assigned to it and asks its runtime to
-# start the containers. On kind you would see more Events here (`Pulling`,
-# `Pulled`, `Created`, `Started`, from the kubelet); kwok writes none, it just
-# reports the pods Running. No component called another one: each watched the
-# API, and wrote to the API.
+# 4. each node's **kubelet** saw a pod assigned to its node and asked its
+#    container runtime to start the containers.
+#
+# On a real node (the host engine, kind) the kubelet writes that down too:
+# `Pulled` (the image is there: on the host engine it was imported at
+# `k8slab up`, so nothing is downloaded), `Created`, `Started`, one of each
+# per pod. On kwok there are no such lines: KWOK starts nothing, it just
+# reports the pods Running. Either way, no component called another one: each
+# watched the API, and wrote to the API.
 
 # %%
 lab.record("story_components", list(dict.fromkeys(story["component"])))
 lab.record("story_reasons", {r: int(n) for r, n in story["reason"].value_counts().items()})
 lab.wait("Deployment", "web", namespace, timeout=timeout)
 lab.table("Pod", namespace)
+
+# %% [markdown]
+# ### kube-proxy at work (real nodes only)
+#
+# kube-proxy showed in the map above; here is its work. A pod's DNS server
+# (the `nameserver` line of its `/etc/resolv.conf`) is a **Service** address,
+# the clusterIP of the `kube-dns` Service: a *virtual* IP that no network
+# interface has. Run `nslookup` inside one of the web pods (with `lab.exec`,
+# through the API server) and it still gets an answer, because kube-proxy's
+# rules on the node rewrite that address to the DNS server's real one. The
+# name asked for is the `kubernetes` Service, the API server's own, and the
+# answer is its virtual IP.
+#
+# On kwok this cell explains why it does nothing: no pod runs, and a command
+# that "runs" in a kwok pod really runs on this machine, outside any pod
+# network.
+
+# %%
+cluster_ip = lab.get("Service", "kubernetes", "default")["spec"]["clusterIP"]
+dns_answer = None
+if simulated:
+    print("SIMULATED nodes: there is no pod network, so nothing to look up from inside a pod.")
+else:
+    a_pod = lab.list("Pod", namespace, labels="app=web")[0]["metadata"]["name"]
+    lookup = lab.exec(a_pod, "grep nameserver /etc/resolv.conf; "
+                      "nslookup kubernetes.default.svc.cluster.local", namespace)
+    print(lookup)
+    answers = [line.split()[-1] for line in lookup.splitlines()
+               if line.startswith("Address") and not line.rstrip().endswith(":53")]
+    dns_answer = answers[-1] if answers else None
+    print(f"the kubernetes Service's clusterIP is {cluster_ip}; DNS answered {dns_answer}")
+lab.record("dns_answer", dns_answer)
+lab.record("kubernetes_cluster_ip", cluster_ip)
 
 # %% [markdown]
 # ## An object is a contract: `spec` and `status`
@@ -406,8 +472,8 @@ for change, pod in lab.watch("Pod", namespace, labels="app=web", timeout=timeout
 
 # %% [markdown]
 # The replicaset controller observed two pods where three were desired, and
-# created a replacement; the scheduler placed it; the (simulated) kubelet
-# started it. Nobody asked: the gap between desired and observed was enough.
+# created a replacement; the scheduler placed it; the kubelet (real on the
+# host engine, KWOK's imitation on kwok) started it. Nobody asked: the gap between desired and observed was enough.
 # The Deployment's spec did not change, so neither did its `generation`.
 
 # %%
@@ -434,11 +500,13 @@ lab.record("generation_scaled", stored["metadata"]["generation"])
 
 # %% [markdown]
 # The controllers converge again. The story now holds two `ScalingReplicaSet`
-# Events, and six pods created and scheduled: three at the start, one
-# replacement, two new ones.
+# Events, and six pods created and scheduled (and, on a real node, started):
+# three at the start, one replacement, two new ones.
 
 # %%
 expected = {"ScalingReplicaSet": 2, "SuccessfulCreate": 6, "Scheduled": 6}
+if not simulated:
+    expected["Started"] = 6
 lab.timeline(namespace, until=expected, timeout=timeout).tail(5)
 
 # %%

@@ -1,12 +1,41 @@
-"""Notebook 02 · The API and the architecture, executed against the live cluster."""
+"""Notebook 02 · The API and the architecture, executed against the live cluster.
+
+What the workers are differs by engine and is asserted explicitly: on kwok
+the kubelet and runtime are simulated (``kwok://``), no kube-proxy runs and no
+kubelet writes Events; on the host engine a real kubelet (the servers' own
+release) drives containerd, kube-proxy runs, the story holds the kubelet's
+``Started`` Events, and DNS from inside a pod answers through a Service IP.
+"""
 
 from __future__ import annotations
 
 import k8slab as lab
-from tests.notebooks.harness import run_notebook, unique_namespace
+from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
 
 NOTEBOOK = "02-api-and-architecture.ipynb"
 CONTROL_PLANE = {"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler"}
+CONTROLLERS = {"deployment-controller", "replicaset-controller", "default-scheduler"}
+
+
+def _assert_workers(run, cluster) -> None:
+    found = set(run.last("components_found"))
+    assert CONTROL_PLANE | {"kubelet", "container runtime"} <= found
+    assert "cloud-controller-manager" not in found
+    components = set(run.last("story_components"))
+    reasons = run.last("story_reasons")
+    if cluster.engine == "kwok":
+        assert run.last("container_runtime").startswith("kwok://")
+        assert "kube-proxy" not in found
+        assert components == CONTROLLERS           # KWOK writes no kubelet Events
+        assert run.last("dns_answer") is None
+    else:
+        assert run.last("container_runtime").startswith(("containerd://", "cri-o://"))
+        assert "kube-proxy" in found
+        assert components == CONTROLLERS | {"kubelet"}
+        assert reasons["Started"] == 3
+        assert run.last("dns_answer") == run.last("kubernetes_cluster_ip")
+    if cluster.engine == "host":
+        assert run.last("container_runtime").startswith("containerd://1.6")
 
 
 def test_nb02_runs_records_and_cleans_up(cluster):
@@ -18,13 +47,7 @@ def test_nb02_runs_records_and_cleans_up(cluster):
     # The architecture, found from evidence.
     assert run.last("server_version").startswith("v1.")
     assert run.last("etcd_ready") is True
-    found = set(run.last("components_found"))
-    assert CONTROL_PLANE | {"kubelet", "container runtime"} <= found
-    if cluster.engine == "kwok":
-        assert run.last("container_runtime").startswith("kwok://")
-        assert not {"kube-proxy", "cloud-controller-manager"} & found
-    else:
-        assert "kube-proxy" in found
+    _assert_workers(run, cluster)
 
     # Discovery.
     assert run.last("api_groups") >= 15
@@ -33,8 +56,6 @@ def test_nb02_runs_records_and_cleans_up(cluster):
     assert {"watch", "list", "create", "patch"} <= set(run.last("deployment_verbs"))
 
     # The declarative model: who acted, and the contract's bookkeeping.
-    assert set(run.last("story_components")) == {"deployment-controller",
-                                                  "replicaset-controller", "default-scheduler"}
     reasons = run.last("story_reasons")
     assert reasons["Scheduled"] == 3 and reasons["SuccessfulCreate"] == 3
     assert reasons["ScalingReplicaSet"] == 1
@@ -53,7 +74,8 @@ def test_nb02_runs_records_and_cleans_up(cluster):
         assert outcomes == [False, True], (exercise, outcomes)
     assert not lab.exists("Namespace", ns)
 
-    again = run_notebook(NOTEBOOK, parameters=params)
-    assert not again.errors() and again.checks() == checks
-    assert set(again.last("story_components")) == set(run.last("story_components"))
-    assert not lab.exists("Namespace", ns)
+    if second_run_wanted():
+        again = run_notebook(NOTEBOOK, parameters=params)
+        assert not again.errors() and again.checks() == checks
+        _assert_workers(again, cluster)
+        assert not lab.exists("Namespace", ns)
