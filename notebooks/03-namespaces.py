@@ -277,6 +277,22 @@ lab.wait("Deployment", "cache", scratch, timeout=timeout)
 lab.table("Pod", scratch)
 
 # %% [markdown]
+# The two `cache` pods run `k8slab.local/redis:7.0`: Redis 7.0 from Debian's
+# package, packed into an image by k8slab. On a real node (the host engine,
+# kind) Redis really starts, and its log ends with
+# `Ready to accept connections` (a `WARNING` about memory overcommit may come
+# before it: advice for production hosts, harmless here). The manifest gives
+# the container a *readiness probe*, `redis-cli ping`, so a pod counts as
+# ready only once Redis answers. On kwok no container runs, probes are not
+# run either, and the log KWOK serves says it is simulated.
+
+# %%
+cache_log = lab.logs("deployment/cache", scratch, tail=3)
+print(cache_log)
+lab.record("cache_log_real", "Ready to accept connections" in cache_log)
+lab.record("cache_log_simulated", "[kwok]" in cache_log)
+
+# %% [markdown]
 # And one cluster-scoped object next to it: a PersistentVolume (storage that
 # belongs to the whole cluster, notebook 09). Its `storageClassName` is
 # unique to you, so that no claim of anyone else's binds it.
@@ -321,7 +337,9 @@ phase
 # %% [markdown]
 # The namespace is `Terminating`: the namespace controller (in the controller
 # manager, again) is deleting its contents, kind by kind, and the namespace
-# disappears only when it is empty. Meanwhile the API server refuses to
+# disappears only when it is empty. Deleting the pods is not instant either:
+# on a real node the kubelet first stops their containers (Redis receives
+# SIGTERM and exits), and only then are the pods gone. Meanwhile the API server refuses to
 # create anything new in it:
 
 # %%

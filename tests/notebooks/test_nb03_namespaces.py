@@ -1,9 +1,14 @@
-"""Notebook 03 · Namespaces, executed against the live cluster."""
+"""Notebook 03 · Namespaces, executed against the live cluster.
+
+Namespaces behave the same on every engine; what the scratch namespace's
+Redis pods print does not, and is asserted per engine: Redis's own
+"Ready to accept connections" on a real node, KWOK's simulated log on kwok.
+"""
 
 from __future__ import annotations
 
 import k8slab as lab
-from tests.notebooks.harness import run_notebook, unique_namespace
+from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
 
 NOTEBOOK = "03-namespaces.ipynb"
 BUILTIN = ["default", "kube-node-lease", "kube-public", "kube-system"]
@@ -42,6 +47,10 @@ def test_nb03_runs_records_and_cleans_up(cluster):
     assert before["Deployment"] == 1 and before["ReplicaSet"] == 1 and before["Pod"] == 2
     assert before["Service"] == 1 and before["EndpointSlice"] >= 1 and before["Secret"] == 1
     assert before["ConfigMap"] == 2 and before["ServiceAccount"] == 1
+    if cluster.engine == "kwok":   # KWOK serves a log that says it is simulated
+        assert run.last("cache_log_simulated") is True and run.last("cache_log_real") is False
+    else:                          # Redis really started and said so
+        assert run.last("cache_log_real") is True and run.last("cache_log_simulated") is False
     assert run.last("phase_after_delete") == "Terminating"
     assert run.last("create_while_terminating") == 403
     assert run.last("last_change") == "DELETED"
@@ -55,7 +64,8 @@ def test_nb03_runs_records_and_cleans_up(cluster):
         assert outcomes == [False, True], (exercise, outcomes)
     _assert_all_gone(ns)
 
-    again = run_notebook(NOTEBOOK, parameters=params)
-    assert not again.errors() and again.checks() == checks
-    assert again.last("scratch_before") == before
-    _assert_all_gone(ns)
+    if second_run_wanted():
+        again = run_notebook(NOTEBOOK, parameters=params)
+        assert not again.errors() and again.checks() == checks
+        assert again.last("scratch_before") == before
+        _assert_all_gone(ns)
