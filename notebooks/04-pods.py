@@ -30,7 +30,7 @@
 # 1. Read a pod manifest line by line and run it.
 # 2. Watch a pod go through its phases, from `Pending` to `Running`.
 # 3. Check that a pod's identity (uid, IP address) does not survive its re-creation.
-# 4. Read a pod's log and run a command inside it, and know what kwok simulates.
+# 4. Read a pod's log and run a command inside it, and know what is real and what kwok simulates.
 # 5. See that a deleted pod stays deleted when nothing manages it.
 # 6. Tell requests from limits, and see what happens when no node can satisfy a request.
 
@@ -64,14 +64,23 @@ quiet_period = 5
 # %% [markdown]
 # ## Setup
 #
-# Import the library and bring the namespace to this notebook's starting
-# state: it exists, and it is empty.
+# Import the library, bring the namespace to this notebook's starting
+# state (it exists, and it is empty), and find out whether this cluster's
+# nodes are real or simulated: several cells below show what only a real
+# container can produce, and say which one you got.
 
 # %% tags=["setup"]
+import math
+
+import yaml
 
 import k8slab as lab
 
 lab.setup(namespace)
+info = lab.status()
+simulated = any(node["simulated"] for node in info["nodes"])
+print(f"engine: {info['engine']} ·", "nodes simulated by KWOK: no container runs" if simulated
+      else "real nodes: containers really run")
 
 # %% [markdown]
 # ## Your first pod, line by line
@@ -89,10 +98,17 @@ lab.manifest("manifests/04-pods-web.yaml")
 # - `metadata.name` names the pod inside its namespace; `labels` are free
 #   key-value tags that other objects use to find it (notebooks 05 and 06 rely
 #   on them).
-# - `spec.containers` lists the containers. Ours runs
-#   `nginxinc/nginx-unprivileged`, a build of the nginx web server that does
-#   not run as root. A process that is not root may not listen on ports below
-#   1024, so this image listens on **8080** instead of 80.
+# - `spec.containers` lists the containers. Ours runs `k8slab.local/web:1.0`:
+#   the nginx web server from Debian's package (version 1.22.1), packed into an
+#   image by k8slab (its labels say so), running as the unprivileged user
+#   `nginx` (uid 101), not as root, and listening on **8080**. Why not 80?
+#   Linux reserves the ports below a threshold to root, the setting
+#   `net.ipv4.ip_unprivileged_port_start`, 1024 by default. Recent container
+#   runtimes (Docker since 20.10, containerd since 2.0, and this lab's host
+#   engine) set it to 0 inside each pod, so there any user may listen on 80;
+#   older ones do not. Port 8080 works everywhere, and running as a non-root
+#   user is about limiting what a compromised web server could do, not about
+#   ports. You will read the threshold from inside the pod below.
 # - `containerPort` documents that port. It is informative: the container
 #   listens where its program listens, whatever this line says. Tools (and
 #   notebook 06's Services) use it to name and find the port.
@@ -130,12 +146,26 @@ for change, pod in lab.watch("Pod", namespace, name="web", timeout=timeout):
 # Three more phases exist: `Succeeded` and `Failed` for pods whose containers
 # finished (notebook 07's Jobs), and `Unknown` when the node stopped reporting.
 #
-# On the kwok engine no image is pulled and no container starts: kwok plays
-# the kubelet and moves the pod to `Running` about a second after it is
-# scheduled. The scheduler that picked the node is the real one.
+# What happened in between depends on the engine, and the pod's **Events**
+# tell it:
+#
+# - on a **real node** (the host engine, kind) the kubelet found the image
+#   (`Pulled`: on the host engine it was imported into the node's containerd
+#   at `k8slab up`, so nothing was downloaded), created the container
+#   (`Created`) and started it (`Started`);
+# - on **kwok** no image is pulled and no container starts: KWOK plays the
+#   kubelet and moves the pod to `Running` about a second after it is
+#   scheduled, and writes no Event.
+#
+# Either way, the scheduler that picked the node is the real one (`Scheduled`).
 
 # %%
 lab.record("phases", phases)
+if not simulated:   # a real kubelet reports the start a moment after the status
+    lab.timeline(namespace, until={"Started": 1}, timeout=timeout)
+web_events = lab.events(namespace, object_name="web")
+lab.record("web_event_reasons", sorted(set(web_events["reason"])))
+web_events
 
 # %% [markdown]
 # ## What the cluster filled in
@@ -174,13 +204,36 @@ lab.record("qos_class", web["status"]["qosClass"])
 log = lab.logs("web", namespace)
 print(log)
 lab.record("logs_simulated", "[kwok]" in log)
+lab.record("log_names_nginx", "nginx/1.22.1" in log)
 
 # %% [markdown]
-# On kind or minikube you would read nginx's own start-up lines and access
-# log. On the kwok engine there is no container, so there is nothing to read:
-# kwok serves a short log file that k8slab wrote, and its lines start with
-# `[kwok]` to say so. The request still took the real path (notebook ➜ API
+# On a real node you read nginx's own start-up lines, among them its version,
+# `nginx/1.22.1`. On kwok there is no container, so there is nothing to read:
+# KWOK serves a short log file that k8slab wrote, and its lines say they are
+# simulated. Either way the request took the real path (notebook ➜ API
 # server ➜ the node's kubelet endpoint), which is what `kubectl logs` does.
+#
+# A log grows as the program works. Ask the pod for the page `/hello`
+# (`lab.http_get` sends the request through the API server, like
+# `kubectl port-forward`), then read the log's last line:
+
+# %%
+answer = lab.http_get("web", 8080, "/hello", namespace)
+print("answer:", answer.status, "(SIMULATED page)" if answer.simulated else answer.body.strip())
+last_line = lab.logs("web", namespace, tail=1).strip()
+print("last log line:", last_line)
+lab.record("hello_answer", answer.body)
+lab.record("last_log_line", last_line)
+
+# %% [markdown]
+# On a real node, nginx answered `Hello from web (web 1.0)` (the pod's name,
+# then the image's version) and wrote one *access log* line for it:
+# `"GET /hello HTTP/1.1" 200`. The client address is `127.0.0.1`: a
+# port-forward arrives inside the pod's own network namespace, on its
+# loopback interface. On kwok, the answer and the log line are KWOK's
+# imitation, and both say so.
+#
+# Now run a command inside the container:
 
 # %%
 output = lab.exec("web", "id; pwd; ls", namespace)
@@ -188,12 +241,46 @@ print(output)
 lab.record("exec_output", output)
 
 # %% [markdown]
-# On kind you would see `uid=101(nginx)`: the unprivileged image runs as an
-# ordinary user, which is the point of it. On the kwok engine the command
-# cannot run in a container that does not exist; kwok runs it on the lab
-# machine instead, as the powerless user `nobody`, in a sandbox folder holding
-# a `README.txt` that explains this. Keep your commands simple there (`echo`,
-# `ls`, `cat`, `env`).
+# On a real node you see `uid=101(nginx)`: the image runs as an ordinary
+# user, which is the point of it, and `ls` lists the image's own files (`/`
+# is the container's root, not the node's). On kwok the command cannot run in
+# a container that does not exist; KWOK runs it on the lab machine instead,
+# as the powerless user `nobody`, in a sandbox folder holding a `README.txt`
+# that explains this. Keep your commands simple there (`echo`, `ls`, `cat`,
+# `env`).
+#
+# A real container holds more to look at. The next cell lists its processes,
+# reads the port threshold discussed at the top, and reads the limits of the
+# manifest as the kernel enforces them, in the container's *cgroup* (the last
+# section explains requests and limits). On kwok it only says why it cannot.
+
+# %%
+CGROUP_LIMITS = (
+    "if [ -f /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/memory.max;"
+    " else echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us);"
+    " cat /sys/fs/cgroup/memory/memory.limit_in_bytes; fi")
+port_start = cgroup_limits = None
+if simulated:
+    print("SIMULATED node: no container, so no processes, no pod network and no cgroup to read.")
+else:
+    print(lab.exec("web", "ps", namespace))
+    port_start = lab.exec("web", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start",
+                          namespace).strip()
+    cgroup_limits = lab.exec("web", CGROUP_LIMITS, namespace).split()
+    print("ip_unprivileged_port_start inside the pod:", port_start)
+    print(f"CPU: {cgroup_limits[0]} µs of CPU time per {cgroup_limits[1]} µs; "
+          f"memory: {cgroup_limits[2]} bytes at most")
+lab.record("port_start", port_start)
+lab.record("cgroup_limits", cgroup_limits)
+
+# %% [markdown]
+# On a real node: `nginx: master process` runs as process 1 of the
+# container, with one worker, both as user `nginx`; the threshold reads `0`
+# when the runtime lowers it (the host engine's containerd does), `1024`
+# otherwise; and `limits.cpu: 500m` became a quota of 50 000 µs of CPU time
+# every 100 000 µs, `limits.memory: 128Mi` a ceiling of 134 217 728 bytes.
+# Those are Linux's own controls, set by the kubelet through the runtime. On
+# kwok nothing enforces a limit: no process runs.
 
 # %% [markdown]
 # ## A pod's name and IP do not last
@@ -276,7 +363,8 @@ lab.record("web_exists_after_delete", lab.exists("Pod", "web", namespace))
 #
 # Our `web` pod asked for 100m CPU and may burst to 500m: it was `Burstable`.
 # Here is what the nodes offer (the `cpu` and `memory` columns are their
-# *allocatable* capacity):
+# *allocatable* capacity). On the host engine that is this machine's CPUs
+# and memory; on kwok, numbers KWOK announces for its simulated nodes.
 
 # %%
 nodes = lab.table("Node")[["name", "cpu", "memory", "pods"]]
@@ -285,7 +373,7 @@ nodes
 # %% [markdown]
 # ### Exercise 1: a Guaranteed pod
 #
-# Run a pod called `steady` (nginx-unprivileged again) whose QoS class is
+# Run a pod called `steady` (the same `k8slab.local/web:1.0` image) whose QoS class is
 # **Guaranteed**: give its container CPU and memory limits, with requests
 # equal to them (200m of CPU and 128Mi of memory, say). Start from the
 # manifest at the top of this notebook: `lab.apply` also takes YAML text in a
@@ -307,22 +395,37 @@ if solve_exercises:
 # %% [markdown]
 # ### A pod too big for any node
 #
-# Each node offers a few CPUs. What if a pod asks for sixty-four? The manifest
-# `manifests/04-pods-greedy.yaml` does just that. The API server accepts it
-# (it is a valid pod), and then the scheduler looks for a node... Watch the
-# namespace's **Events**, the short notes components leave about objects,
-# until the scheduler's verdict arrives.
+# What if a pod asks for more CPU than any node has? The manifest
+# `manifests/04-pods-greedy.yaml` asks for 64 CPUs; so that the lesson holds
+# on any cluster, the next cell raises that to twice what the biggest node
+# offers if some node has 64 CPUs or more. The API server
+# accepts the pod (it is valid), and then the scheduler looks for a node...
+# Watch the namespace's **Events**, the short notes components leave about
+# objects, until the scheduler's verdict arrives.
 
 # %%
-lab.apply("manifests/04-pods-greedy.yaml", namespace)
+def cpus(quantity: str) -> float:
+    """A CPU quantity ("2", "3500m") in CPUs."""
+    return float(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
+
+
+biggest = max(cpus(cpu) for cpu in nodes["cpu"])
+greedy_pod = yaml.safe_load(lab.manifest("manifests/04-pods-greedy.yaml"))
+resources = greedy_pod["spec"]["containers"][0]["resources"]
+asked = 64 if biggest < 64 else 2 * math.ceil(biggest)
+resources["requests"]["cpu"] = resources["limits"]["cpu"] = str(asked)
+print(f"the biggest node offers {biggest:g} CPUs; greedy asks for {asked}")
+
+lab.apply(greedy_pod, namespace)
 verdict = next(event for change, event in lab.watch("Event", namespace, timeout=timeout)
                if event.get("reason") == "FailedScheduling"
                and event["involvedObject"]["name"] == "greedy")
 print(verdict["type"], verdict["reason"], "·", verdict["message"])
 
 # %% [markdown]
-# `0/2 nodes are available: 2 Insufficient cpu` (the counts depend on your
-# cluster): no node has 64 CPUs free, so the scheduler leaves the pod
+# `0/2 nodes are available: 2 Insufficient cpu` on kwok, `0/1 ...` on the
+# host engine (the counts are your cluster's nodes): no node has that much
+# CPU free, so the scheduler leaves the pod
 # unplaced, and tries again whenever something changes in the cluster. The
 # pod stays `Pending` for as long as that is true, which may be forever. In
 # real life, `Pending` pods are very often this: a request bigger than what
@@ -344,7 +447,7 @@ lab.record("greedy_event_reason", verdict["reason"])
 
 # %% [markdown]
 # Can we just lower the request? Let us try to apply the pod with a request of
-# 250m instead of 64 CPUs.
+# 250m instead.
 
 # %%
 try:
@@ -401,8 +504,9 @@ pods
 #   then `Running`. `lab.watch` shows each change as it happens.
 # - A pod's uid and IP belong to that one pod: a re-created pod is a new pod.
 #   Never rely on a pod's address.
-# - `lab.logs` and `lab.exec` go through the API server; on kwok their output
-#   is simulated and says so.
+# - `lab.logs` and `lab.exec` go through the API server. On a real node they
+#   show nginx's own log and run commands in the container (as uid 101, with
+#   the limits in its cgroup); on kwok their output is simulated and says so.
 # - Nothing recreates a pod you deleted, unless a controller manages it.
 # - The scheduler places pods by their **requests**; the kubelet enforces
 #   **limits**. A request no node can meet leaves the pod `Pending`, with a
