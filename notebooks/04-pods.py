@@ -71,6 +71,7 @@ quiet_period = 5
 
 # %% tags=["setup"]
 import math
+import time
 
 import yaml
 
@@ -220,6 +221,7 @@ lab.record("log_names_nginx", "nginx/1.22.1" in log)
 # %%
 answer = lab.http_get("web", 8080, "/hello", namespace)
 print("answer:", answer.status, "(SIMULATED page)" if answer.simulated else answer.body.strip())
+time.sleep(1)   # the container runtime writes the log file a moment later
 last_line = lab.logs("web", namespace, tail=1).strip()
 print("last log line:", last_line)
 lab.record("hello_answer", answer.body)
@@ -347,10 +349,11 @@ lab.record("web_exists_after_delete", lab.exists("Pod", "web", namespace))
 #   them, to choose a node: it adds up the requests of the pods already placed
 #   on each node and keeps the nodes with enough room left. The amount is then
 #   reserved for the pod, whether it uses it or not.
-# - **limits**: "how much may I use at most?". The **kubelet** enforces them
-#   while the container runs: above its CPU limit a container is slowed down
-#   (throttled); above its memory limit it is killed (`OOMKilled`) and
-#   restarted.
+# - **limits**: "how much may I use at most?". The **kubelet** writes them
+#   into the container's cgroup (you read them there above, on a real node),
+#   and the Linux kernel enforces them while the container runs: above its CPU
+#   limit a container is slowed down (throttled); above its memory limit it
+#   is killed (`OOMKilled`) and restarted. On kwok nothing enforces them.
 #
 # From these two settings Kubernetes derives the pod's **QoS class**, which
 # decides who is evicted first when a node runs short of memory:
@@ -508,9 +511,10 @@ pods
 #   show nginx's own log and run commands in the container (as uid 101, with
 #   the limits in its cgroup); on kwok their output is simulated and says so.
 # - Nothing recreates a pod you deleted, unless a controller manages it.
-# - The scheduler places pods by their **requests**; the kubelet enforces
-#   **limits**. A request no node can meet leaves the pod `Pending`, with a
-#   `FailedScheduling` event that `lab.diagnose` turns into one line.
+# - The scheduler places pods by their **requests**; the kubelet has the
+#   kernel enforce **limits** (cgroups). A request no node can meet leaves
+#   the pod `Pending`, with a `FailedScheduling` event that `lab.diagnose`
+#   turns into one line.
 #
 # ## What's next
 #
