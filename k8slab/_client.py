@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
 
 from ._paths import kubeconfig_path
 from ._record import ClusterRecord
@@ -52,10 +53,49 @@ def connect(*, fresh: bool = False) -> client.ApiClient:
         return _cache[key]
     record = ClusterRecord.load()
     context = record.context if record and not os.environ.get("K8SLAB_KUBECONFIG") else None
-    configuration = client.Configuration()
-    config.load_kube_config(config_file=str(path), context=context,
-                            client_configuration=configuration, persist_config=False)
-    api = client.ApiClient(configuration)
+    api = client.ApiClient(_configuration(path, context))
     _cache.clear()
     _cache[key] = api
     return api
+
+
+def _configuration(path: Path, context: str | None) -> client.Configuration:
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=str(path), context=context,
+                            client_configuration=configuration, persist_config=False)
+    return configuration
+
+
+def record_answers(record: ClusterRecord, timeout: float = 3.0) -> bool:
+    """True when the API server of a recorded cluster answers its readiness check.
+
+    Why: ``cluster.json`` outlives a run that was killed (Ctrl-C twice, a CI
+    timeout, a reboot), so "a record exists" does not mean "a cluster runs".
+    ``k8slab up`` and the test runner ask this before reusing a record. One try,
+    no retries, a short timeout: a dead server refuses at once. An answer that
+    is an HTTP refusal (401, 403) still proves a server listens; a 5xx from
+    ``/readyz`` means it is not healthy (its etcd died, for one).
+
+    Example:
+        >>> record_answers(ClusterRecord.load())          # doctest: +SKIP
+        True
+    """
+    path = Path(record.kubeconfig)
+    if not path.is_file():
+        return False
+    try:
+        configuration = _configuration(path, record.context or None)
+    except Exception:  # an unreadable or half-written kubeconfig: not a usable cluster
+        return False
+    configuration.retries = 0
+    api = client.ApiClient(configuration)
+    try:
+        api.call_api("/readyz", "GET", auth_settings=["BearerToken"], response_type="str",
+                     _request_timeout=timeout, _return_http_data_only=True)
+    except ApiException as exc:
+        return bool(exc.status) and exc.status < 500
+    except Exception:  # urllib3: refused, reset, timed out, TLS failure
+        return False
+    finally:
+        api.close()
+    return True

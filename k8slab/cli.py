@@ -18,23 +18,47 @@ import time
 from pathlib import Path
 
 from . import _tools
+from ._client import connect, lab_kubeconfig, record_answers
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
 from .engines import ENGINES, get_engine
 from .engines.base import no_cluster_error, port_in_use
-from .errors import K8sLabError
+from .errors import ClusterUnavailable, K8sLabError
 
 
 def _print(msg: str) -> None:
     print(msg, flush=True)
 
 
+def _forget_dead(record: ClusterRecord) -> None:
+    """Clean up after a recorded cluster whose API server no longer answers.
+
+    A killed run leaves ``cluster.json`` (and for kwok, etcd or kwok processes
+    still running): the engine's own ``down`` stops what is left, then the
+    record and kubeconfig go, so ``up`` can start afresh. A failing ``down`` is
+    reported, not fatal: the engine's ``up`` clears its own leftovers again.
+    """
+    try:
+        get_engine(record.engine).down(record)
+    except K8sLabError as exc:
+        _print(f"k8slab: warning: cleaning up the old {record.engine} cluster failed "
+               f"({exc.message}); starting anyway.")
+    ClusterRecord.clear()
+    kubeconfig_path().unlink(missing_ok=True)
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     record = ClusterRecord.load()
     if record is not None:
-        raise K8sLabError(
-            f"A lab cluster is already recorded ({record.engine}, context {record.context!r}).",
-            "Use it (`k8slab status`), or stop it first with `k8slab down`.")
+        if record_answers(record):
+            _print(f"k8slab: a lab cluster is already running ({record.engine}, context "
+                   f"{record.context!r}, {record.server or 'server in ' + record.kubeconfig}).")
+            _print("Use it (`k8slab status`), or stop it first with `k8slab down`.")
+            return 0
+        _print(f"k8slab: the recorded {record.engine} cluster ({record.server or record.context}) "
+               "does not answer: a run that was killed left it behind. Cleaning it up and "
+               "starting a new one.")
+        _forget_dead(record)
     if args.nodes < 1:
         raise K8sLabError(f"--nodes must be at least 1 (got {args.nodes}).")
     engine = get_engine(args.engine, port=args.port, download=args.download or None,
@@ -96,8 +120,6 @@ def cluster_status() -> dict:
     """
     from kubernetes import client
 
-    from ._client import connect
-
     record = _status_record()
     api = connect()
     try:
@@ -133,8 +155,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     _print(f"engine:     {info['engine']}{'' if info['lab_cluster'] else ' (not a lab cluster)'}")
     _print(f"context:    {info['context']}")
     _print(f"API server: {info['server']} (Kubernetes {info['server_version']})")
-    from ._client import lab_kubeconfig
-
     _print(f"kubeconfig: {lab_kubeconfig()}")
     _print(f"nodes:      {len(info['nodes'])}")
     for node in info["nodes"]:
@@ -163,8 +183,6 @@ def cmd_tools(args: argparse.Namespace) -> int:
 
 def lab_env() -> dict[str, str]:
     """The environment of JupyterLab and its kernels: the lab kubeconfig, nothing else."""
-    from ._client import lab_kubeconfig
-
     env = dict(os.environ)
     env["KUBECONFIG"] = str(lab_kubeconfig())   # a workshop attendee's file, if given
     env["K8SLAB_STATE"] = str(state_dir())
@@ -195,7 +213,14 @@ def lab_command(port: int, ip: str, notebook: str | None, root_dir: str | None =
 def cmd_lab(args: argparse.Namespace) -> int:
     started_cluster = False
     attendee = bool(os.environ.get("K8SLAB_KUBECONFIG"))
-    if ClusterRecord.load() is None and not attendee:
+    record = None if attendee else ClusterRecord.load()
+    if not attendee and (record is None or not record_answers(record)):
+        if not args.up and record is not None:
+            raise ClusterUnavailable(
+                f"The recorded {record.engine} lab cluster does not answer (a run that was "
+                "killed left its record behind).",
+                "Start a new one with `k8slab up` (it cleans up the old one), then "
+                "`k8slab lab`; or both at once: `k8slab lab --up`.")
         if not args.up:
             raise no_cluster_error()
         cmd_up(argparse.Namespace(engine=args.engine, nodes=2, port=None, download=False,

@@ -49,10 +49,12 @@ def k8slab_cli(*args: str, env: dict[str, str] | None = None, check: bool = True
 @pytest.fixture(scope="session")
 def cluster():
     """The lab cluster for the whole session (started here if nobody started one)."""
+    from k8slab._client import record_answers
     from k8slab._record import ClusterRecord
 
     started = False
-    if ClusterRecord.load() is None:
+    record = ClusterRecord.load()
+    if record is None or not record_answers(record):  # none, or left dead by a killed run
         k8slab_cli("up")
         started = True
     record = ClusterRecord.load()
