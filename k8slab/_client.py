@@ -14,11 +14,39 @@ from pathlib import Path
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
+from ._errors import unreachable
 from ._paths import kubeconfig_path
 from ._record import ClusterRecord
 from .errors import ClusterUnavailable
 
 _cache: dict[tuple[str, float], client.ApiClient] = {}
+
+
+class LabApiClient(client.ApiClient):
+    """The official API client, with connection failures raised as ``ClusterUnavailable``.
+
+    Every request of the typed APIs, the dynamic client and its API discovery
+    goes through :meth:`request`, so this is the one place where urllib3's
+    ``MaxRetryError`` (refused, reset, timed out) becomes an error that names the
+    next command, whichever helper sent the request.
+
+    Example:
+        >>> api = connect()                                   # doctest: +SKIP
+        >>> client.VersionApi(api).get_code()                 # doctest: +SKIP
+        Traceback (most recent call last):
+        k8slab.errors.ClusterUnavailable: Could not GET /version: the API server at ...
+    """
+
+    def request(self, method, url, *args, **kwargs):
+        try:
+            return super().request(method, url, *args, **kwargs)
+        except Exception as exc:
+            path = url.removeprefix(self.configuration.host)
+            failure = unreachable(exc, action=f"{method.upper()} {path}",
+                                  server=self.configuration.host)
+            if failure is None:
+                raise
+            raise failure from exc
 
 
 def lab_kubeconfig() -> Path:
@@ -53,7 +81,7 @@ def connect(*, fresh: bool = False) -> client.ApiClient:
         return _cache[key]
     record = ClusterRecord.load()
     context = record.context if record and not os.environ.get("K8SLAB_KUBECONFIG") else None
-    api = client.ApiClient(_configuration(path, context))
+    api = LabApiClient(_configuration(path, context))
     _cache.clear()
     _cache[key] = api
     return api
@@ -90,8 +118,9 @@ def record_answers(record: ClusterRecord, timeout: float = 3.0) -> bool:
     configuration.retries = 0
     api = client.ApiClient(configuration)
     try:
-        api.call_api("/readyz", "GET", auth_settings=["BearerToken"], response_type="str",
-                     _request_timeout=timeout, _return_http_data_only=True)
+        answer = api.call_api("/readyz", "GET", auth_settings=["BearerToken"],
+                              _preload_content=False, _request_timeout=timeout)
+        answer.release_conn()
     except ApiException as exc:
         return bool(exc.status) and exc.status < 500
     except Exception:  # urllib3: refused, reset, timed out, TLS failure
