@@ -50,6 +50,9 @@ def _body(exc: Exception) -> dict:
         return {}
 
 
+_DEFAULT_ACTION = "talk to the cluster"
+
+
 def describe_target(kind: str | None, name: str | None, namespace: str | None) -> str:
     """``Deployment 'web' in namespace 'demo'`` (parts omitted when unknown)."""
     text = kind or "object"
@@ -60,7 +63,15 @@ def describe_target(kind: str | None, name: str | None, namespace: str | None) -
     return text
 
 
-def translate(exc: BaseException, *, action: str = "talk to the cluster", kind: str | None = None,
+def describe_action(action: str, kind: str | None, name: str | None,
+                    namespace: str | None) -> str:
+    """``list Pod in namespace 'demo'``; just the action when no object is known."""
+    if not (kind or name or namespace):
+        return action
+    return f"{action} {describe_target(kind, name, namespace)}"
+
+
+def translate(exc: BaseException, *, action: str = _DEFAULT_ACTION, kind: str | None = None,
               name: str | None = None, namespace: str | None = None) -> K8sLabError:
     """Map an exception from the client to a learner-friendly k8slab error.
 
@@ -76,6 +87,9 @@ def translate(exc: BaseException, *, action: str = "talk to the cluster", kind: 
         >>> err.status, err.message
         (404, "Could not get Pod 'web' in namespace 'demo': Not Found (HTTP 404).")
     """
+    if isinstance(exc, ClusterUnavailable) and exc.reason and action != _DEFAULT_ACTION:
+        # Raised by the API client, which only knew the URL: say what the caller was doing.
+        return unreachable(exc, action=describe_action(action, kind, name, namespace))
     if isinstance(exc, K8sLabError):
         return exc
     status = getattr(exc, "status", None)
@@ -97,7 +111,7 @@ def translate(exc: BaseException, *, action: str = "talk to the cluster", kind: 
             detail = f"{detail} [{fields}]"
         return ApiError(f"Could not {action} {target}: {detail} (HTTP {status}).", hint,
                         status=status, reason=reason)
-    failure = unreachable(exc, action=action)
+    failure = unreachable(exc, action=describe_action(action, kind, name, namespace))
     if failure is not None:
         return failure
     return K8sLabError(f"Could not {action}: {type(exc).__name__}: {exc}")
@@ -117,7 +131,7 @@ _FAILURE_TEXT = {
 }
 
 
-def unreachable(exc: BaseException, *, action: str = "talk to the cluster",
+def unreachable(exc: BaseException, *, action: str = _DEFAULT_ACTION,
                 server: str = "") -> ClusterUnavailable | None:
     """The ``ClusterUnavailable`` for a connection failure, or None for any other error.
 
@@ -133,18 +147,21 @@ def unreachable(exc: BaseException, *, action: str = "talk to the cluster",
         'the API server at https://127.0.0.1:36443 does not answer (connection refused).'
     """
     if isinstance(exc, ClusterUnavailable):
-        return exc
-    answered = isinstance(getattr(exc, "status", None), int) and bool(exc.status)
-    if answered or isinstance(exc, K8sLabError):
-        return None  # an answer from the server, or an error we already explained
-    text = f"{type(exc).__name__}: {exc}"
-    why = next((short for marker, short in _FAILURE_TEXT.items() if marker in text), "")
-    if not why and not isinstance(exc, (*_URLLIB3_FAILURES, ConnectionError, TimeoutError)):
-        return None
+        if not exc.reason:
+            return exc  # no cluster recorded at all: its own message says so
+        why, server = exc.reason, server or exc.server
+    else:
+        answered = isinstance(getattr(exc, "status", None), int) and bool(exc.status)
+        if answered or isinstance(exc, K8sLabError):
+            return None  # an answer from the server, or an error we already explained
+        text = f"{type(exc).__name__}: {exc}"
+        why = next((short for marker, short in _FAILURE_TEXT.items() if marker in text), "")
+        if not why and not isinstance(exc, (*_URLLIB3_FAILURES, ConnectionError, TimeoutError)):
+            return None
+        why = why or type(exc).__name__
     at = f" at {server}" if server else ""
-    return ClusterUnavailable(
-        f"Could not {action}: the API server{at} does not answer ({why or type(exc).__name__}).",
-        _next_step())
+    return ClusterUnavailable(f"Could not {action}: the API server{at} does not answer ({why}).",
+                              _next_step(), server=server, reason=why)
 
 
 def _next_step() -> str:
@@ -152,5 +169,5 @@ def _next_step() -> str:
     if os.environ.get("K8SLAB_KUBECONFIG"):
         return ("The workshop cluster may be down or unreachable: check with `k8slab status` "
                 "and tell your instructor.")
-    return ("Check with `k8slab status`; if the lab cluster is gone, `k8slab up` starts a new "
-            "one (it replaces one that died), then re-run this cell.")
+    return ("Check with `k8slab status`; if the lab cluster is gone, start a new one with "
+            "`k8slab up` (it replaces one that died).")

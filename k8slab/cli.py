@@ -346,8 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except K8sLabError as exc:
         print(f"k8slab: error: {exc.message}", file=sys.stderr)
@@ -356,6 +356,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """``k8slab status | head -3``: the reader stopped reading, which is not an error of ours.
+
+    The output goes to /dev/null from here on, or Python's final flush of stdout
+    would fail again at exit. Exit 141 (128 + SIGPIPE), as a Unix tool killed by
+    the signal does. SIGPIPE itself stays ignored (Python's default): dying of
+    it would also kill ``k8slab lab`` or a port-forward whose peer hung up.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

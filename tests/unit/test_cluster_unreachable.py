@@ -110,3 +110,13 @@ def test_every_entry_point_raises_cluster_unavailable(dead_record, call):
         call()
     assert "does not answer" in err.value.message
     assert "k8slab up" in err.value.hint
+
+
+def test_a_helper_names_what_it_was_doing_when_the_client_found_no_server():
+    raised_by_client = unreachable(ConnectionRefusedError(111, "Connection refused"),
+                                   action="GET /api/v1/pods", server="https://127.0.0.1:1")
+    err = translate(raised_by_client, action="list", kind="Pod", namespace="demo")
+    assert isinstance(err, ClusterUnavailable)
+    assert err.message == ("Could not list Pod in namespace 'demo': the API server at "
+                           "https://127.0.0.1:1 does not answer (connection refused).")
+    assert translate(raised_by_client) is raised_by_client
