@@ -181,9 +181,17 @@ def cmd_tools(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Jupyter configuration shared by ``k8slab lab`` and Binder (binder/start): the file
+#: browser hides the jupytext twins (notebooks/NN-name.py, kept for review in
+#: diffs), so a learner sees each notebook once.
+JUPYTER_CONFIG_DIR = Path(__file__).resolve().parent / "jupyter"
+
+
 def lab_env() -> dict[str, str]:
     """The environment of JupyterLab and its kernels: the lab kubeconfig, nothing else."""
     env = dict(os.environ)
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(JUPYTER_CONFIG_DIR), env.get("JUPYTER_CONFIG_PATH", "")) if p)
     env["KUBECONFIG"] = str(lab_kubeconfig())   # a workshop attendee's file, if given
     env["K8SLAB_STATE"] = str(state_dir())
     # helm in a JupyterLab terminal shares the folders of the k8slab.helm wrapper.
