@@ -18,11 +18,13 @@ import time
 from pathlib import Path
 
 from . import _tools
-from ._client import connect, lab_kubeconfig, record_answers
+from ._client import lab_kubeconfig, record_answers
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
+from ._status import cluster_status, no_cluster_error
+from ._status import status_record as _status_record  # noqa: F401 (tests import it here)
 from .engines import ENGINES, get_engine
-from .engines.base import no_cluster_error, port_in_use
+from .engines.base import port_in_use
 from .errors import ClusterUnavailable, K8sLabError
 
 
@@ -84,70 +86,6 @@ def cmd_down(args: argparse.Namespace) -> int:
     _print(f"k8slab: the {engine_name} lab cluster is down." if record
            else "k8slab: no lab cluster was recorded; leftovers (if any) were cleaned.")
     return 0
-
-
-def _status_record() -> ClusterRecord:
-    """The cluster k8slab talks to, as a record.
-
-    ``K8SLAB_KUBECONFIG`` wins over the record on disk, as it does when
-    connecting: a workshop attendee's kubeconfig gives engine ``workshop``
-    (see :func:`k8slab._guard._attendee_record`), even on the instructor's
-    machine where a record of the lab cluster exists too.
-    """
-    from ._guard import _attendee_record
-
-    record = _attendee_record() or ClusterRecord.load()
-    if record is None:
-        if os.environ.get("K8SLAB_KUBECONFIG"):
-            raise K8sLabError(
-                f"K8SLAB_KUBECONFIG names {os.environ['K8SLAB_KUBECONFIG']!r}, "
-                "which is not a file.",
-                "Point it at the kubeconfig your instructor gave you, or unset it.")
-        raise no_cluster_error()
-    return record
-
-
-def cluster_status() -> dict:
-    """Engine, context, server, versions and nodes of the running lab cluster.
-
-    Works for a workshop attendee too (``K8SLAB_KUBECONFIG`` set, no cluster
-    record): the engine is then ``workshop`` and the context and server are
-    those of the attendee's kubeconfig.
-
-    Example:
-        >>> lab.status()["engine"]                          # doctest: +SKIP
-        'kwok'
-    """
-    from kubernetes import client
-
-    record = _status_record()
-    api = connect()
-    try:
-        version = client.VersionApi(api).get_code()
-        nodes = client.CoreV1Api(api).list_node(_request_timeout=10).items
-    except Exception as exc:  # urllib3 errors, ApiException...
-        from ._errors import translate
-
-        raise translate(exc, action="read the cluster status") from exc
-    return {
-        "engine": record.engine,
-        "context": record.context,
-        "server": api.configuration.host,
-        "server_version": version.git_version,
-        "lab_cluster": record.lab,
-        "nodes": [
-            {
-                "name": n.metadata.name,
-                "ready": any(c.type == "Ready" and c.status == "True"
-                             for c in (n.status.conditions or [])),
-                "kubelet": n.status.node_info.kubelet_version if n.status.node_info else "",
-                "runtime": (n.status.node_info.container_runtime_version
-                            if n.status.node_info else ""),
-                "simulated": (n.metadata.annotations or {}).get("kwok.x-k8s.io/node") == "fake",
-            }
-            for n in nodes
-        ],
-    }
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -108,3 +108,12 @@ def test_output_into_a_closed_pipe_is_not_a_traceback():
         os.close(write_end)
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
     assert done.returncode == 141  # 128 + SIGPIPE, as a Unix tool the signal stopped
+
+
+def test_importing_the_library_loads_no_command_line_engine_or_tool_builder():
+    # Layers run one way: a notebook's `import k8slab` needs none of the CLI machinery.
+    code = ("import sys, k8slab; print(sorted(m for m in sys.modules if m.startswith("
+            "('k8slab.cli', 'k8slab.engines', 'k8slab._tools', 'k8slab.workshop'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
