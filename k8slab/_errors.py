@@ -167,7 +167,8 @@ def unreachable(exc: BaseException, *, action: str = _DEFAULT_ACTION,
 def _next_step() -> str:
     """What to run when the API server is gone: an attendee asks; a learner restarts it."""
     if os.environ.get("K8SLAB_KUBECONFIG"):
-        return ("The workshop cluster may be down or unreachable: check with `k8slab status` "
-                "and tell your instructor.")
+        return ("Check with `k8slab status`. K8SLAB_KUBECONFIG is set: if it is a workshop "
+                "cluster, tell your instructor; for a lab of your own, unset it and run "
+                "`k8slab up`.")
     return ("Check with `k8slab status`; if the lab cluster is gone, start a new one with "
             "`k8slab up` (it replaces one that died).")

@@ -91,7 +91,7 @@ def test_answers_and_other_errors_are_not_connection_failures():
 def test_an_attendee_is_sent_to_the_instructor(monkeypatch, tmp_path):
     monkeypatch.setenv("K8SLAB_KUBECONFIG", str(tmp_path / "attendee.yaml"))
     err = unreachable(ConnectionRefusedError(111, "Connection refused"))
-    assert "instructor" in err.hint
+    assert "instructor" in err.hint and "unset it and run `k8slab up`" in err.hint
 
 
 @pytest.mark.parametrize("call", [
