@@ -49,6 +49,16 @@ def _forget_dead(record: ClusterRecord) -> None:
     kubeconfig_path().unlink(missing_ok=True)
 
 
+def _restart(record: ClusterRecord) -> bool:
+    """Ask the recorded cluster's engine to start it again from its own data."""
+    try:
+        engine = get_engine(record.engine, port=record.extra.get("port"))
+        return engine.restart(record) and record_answers(record)
+    except K8sLabError as exc:
+        _print(f"k8slab: warning: restarting failed ({exc.message}).")
+        return False
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     record = ClusterRecord.load()
     if record is not None:
@@ -58,8 +68,12 @@ def cmd_up(args: argparse.Namespace) -> int:
             _print("Use it (`k8slab status`), or stop it first with `k8slab down`.")
             return 0
         _print(f"k8slab: the recorded {record.engine} cluster ({record.server or record.context}) "
-               "does not answer: a run that was killed left it behind. Cleaning it up and "
-               "starting a new one.")
+               "does not answer: its processes stopped. Restarting it with its data...")
+        if _restart(record):
+            _print(f"k8slab: the {record.engine} cluster runs again, with the same data, "
+                   "certificates and tokens (existing kubeconfigs still work).")
+            return 0
+        _print("k8slab: it could not be restarted; cleaning it up and starting a new one.")
         _forget_dead(record)
     if args.nodes < 1:
         raise K8sLabError(f"--nodes must be at least 1 (got {args.nodes}).")

@@ -49,6 +49,13 @@ class Engine(ABC):
     def down(self, record: ClusterRecord) -> None:
         """Delete what :meth:`up` created (for ``existing``: only forget it)."""
 
+    def restart(self, record: ClusterRecord) -> bool:
+        """Bring a recorded cluster whose processes died back, with its data.
+
+        Returns False when this engine cannot (the caller then starts anew).
+        """
+        return False
+
     def require_available(self) -> None:
         """Raise :class:`ToolMissing` with the engine's own explanation."""
         avail = self.availability()
