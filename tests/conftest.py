@@ -25,6 +25,15 @@ os.environ.setdefault("K8SLAB_SHOW_COMMANDS", "0")
 
 CLUSTER_DIRS = ("integration", "notebooks", "browser", "host")
 
+#: Notebook tests that create or change cluster-scoped objects (namespaces of
+#: their own, PersistentVolumes, a CRD, cluster roles): under pytest-xdist they
+#: share one worker and run one after the other; the rest run side by side,
+#: each in namespaces of its own.
+SERIAL_NOTEBOOK_TESTS = frozenset({
+    "test_nb03_namespaces.py", "test_nb07_workloads.py", "test_nb08_configuration.py",
+    "test_nb09_storage.py", "test_nb11_extending.py",
+})
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -33,6 +42,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.cluster)
         if parts and parts[0] == "notebooks":
             item.add_marker(pytest.mark.notebook)
+            group = "serial" if parts[-1] in SERIAL_NOTEBOOK_TESTS else parts[-1]
+            item.add_marker(pytest.mark.xdist_group(group))
         if parts and parts[0] == "browser":
             item.add_marker(pytest.mark.browser)
         if parts and parts[0] == "slides":
