@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .._paths import kubeconfig_path, logs_dir, state_dir
 from .._record import ClusterRecord
-from ..errors import ClusterUnavailable, K8sLabError, ToolMissing
+from ..errors import K8sLabError, ToolMissing
 
 CLUSTER_NAME = "k8slab"
 
@@ -48,6 +48,13 @@ class Engine(ABC):
     @abstractmethod
     def down(self, record: ClusterRecord) -> None:
         """Delete what :meth:`up` created (for ``existing``: only forget it)."""
+
+    def restart(self, record: ClusterRecord) -> bool:
+        """Bring a recorded cluster whose processes died back, with its data.
+
+        Returns False when this engine cannot (the caller then starts anew).
+        """
+        return False
 
     def require_available(self) -> None:
         """Raise :class:`ToolMissing` with the engine's own explanation."""
@@ -130,12 +137,6 @@ def write_kubeconfig(text: str) -> Path:
     path.write_text(text)
     path.chmod(0o600)
     return path
-
-
-def no_cluster_error() -> ClusterUnavailable:
-    return ClusterUnavailable(
-        "No lab cluster is running.",
-        "Start one with `k8slab up` (or `./run lab` for cluster + JupyterLab).")
 
 
 def load_course_images(engine: str) -> None:

@@ -214,6 +214,21 @@ class HostEngine(KwokEngine):
 
     def bootstrap(self, nodes: int) -> None:
         """Start the node programs, wait until the node is Ready, restore kernel settings."""
+        self._start_node(first_time=True)
+
+    def restart(self, record: ClusterRecord) -> bool:
+        """The control plane from its data (kwokctl), then the node programs again.
+
+        Whatever survived of the node (a containerd, a kubelet, containers) is
+        stopped first; the kubelet then brings every pod of the API back.
+        """
+        self._stop_node(self.layout())
+        if not super().restart(record):
+            return False
+        self._start_node(first_time=False)
+        return True
+
+    def _start_node(self, *, first_time: bool) -> None:
         binaries = _tools.ensure(list(_tools.HOST_NODE_TOOLS))
         _images.build_all(say=lambda m: print(m, file=sys.stderr, flush=True))
         layout = self.layout()
@@ -235,11 +250,21 @@ class HostEngine(KwokEngine):
             # kernel.panic_on_oops at start; the host keeps its own values.
             host_state.write_sysctls({k: v for k, v in before.sysctls.items()
                                       if not k.startswith("net.")})
-        self._cluster_objects(layout)
+        if first_time:
+            self._cluster_objects(layout)
         self._start_dns(layout, binaries["coredns"], kubeconfig)
         Process("provisioner").start([
             sys.executable, "-m", "k8slab.engines.provisioner", f"--kubeconfig={kubeconfig}",
             f"--node={layout.node_name}", f"--root={layout.volumes}"])
+
+    def _stop_node(self, layout: cfg.NodeLayout) -> None:
+        """Stop the node programs, the containers (everything in the pod cgroups)
+        and their shims (every process that talks to our containerd), all at once."""
+        programs = {pid for name in NODE_PROCESSES[:-1] if (pid := Process(name).pid())}
+        host_state.kill_all(programs | host_state.pids_in_cgroups()
+                            | host_state.pids_with_arg(str(layout.containerd_socket)), 3)
+        for name in NODE_PROCESSES:
+            Process(name).stop()
 
     def _write_configs(self, layout: cfg.NodeLayout) -> None:
         for path in (layout.containerd_root, layout.containerd_state, layout.cni_conf_dir,
@@ -360,13 +385,7 @@ class HostEngine(KwokEngine):
     def down(self, record: ClusterRecord | None) -> None:
         """Stop the node, put the host back as it was, then stop the control plane."""
         layout = self.layout()
-        # The node programs, the containers (everything in the pod cgroups) and
-        # their shims (every process that talks to our containerd), all at once.
-        programs = {pid for name in NODE_PROCESSES[:-1] if (pid := Process(name).pid())}
-        host_state.kill_all(programs | host_state.pids_in_cgroups()
-                            | host_state.pids_with_arg(str(layout.containerd_socket)), 3)
-        for name in NODE_PROCESSES:
-            Process(name).stop()
+        self._stop_node(layout)
         before = host_state.HostSnapshot.load(node_dir() / "host-before.json")
         if before is not None:
             kube_proxy = _tools.find("kube-proxy")

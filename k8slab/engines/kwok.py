@@ -252,6 +252,31 @@ class KwokEngine(Engine):
             raise
         return record
 
+    def start_command(self, kwokctl: Path) -> list[str]:
+        return [str(kwokctl), "start", "cluster", "--name", CLUSTER_NAME]
+
+    def restart(self, record: ClusterRecord) -> bool:
+        """``kwokctl start cluster``: the same etcd data, CA and tokens as before.
+
+        A workshop survives this: every attendee's kubeconfig still works and
+        every namespace is still there.
+        """
+        kwokctl = _tools.find("kwokctl")
+        if kwokctl is None or not (self.cluster_dir() / "kubeconfig.yaml").is_file():
+            return False
+        if port_in_use(self.port):
+            return False
+        run_logged(self.start_command(kwokctl), "kwokctl.log", env=kwok_env(),
+                   what="kwokctl start cluster", timeout=180)
+        from .._client import record_answers
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if record_answers(record):
+                return True
+            time.sleep(0.3)
+        return False
+
     def bootstrap(self, nodes: int) -> None:
         """After the control plane answers: the simulated nodes and StorageClass."""
         _bootstrap(nodes)
