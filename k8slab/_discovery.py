@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -300,16 +301,27 @@ def components() -> pd.DataFrame:
 
 
 def _host_node_processes() -> dict[str, int]:
-    """Name -> pid of the node programs the host engine runs here ({} on other engines)."""
+    """Name -> pid of the node programs the host engine runs here ({} on other engines).
+
+    Read from the pid files the host engine writes (``<state>/node/pids/NAME.pid``,
+    see ``k8slab.engines.host.Process``) rather than by importing the engine: the
+    notebook API loads no engine code. A pid counts only while its process lives.
+    """
+    from ._paths import state_dir
     from ._record import ClusterRecord
 
     record = ClusterRecord.load()
     if record is None or record.engine != "host":
         return {}
-    from .engines.host import Process
-
-    return {name: pid for name in ("kubelet", "kube-proxy", "containerd")
-            if (pid := Process(name).pid()) is not None}
+    found = {}
+    for name in ("kubelet", "kube-proxy", "containerd"):
+        try:
+            pid = int((state_dir() / "node" / "pids" / f"{name}.pid").read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if Path(f"/proc/{pid}").exists():
+            found[name] = pid
+    return found
 
 
 def _order(event: dict) -> tuple[int, str]:
