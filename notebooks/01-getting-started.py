@@ -249,6 +249,7 @@ lab.check("01.first-pod", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/01-getting-started-pod.yaml"))
     lab.apply("manifests/01-getting-started-pod.yaml", namespace)
     lab.wait("Pod", "first", namespace)
     lab.check("01.first-pod", namespace)
@@ -275,11 +276,14 @@ pods
 # from a small simulated server, and says so.
 
 # %%
-answer = lab.http_get("first", 8080, "/hello", namespace)
-lab.record("first_answer", answer.body)
-lab.record("first_answer_simulated", answer.simulated)
-print("HTTP", answer.status, "·", "SIMULATED by kwok" if answer.simulated else "a real nginx")
-print(answer.body)
+if lab.exists("Pod", "first", namespace):
+    answer = lab.http_get("first", 8080, "/hello", namespace)
+    lab.record("first_answer", answer.body)
+    lab.record("first_answer_simulated", answer.simulated)
+    print("HTTP", answer.status, "·", "SIMULATED by kwok" if answer.simulated else "a real nginx")
+    print(answer.body)
+else:
+    print("There is no pod 'first' yet: do exercise 2 first, then run this cell again.")
 
 # %% [markdown]
 # ## Resetting the lab

@@ -473,8 +473,9 @@ for change, pod in lab.watch("Pod", namespace, labels="app=web", timeout=timeout
 # %% [markdown]
 # The replicaset controller observed two pods where three were desired, and
 # created a replacement; the scheduler placed it; the kubelet (real on the
-# host engine, KWOK's imitation on kwok) started it. Nobody asked: the gap between desired and observed was enough.
-# The Deployment's spec did not change, so neither did its `generation`.
+# host engine, KWOK's imitation on kwok) started it. Nobody asked: the gap
+# between desired and observed was enough. The Deployment's spec did not
+# change, so neither did its `generation`.
 
 # %%
 pods = lab.table("Pod", namespace)

@@ -391,6 +391,7 @@ lab.check("04.guaranteed", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/04-pods-steady.yaml"))   # requests equal to limits
     lab.apply("manifests/04-pods-steady.yaml", namespace)
     lab.wait("Pod", "steady", namespace, timeout=timeout)
     lab.check("04.guaranteed", namespace)
@@ -486,6 +487,7 @@ lab.check("04.greedy-fits", namespace)
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
     lab.delete("Pod", "greedy", namespace, wait=True)
+    print(lab.manifest("manifests/04-pods-greedy-fixed.yaml"))   # cpu: 250m
     lab.apply("manifests/04-pods-greedy-fixed.yaml", namespace)
     lab.wait("Pod", "greedy", namespace, timeout=timeout)
     lab.check("04.greedy-fits", namespace)
