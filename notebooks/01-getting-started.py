@@ -87,7 +87,7 @@ info
 # | --- | --- | --- | --- |
 # | `kwok` (the default) | real programs on this machine | *simulated* nodes, 2 by default ([KWOK](https://kwok.sigs.k8s.io/)) | none: KWOK marks pods Running; logs, `exec` and web answers are simulated and say so |
 # | `host` | the same real programs | 1 real node: this machine | real, started by a kubelet with containerd and runc |
-# | `kind`, `minikube` | containers in Docker (or a VM) | real, in containers | real |
+# | `kind`, `minikube` | static pods on the control-plane node | real, in Docker containers or VMs | real |
 #
 # The next cell says in one sentence which case you are in. Whenever a
 # notebook shows something that only a real container can produce (a log, a
