@@ -10,6 +10,7 @@ Traffic never goes to a pod IP: only to the API server on 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
+import re
 import select
 import socket
 import threading
@@ -134,7 +135,9 @@ def exec_status(text: str) -> tuple[int | None, str]:
 
     Returns (exit code, message): (0, "") for success, (N, message) for a
     command that exited with N, and (None, message) when the command could
-    not run at all (kwok could not start it, no such container, ...).
+    not run at all (kwok could not start it, no such container, ...). kwok
+    v0.8.0 wraps the exit status in an internal error ("cmd wait: <command
+    line>: exit status N"); that is read as exit code N too.
     """
     if not text.strip():
         return 0, ""
@@ -150,6 +153,12 @@ def exec_status(text: str) -> tuple[int | None, str]:
             if cause.get("reason") == "ExitCode":
                 with contextlib.suppress(TypeError, ValueError):
                     return int(cause.get("message")), message
+    wrapped = re.search(r"cmd wait: .*: exit status (\d+)\s*$", message, re.S)
+    if wrapped:
+        return int(wrapped.group(1)), f"exit status {wrapped.group(1)}"
+    started = re.search(r"cmd start: .*?: (fork/exec .*|exec: .*)$", message, re.S)
+    if started:  # kwok's own failure to start the program: keep the reason only
+        return None, started.group(1).strip()
     return None, message
 
 
@@ -190,8 +199,8 @@ def exec_(target: str, command: list[str] | str, namespace: str = "default", *,
     try:
         resp.run_forever(timeout=timeout)
         finished = not resp.is_open()
+        status = resp.read_channel(ERROR_CHANNEL)  # before read_all(), which empties it
         output = resp.read_all()
-        status = resp.read_channel(ERROR_CHANNEL)
     finally:
         resp.close()
     if not finished:

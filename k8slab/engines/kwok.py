@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import _execgate, _tools
+from .. import _tools
 from .._paths import cache_dir, logs_dir, state_dir
 from .._pki import Pki, ensure_pki
 from .._record import ClusterRecord
@@ -346,7 +346,9 @@ class KwokEngine(Engine):
         sim = state_dir() / "simulated"
         _prepare_simulation(sim)
         ensure_pki(pki_dir(), fresh=True)
-        reason = _execgate.probe(shutil.which("bwrap"), sim / "sandboxes", self.exec_user())
+        from .._execgate import probe  # not at import: `python -m k8slab._execgate` runs it
+
+        reason = probe(shutil.which("bwrap"), sim / "sandboxes", self.exec_user())
         self.exec_sandbox = "bwrap" if reason is None else "none"
         config = state_dir() / "kwokctl-config.yaml"
         config.write_text(yaml.safe_dump_all(self.config_documents(
@@ -420,6 +422,7 @@ class KwokEngine(Engine):
         if pid is not None and _alive(pid):
             return pid
         port = json.loads(config.read_text())["listen"]
+        logs_dir().mkdir(parents=True, exist_ok=True)
         log = (logs_dir() / "execgate.log").open("ab")
         proc = subprocess.Popen([sys.executable, "-m", "k8slab._execgate", str(config)],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
