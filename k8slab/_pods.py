@@ -130,6 +130,22 @@ class ExecFailed(K8sLabError):
         self.output = output
 
 
+def handshake_status(exc: BaseException) -> int | None:
+    """The HTTP status of a refused exec/port-forward handshake, if that is what ``exc`` is.
+
+    The client reports a refused websocket upgrade as ``ApiException("Handshake
+    status 403 Forbidden ...")``, and some versions then fail on it with an
+    AttributeError; the status is found anywhere in the exception chain.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        found = re.search(r"Handshake status (\d{3})", str(seen))
+        if found:
+            return int(found.group(1))
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def exec_status(text: str) -> tuple[int | None, str]:
     """Read the status the API server sends at the end of an exec (unit-tested).
 
@@ -191,6 +207,13 @@ def exec_(target: str, command: list[str] | str, namespace: str = "default", *,
                       stderr=True, stdin=False, stdout=True, tty=False,
                       _preload_content=False, **kwargs)
     except Exception as exc:
+        if handshake_status(exc) == 403:
+            raise K8sLabError(
+                f"You may not exec into pod {pod!r} in namespace {namespace!r} (403 Forbidden).",
+                "Exec into your own namespace's pods only. In a workshop on the simulated "
+                "cluster, exec is refused to every attendee when the instructor's machine "
+                "cannot sandbox it (`k8slab workshop create` says so): ask the instructor."
+            ) from exc
         err = translate(exc, action="exec into", kind="Pod", name=pod, namespace=namespace)
         if isinstance(err, ApiError) or "Handshake status" in str(exc):
             raise K8sLabError(f"The cluster could not run {argv!r} in {where}: {exc}",
