@@ -2,8 +2,10 @@
 
 These go where a learner's ``kubectl logs/exec/port-forward`` go: to the API
 server, which relays to the node. On the embedded kwok cluster no container
-runs, so kwok answers instead (a log file, a command run as ``nobody`` in a
-sandbox folder, a small simulated web server), and says so in its output.
+runs, so kwok answers instead (a log file, a command run in a sandbox of the
+pod's own on the lab machine, see ``k8slab._execgate``, a small simulated web
+server), and says so in its output. An exec that fails, or whose command
+exits non-zero, raises: a learner never gets an empty string for an error.
 Traffic never goes to a pod IP: only to the API server on 127.0.0.1.
 """
 

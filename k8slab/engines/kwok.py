@@ -276,10 +276,11 @@ class KwokEngine(Engine):
         """Logs, exec and port-forward for simulated pods, served by kwok.
 
         There is no container, so kwok answers these requests itself: logs come
-        from a file k8slab writes, ``exec`` runs the command as an unprivileged
-        user in a sandbox folder on this machine, and port-forward connects to a
-        tiny simulated HTTP server speaking over stdin/stdout. Every answer says
-        it is simulated.
+        from a file k8slab writes, ``exec`` runs the command on this machine
+        (the exec gate has already wrapped it in the pod's sandbox, see
+        ``k8slab._execgate``; as nobody when k8slab runs as root), and
+        port-forward connects to a tiny simulated HTTP server speaking over
+        stdin/stdout. Every answer says it is simulated.
         """
         sim = state_dir() / "simulated"
         local: dict = {
