@@ -499,7 +499,8 @@ def _prepare_simulation(sim: Path) -> None:
     (sim / "sandbox").chmod(0o777)
     (sim / "sandbox" / "README.txt").write_text(
         "This folder stands in for a container's file system: the lab cluster is\n"
-        "simulated by kwok, so `exec` runs here, on the lab machine, as user nobody.\n")
+        "simulated by kwok, so `exec` runs here, on the lab machine (no sandbox could be\n"
+        "made: see `exec_sandbox_reason` in the cluster record).\n")
     # kwok serves this file as the container's log; it must be in the CRI log
     # format ("<time> <stream> <F|P> <message>"), the one kubelets read.
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime())
