@@ -314,7 +314,7 @@ def probe(bwrap: str | None, folder: Path, uid: int | None = None) -> str | None
     Returns the reason it cannot, for the cluster record and the log.
     """
     if not bwrap:
-        return "bubblewrap (bwrap) is not installed"
+        return "bubblewrap (bwrap) is not installed, or K8SLAB_BWRAP=none"
     sandbox = Sandbox(folder, bwrap, uid, uid)
     sandbox.prepare("probe", "probe")
     kwargs: dict = {}

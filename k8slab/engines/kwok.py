@@ -9,13 +9,16 @@ container runs and no Docker is needed, but everything a learner talks to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -79,6 +82,38 @@ def workdir() -> Path:
 def pki_dir() -> Path:
     """The certificates of etcd and the exec gate (see ``k8slab._pki``), mode 0700."""
     return state_dir() / "pki"
+
+
+def exec_dir() -> Path:
+    """Where simulated exec runs: ``sandboxes/<namespace>/<pod>`` (``sandbox`` without bwrap).
+
+    Normally ``.k8slab/simulated``. When k8slab runs as root, exec runs as
+    nobody, who must be able to reach that folder: a state folder below a
+    private one (``/root/...``, pytest's temporary folders) gets a folder of
+    its own in the system's temporary folder instead, named after it.
+    """
+    sim = state_dir() / "simulated"
+    if os.geteuid() != 0 or _reachable_by_others(state_dir()):
+        return sim
+    digest = hashlib.sha256(str(state_dir().resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"k8slab-exec-{digest}"
+
+
+def _reachable_by_others(path: Path) -> bool:
+    path = path.resolve()
+    return all(p.stat().st_mode & 0o001 for p in (path, *path.parents) if p.exists())
+
+
+def bwrap_path() -> str | None:
+    """bubblewrap for the exec sandbox; ``K8SLAB_BWRAP`` names another, ``none`` turns it off.
+
+    Turning it off shows what a machine without user namespaces gets: exec
+    for the machine's owner only (see ``k8slab._workshop_cluster.exec_for_attendees``).
+    """
+    value = os.environ.get("K8SLAB_BWRAP")
+    if value is None:
+        return shutil.which("bwrap")
+    return None if value.strip().lower() in ("", "none", "off") else value
 
 
 def free_ports(count: int) -> list[int]:
@@ -283,13 +318,14 @@ class KwokEngine(Engine):
         stdin/stdout. Every answer says it is simulated.
         """
         sim = state_dir() / "simulated"
+        shared = exec_dir() / "sandbox"
         local: dict = {
-            # With the sandbox, the command starts in bwrap (which moves into
-            # /sandbox); kwok only needs a folder the exec user may enter.
-            "workDir": str(sim / ("sandboxes" if self.exec_sandbox == "bwrap" else "sandbox")),
+            # With the sandbox, the command starts in bwrap, which moves into
+            # the pod's /sandbox: kwok itself may start it anywhere.
+            "workDir": "/" if self.exec_sandbox == "bwrap" else str(shared),
             "envs": [{"name": "K8SLAB_SIMULATED", "value": "1"},
                      {"name": "PATH", "value": "/usr/local/bin:/usr/bin:/bin"},
-                     {"name": "HOME", "value": str(sim / "sandbox")}],
+                     {"name": "HOME", "value": str(shared)}],
         }
         uid = self.exec_user()
         if uid is not None:
@@ -345,11 +381,12 @@ class KwokEngine(Engine):
         binaries = _tools.ensure(names)
         ensure_state()
         sim = state_dir() / "simulated"
-        _prepare_simulation(sim)
+        _prepare_simulation(sim, exec_dir())
         ensure_pki(pki_dir(), fresh=True)
         from .._execgate import probe  # not at import: `python -m k8slab._execgate` runs it
 
-        reason = probe(shutil.which("bwrap"), sim / "sandboxes", self.exec_user())
+        bwrap = bwrap_path()
+        reason = probe(bwrap, exec_dir() / "sandboxes", self.exec_user())
         self.exec_sandbox = "bwrap" if reason is None else "none"
         config = state_dir() / "kwokctl-config.yaml"
         config.write_text(yaml.safe_dump_all(self.config_documents(
@@ -359,7 +396,7 @@ class KwokEngine(Engine):
             subprocess.run(self.delete_command(kwokctl), env=kwok_env(),
                            capture_output=True, timeout=120)
         try:
-            self.write_exec_gate_config(shutil.which("bwrap") if reason is None else None)
+            self.write_exec_gate_config(bwrap if reason is None else None)
             self.start_exec_gate()
             run_logged(self.create_command(kwokctl, config), "kwokctl.log", env=kwok_env(),
                        what="kwokctl create cluster")
@@ -389,6 +426,8 @@ class KwokEngine(Engine):
         finally:
             self.stop_exec_gate()
             shutil.rmtree(pki_dir(), ignore_errors=True)
+            if not exec_dir().is_relative_to(state_dir()):
+                shutil.rmtree(exec_dir(), ignore_errors=True)
 
     # -- the exec gate (k8slab._execgate) --------------------------------
     def exec_gate_files(self) -> tuple[Path, Path]:
@@ -404,7 +443,7 @@ class KwokEngine(Engine):
         path.write_text(json.dumps({
             "listen": ports["execgate"], "upstream": ports["kwok"],
             "cert": str(pki.cert("execgate")), "key": str(pki.key("execgate")),
-            "ca": str(pki.ca_cert), "sandboxes": str(state_dir() / "simulated" / "sandboxes"),
+            "ca": str(pki.ca_cert), "sandboxes": str(exec_dir() / "sandboxes"),
             "bwrap": bwrap, "uid": uid, "gid": uid}, indent=2) + "\n")
         path.chmod(0o600)
         return path
@@ -489,15 +528,30 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _prepare_simulation(sim: Path) -> None:
+def _private_dir(path: Path) -> None:
+    """Create ``path`` (0711) refusing one that someone else made first (a shared /tmp)."""
+    try:
+        path.mkdir(mode=0o711)
+    except FileExistsError:
+        info = path.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            raise K8sLabError(f"{path} exists but is not a folder of this user's.",
+                              f"Remove it (`rm -rf {path}`), then run `k8slab up` again.") from None
+    path.chmod(0o711)
+
+
+def _prepare_simulation(sim: Path, execs: Path) -> None:
     """Files behind simulated logs and exec (see ``debugging_documents``)."""
-    (sim / "sandbox").mkdir(parents=True, exist_ok=True)
-    (sim / "sandboxes").mkdir(exist_ok=True)
+    sim.mkdir(parents=True, exist_ok=True)
     sim.chmod(0o755)
+    if execs != sim:
+        _private_dir(execs)
     # Each pod's sandbox is a 0700 folder below; the exec user may pass, not list.
-    (sim / "sandboxes").chmod(0o711)
-    (sim / "sandbox").chmod(0o777)
-    (sim / "sandbox" / "README.txt").write_text(
+    (execs / "sandboxes").mkdir(exist_ok=True)
+    (execs / "sandboxes").chmod(0o711)
+    (execs / "sandbox").mkdir(exist_ok=True)
+    (execs / "sandbox").chmod(0o777)
+    (execs / "sandbox" / "README.txt").write_text(
         "This folder stands in for a container's file system: the lab cluster is\n"
         "simulated by kwok, so `exec` runs here, on the lab machine (no sandbox could be\n"
         "made: see `exec_sandbox_reason` in the cluster record).\n")

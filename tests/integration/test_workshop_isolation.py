@@ -16,6 +16,7 @@ import os
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -31,8 +32,8 @@ from k8slab import _tools, workshop
 from k8slab._paths import kubeconfig_path, state_dir
 from k8slab._pods import exec_status, handshake_status
 from k8slab._record import ClusterRecord
-from k8slab.engines.kwok import KwokEngine, pki_dir
-from tests.conftest import ROOT
+from k8slab.engines.kwok import KwokEngine, exec_dir, free_ports, pki_dir
+from tests.conftest import ROOT, k8slab_cli
 
 SECRET_TEXT = "attendee-a-private-notes"
 
@@ -191,7 +192,7 @@ def test_exec_sees_its_own_sandbox_not_another_attendees(pair):
     a, b = pair
     code, out = sh(a, f"echo {SECRET_TEXT} > notes.txt && pwd && cat notes.txt")
     assert code == 0 and out.split() == ["/sandbox", SECRET_TEXT], out
-    on_host = state_dir() / "simulated" / "sandboxes" / a.name / "box" / "notes.txt"
+    on_host = exec_dir() / "sandboxes" / a.name / "box" / "notes.txt"
     assert on_host.read_text().strip() == SECRET_TEXT  # it is really there
     code, out = attendee_exec(b, ["ls", "-a", "/sandbox"])
     assert code == 0 and out.split() == [".", "..", "README.txt"], out
@@ -320,3 +321,55 @@ def test_exec_gate_answers_the_api_server_only(record):
     assert _https_get(gate["listen"], "/healthz", ctx)[0] == 200
     status, body = _https_get(gate["listen"], "/run/default/x/y?cmd=id", ctx)
     assert status == 403 and b"not served" in body
+
+
+# -- a machine that cannot sandbox --------------------------------------------------
+
+ATTENDEE_EXEC = """
+import k8slab as lab
+from k8slab.errors import K8sLabError
+try:
+    lab.exec("box", ["id"], "{ns}")
+except K8sLabError as exc:
+    print("REFUSED", exc)
+else:
+    print("RAN")
+"""
+
+
+def test_without_a_sandbox_exec_is_the_owners_only(cluster, tmp_path):
+    """K8SLAB_BWRAP=none stands for a machine where bubblewrap cannot run (no user namespaces).
+
+    A cluster of its own (state folder and a free port), so the main one keeps its sandbox.
+    """
+    port = free_ports(1)[0]
+    env = {**os.environ, "K8SLAB_STATE": str(tmp_path / "state"), "K8SLAB_API_PORT": str(port),
+           "K8SLAB_BWRAP": "none"}
+    k8slab_cli("up", env=env)
+    try:
+        state = json.loads((tmp_path / "state" / "cluster.json").read_text())
+        assert state["extra"]["exec_sandbox"] == "none"
+        assert "K8SLAB_BWRAP=none" in state["extra"]["exec_sandbox_reason"]
+        out = k8slab_cli("workshop", "create", "1", "--prefix", "nobox", "--out",
+                         str(tmp_path / "kc"), env=env).stdout
+        assert "exec is refused to attendees" in out and "bubblewrap" in out, out
+        kubeconfig = str(tmp_path / "kc" / "nobox-01.kubeconfig.yaml")
+        assert _can_i(kubeconfig, "create", "pods/exec", "nobox-01") == "no"
+        assert _can_i(kubeconfig, "create", "pods/portforward", "nobox-01") == "yes"
+        script = (
+            "import k8slab as lab\n"
+            "lab.apply({'apiVersion': 'v1', 'kind': 'Pod', 'metadata': {'name': 'box'},"
+            " 'spec': {'containers': [{'name': 'app', 'image': 'nginx:1.27'}]}}, 'nobox-01')\n"
+            "lab.wait('Pod', 'box', 'nobox-01', timeout=60)\n"
+            "print(lab.exec('box', ['id'], 'nobox-01'))\n")
+        owner = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                               text=True, timeout=120)
+        assert owner.returncode == 0 and "uid=" in owner.stdout, owner.stderr
+        as_attendee = {**env, "K8SLAB_KUBECONFIG": kubeconfig,
+                       "K8SLAB_STATE": str(tmp_path / "attendee")}
+        refused = subprocess.run([sys.executable, "-c", ATTENDEE_EXEC.format(ns="nobox-01")],
+                                 env=as_attendee, capture_output=True, text=True, timeout=120)
+        assert refused.stdout.startswith("REFUSED"), (refused.stdout, refused.stderr)
+        assert "403 Forbidden" in refused.stdout and "sandbox" in refused.stdout
+    finally:
+        k8slab_cli("down", env=env, check=False)
