@@ -43,6 +43,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import ssl
 import subprocess
@@ -59,6 +60,10 @@ ALLOWED = {"exec", "portForward", "containerLogs", "healthz"}
 ETC_FILES = ("passwd", "group", "nsswitch.conf", "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
              "alternatives", "localtime", "os-release", "debian_version")
 TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+#: Resource limits of a sandboxed exec (``prlimit``): processes of the exec user,
+#: size of one written file, address space of one process. No fork bomb or
+#: runaway ``dd`` of an attendee takes the instructor's machine down.
+LIMITS = ("--nproc=256", "--fsize=268435456", "--as=4294967296")
 README = (
     "This folder stands in for the container's file system: the lab cluster is\n"
     "simulated by kwok, so there is no container. `exec` runs here, in a sandbox of\n"
@@ -83,12 +88,14 @@ class Sandbox:
         bwrap: path of ``bwrap``; None to run commands unchanged (no sandbox).
         uid: owner to give new pod folders (the user kwok runs exec as), if root.
         gid: their group.
+        prlimit: path of ``prlimit`` to apply :data:`LIMITS` (None: no limits).
     """
 
     root: Path
     bwrap: str | None = None
     uid: int | None = None
     gid: int | None = None
+    prlimit: str | None = None
 
     def folder(self, namespace: str, pod: str) -> Path:
         return self.root / namespace / pod
@@ -97,7 +104,8 @@ class Sandbox:
         """The command kwok runs: ``command`` inside the pod's sandbox (unit-tested)."""
         if not self.bwrap:
             return list(command)
-        args = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+        args = [self.prlimit, *LIMITS] if self.prlimit else []
+        args += [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
                 "--ro-bind", "/usr", "/usr"]
         for name in TOP_LEVEL:
             path = Path("/") / name
@@ -240,7 +248,7 @@ class Gate:
         self.listen = int(config["listen"])
         self.upstream = int(config["upstream"])
         self.sandbox = Sandbox(Path(config["sandboxes"]), config.get("bwrap"),
-                               config.get("uid"), config.get("gid"))
+                               config.get("uid"), config.get("gid"), config.get("prlimit"))
         self.server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH,
                                                      cafile=config["ca"])
         self.server_ctx.load_cert_chain(config["cert"], config["key"])
@@ -315,7 +323,7 @@ def probe(bwrap: str | None, folder: Path, uid: int | None = None) -> str | None
     """
     if not bwrap:
         return "bubblewrap (bwrap) is not installed, or K8SLAB_BWRAP=none"
-    sandbox = Sandbox(folder, bwrap, uid, uid)
+    sandbox = Sandbox(folder, bwrap, uid, uid, shutil.which("prlimit"))
     sandbox.prepare("probe", "probe")
     kwargs: dict = {}
     if uid is not None and os.geteuid() == 0:

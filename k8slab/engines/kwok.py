@@ -444,7 +444,8 @@ class KwokEngine(Engine):
             "listen": ports["execgate"], "upstream": ports["kwok"],
             "cert": str(pki.cert("execgate")), "key": str(pki.key("execgate")),
             "ca": str(pki.ca_cert), "sandboxes": str(exec_dir() / "sandboxes"),
-            "bwrap": bwrap, "uid": uid, "gid": uid}, indent=2) + "\n")
+            "bwrap": bwrap, "prlimit": shutil.which("prlimit"), "uid": uid, "gid": uid},
+            indent=2) + "\n")
         path.chmod(0o600)
         return path
 

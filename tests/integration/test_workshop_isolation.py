@@ -230,6 +230,17 @@ def test_exec_cannot_read_the_instructors_files(pair):
                                    "SHLVL", "_"}, names
 
 
+def test_exec_has_resource_limits(pair):
+    a, _ = pair
+    code, out = attendee_exec(a, ["cat", "/proc/self/limits"])
+    limits = {" ".join(line.split()[:3]): line.split()[3:5] for line in out.splitlines()}
+    assert code == 0, out
+    assert limits["Max processes 256"] == ["256", "processes"], out
+    assert limits["Max file size"] == ["268435456", "268435456"], out
+    with open("/proc/self/limits") as own:  # the control: the test process has no such cap
+        assert "Max file size             unlimited" in own.read()
+
+
 def test_exec_into_another_attendees_pod_is_forbidden(pair):
     a, b = pair
     with pytest.raises(Exception) as info:  # the client raises what it raises

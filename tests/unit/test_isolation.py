@@ -80,9 +80,11 @@ def test_exec_runs_as_nobody_only_when_k8slab_can_switch_users(isolated_state, m
 
 
 def test_sandbox_command_has_no_network_no_home_and_one_writable_folder(tmp_path):
-    box = Sandbox(tmp_path / "boxes", bwrap="/usr/bin/bwrap")
+    box = Sandbox(tmp_path / "boxes", bwrap="/usr/bin/bwrap", prlimit="/usr/bin/prlimit")
     argv = box.argv("team-a", "web-1", ["sh", "-c", "id"])
-    assert argv[:2] == ["/usr/bin/bwrap", "--unshare-all"]
+    assert argv[0] == "/usr/bin/prlimit" and "--nproc=256" in argv[:5]
+    start = argv.index("/usr/bin/bwrap")
+    assert argv[start:start + 2] == ["/usr/bin/bwrap", "--unshare-all"]
     assert argv[-4:] == ["--", "sh", "-c", "id"]
     binds = [(argv[i], argv[i + 1], argv[i + 2]) for i, a in enumerate(argv)
              if a in ("--bind", "--ro-bind")]
