@@ -380,14 +380,7 @@ class KwokEngine(Engine):
             names = ["kwokctl"]
         binaries = _tools.ensure(names)
         ensure_state()
-        sim = state_dir() / "simulated"
-        _prepare_simulation(sim, exec_dir())
-        ensure_pki(pki_dir(), fresh=True)
-        from .._execgate import probe  # not at import: `python -m k8slab._execgate` runs it
-
-        bwrap = bwrap_path()
-        reason = probe(bwrap, exec_dir() / "sandboxes", self.exec_user())
-        self.exec_sandbox = "bwrap" if reason is None else "none"
+        isolation = self.prepare_isolation()
         config = state_dir() / "kwokctl-config.yaml"
         config.write_text(yaml.safe_dump_all(self.config_documents(
             None if self.download else binaries), sort_keys=False))
@@ -396,7 +389,6 @@ class KwokEngine(Engine):
             subprocess.run(self.delete_command(kwokctl), env=kwok_env(),
                            capture_output=True, timeout=120)
         try:
-            self.write_exec_gate_config(bwrap if reason is None else None)
             self.start_exec_gate()
             run_logged(self.create_command(kwokctl, config), "kwokctl.log", env=kwok_env(),
                        what="kwokctl create cluster")
@@ -406,10 +398,7 @@ class KwokEngine(Engine):
             record = ClusterRecord(engine=self.name, context=context,
                                    server=f"https://127.0.0.1:{self.port}",
                                    extra={"nodes": nodes, "port": self.port,
-                                          "workdir": str(workdir()),
-                                          "internal_ports": self.internal_ports(),
-                                          "exec_sandbox": self.exec_sandbox,
-                                          "exec_sandbox_reason": reason})
+                                          "workdir": str(workdir()), **isolation})
             record.save()
             _bootstrap(nodes)
         except BaseException:
@@ -429,7 +418,26 @@ class KwokEngine(Engine):
             if not exec_dir().is_relative_to(state_dir()):
                 shutil.rmtree(exec_dir(), ignore_errors=True)
 
-    # -- the exec gate (k8slab._execgate) --------------------------------
+    # -- isolation: etcd certificates, the exec gate (k8slab._execgate) ----
+    def prepare_isolation(self) -> dict:
+        """Make a fresh PKI, check the exec sandbox, write the gate's configuration.
+
+        Runs before the kwokctl configuration is written (the exec rule
+        depends on the sandbox being usable). Returns what the cluster record
+        keeps: the internal ports and ``exec_sandbox`` (``bwrap`` or ``none``)
+        with the reason when there is none.
+        """
+        from .._execgate import probe  # not at import: `python -m k8slab._execgate` runs it
+
+        _prepare_simulation(state_dir() / "simulated", exec_dir())
+        ensure_pki(pki_dir(), fresh=True)
+        bwrap = bwrap_path()
+        reason = probe(bwrap, exec_dir() / "sandboxes", self.exec_user())
+        self.exec_sandbox = "bwrap" if reason is None else "none"
+        self.write_exec_gate_config(bwrap if reason is None else None)
+        return {"internal_ports": self.internal_ports(), "exec_sandbox": self.exec_sandbox,
+                "exec_sandbox_reason": reason}
+
     def exec_gate_files(self) -> tuple[Path, Path]:
         """The gate's configuration and pid file, in the state folder."""
         return state_dir() / "execgate.json", state_dir() / "execgate.pid"

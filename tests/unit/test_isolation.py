@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from k8slab._pods import exec_status, handshake_status
 from k8slab._record import ClusterRecord
 from k8slab._workshop_cluster import exec_for_attendees
 from k8slab._workshop_objects import role_rules
-from k8slab.engines.kwok import KwokEngine
+from k8slab.engines.kwok import KwokEngine, exec_dir
 
 
 def _args(docs: list[dict], component: str) -> dict[str, dict]:
@@ -205,3 +206,15 @@ def test_pki_is_private_and_chains_to_its_ca(tmp_path):
     before = pki.ca_cert.read_bytes()
     assert ensure_pki(tmp_path / "pki").ca_cert.read_bytes() == before  # kept
     assert ensure_pki(tmp_path / "pki", fresh=True).ca_cert.read_bytes() != before
+
+
+def test_exec_folder_is_one_nobody_can_reach(isolated_state, monkeypatch, tmp_path):
+    monkeypatch.setattr("os.geteuid", lambda: 1000)  # exec runs as the user: any folder
+    assert exec_dir() == isolated_state / "simulated"
+    monkeypatch.setattr("os.geteuid", lambda: 0)  # exec runs as nobody
+    tmp_path.chmod(0o700)  # a private parent, like /root or pytest's folders
+    assert exec_dir().parent == Path(tempfile.gettempdir())
+    assert exec_dir().name.startswith("k8slab-exec-")
+    open_state = Path("/k8slab-no-such-state")  # below / only, which everyone may enter
+    monkeypatch.setenv("K8SLAB_STATE", str(open_state))
+    assert exec_dir() == open_state / "simulated"
