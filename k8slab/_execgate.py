@@ -28,7 +28,8 @@ platforms forbid it), the gate passes commands through unchanged and
 exec out of the attendees' rights, so unsandboxed exec stays the machine
 owner's alone.
 
-Run by ``k8slab up`` as ``python -m k8slab._execgate CONFIG.json``.
+Run by ``k8slab up`` as ``python -I -S k8slab/_execgate.py CONFIG.json``: it
+needs the standard library only, so it must never import from k8slab.
 
 Example:
     >>> gate = Sandbox(Path("/lab/sandboxes"), bwrap="/usr/bin/bwrap")
@@ -341,7 +342,7 @@ def probe(bwrap: str | None, folder: Path, uid: int | None = None) -> str | None
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m k8slab._execgate CONFIG.json", file=sys.stderr)
+        print("usage: python -I -S _execgate.py CONFIG.json", file=sys.stderr)
         return 2
     config = json.loads(Path(args[0]).read_text())
     asyncio.run(Gate(config).serve())

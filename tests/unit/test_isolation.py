@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -218,3 +219,11 @@ def test_exec_folder_is_one_nobody_can_reach(isolated_state, monkeypatch, tmp_pa
     open_state = Path("/k8slab-no-such-state")  # below / only, which everyone may enter
     monkeypatch.setenv("K8SLAB_STATE", str(open_state))
     assert exec_dir() == open_state / "simulated"
+
+
+def test_the_gate_runs_on_the_standard_library_alone():
+    """k8slab up starts it as a bare file (-I -S): an import from k8slab would break exec."""
+    gate = Path(__file__).resolve().parents[2] / "k8slab" / "_execgate.py"
+    done = subprocess.run([sys.executable, "-I", "-S", str(gate)], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2 and "usage:" in done.stderr, done.stderr
