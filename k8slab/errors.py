@@ -33,11 +33,31 @@ class K8sLabError(Exception):
 
 
 class ClusterUnavailable(K8sLabError):
-    """No lab cluster is running, or the API server cannot be reached."""
+    """No lab cluster is running, or the API server cannot be reached.
+
+    Attributes:
+        server: the API server URL that did not answer (``""`` when none was tried).
+        reason: how it failed, in a few words (``connection refused``, ``timed out``).
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, server: str = "",
+                 reason: str = "") -> None:
+        super().__init__(message, hint)
+        self.server = server
+        self.reason = reason
 
 
 class ToolMissing(K8sLabError):
     """A program k8slab needs (go, kind, docker, helm...) is not installed."""
+
+
+class ChecksumMismatch(ToolMissing):
+    """A downloaded binary did not match its published checksum, so it was thrown away.
+
+    A child of :class:`ToolMissing` (the tool is still missing), kept apart so
+    that k8slab never falls back to a build after it: a wrong checksum means a
+    broken mirror or a tampered file, and the user should know.
+    """
 
 
 class UnsafeContext(K8sLabError):

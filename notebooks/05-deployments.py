@@ -343,7 +343,7 @@ lab.record("revisions", dict(zip(history["images"], history["revision"], strict=
 #    the declarative way, and the one to prefer when your manifests live in
 #    Git: revert the commit, apply.
 # 2. Change just the image: `kubectl set image deployment/web
-#    nginx=nginxinc/nginx-unprivileged:1.27`.
+#    nginx=k8slab.local/web:1.0`.
 # 3. Let Kubernetes find the previous template in the history:
 #    `kubectl rollout undo deployment/web` (or `--to-revision=1`). It copies
 #    the old ReplicaSet's template back into the Deployment. Quick, but your
@@ -355,7 +355,7 @@ lab.record("revisions", dict(zip(history["images"], history["revision"], strict=
 #
 # ### Exercise 2: roll back to 1.27
 #
-# Roll `web` back to `nginxinc/nginx-unprivileged:1.27` and wait until the
+# Roll `web` back to `k8slab.local/web:1.0` and wait until the
 # rollout completes. Then run the check (exercise id `05.rollback`). The
 # solution is hidden in the cell after the check.
 

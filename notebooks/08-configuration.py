@@ -191,7 +191,7 @@ started
 # %% [markdown]
 # ### Exercise 1: everything at once
 #
-# Run a pod called `toolbox` (image `busybox:1.36`, with a `command` that
+# Run a pod called `toolbox` (image `k8slab.local/busybox:1.35`, with a `command` that
 # sleeps) that receives **every key** of the ConfigMap `app-config` as
 # environment variables (`envFrom` with a `configMapRef`), and the Secret
 # `db-credentials` as **files** in `/etc/db`. Wait until it runs, then look at

@@ -133,7 +133,7 @@ lab.list("Website", namespace)
 # metadata:
 #   name: home
 # spec:
-#   image: nginxinc/nginx-unprivileged:1.27
+#   image: k8slab.local/web:1.0
 #   replicas: 1
 # ```
 #
@@ -344,7 +344,7 @@ kind: Website
 metadata:
   name: home
 spec:
-  image: nginxinc/nginx-unprivileged:1.27
+  image: k8slab.local/web:1.0
   replicas: 3
 """, namespace)
     lab.wait("Website", "home", namespace, timeout=timeout,

@@ -13,7 +13,7 @@ from .._rollout import deployment_rollout
 from ..exercises import exercise
 
 REVISION = "deployment.kubernetes.io/revision"
-FIRST_IMAGE = "nginxinc/nginx-unprivileged:1.27"
+FIRST_IMAGE = "k8slab.local/web:1.0"
 
 
 def _web(namespace: str) -> dict | None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from ..errors import K8sLabError
 from .base import Availability, Engine
 from .existing import ExistingEngine
+from .host import HostEngine
 from .kind import KindEngine
 from .kwok import KwokEngine
 from .minikube import MinikubeEngine
 
 ENGINES: dict[str, type[Engine]] = {
     "kwok": KwokEngine,
+    "host": HostEngine,
     "kind": KindEngine,
     "minikube": MinikubeEngine,
     "existing": ExistingEngine,
@@ -40,6 +42,7 @@ def get_engine(name: str, **options: object) -> Engine:
     cls = ENGINES[name]
     accepted = {
         "kwok": ("port", "download"),
+        "host": ("port", "download"),
         "existing": ("kubeconfig", "context"),
     }.get(name, ())
     return cls(**{k: v for k, v in options.items() if k in accepted and v is not None})

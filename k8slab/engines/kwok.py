@@ -211,25 +211,35 @@ class KwokEngine(Engine):
             "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
             "kind": "KwokctlConfiguration",
             "options": options,
-            # The simulated nodes advertise 127.0.0.1, where the kwok controller
-            # serves their "kubelet" API: the API server reaches it for logs,
-            # exec and port-forward without leaving the loopback interface.
-            # Pods and Services get the address ranges kubeadm uses, so the two never
-            # overlap. The API server reaches nodes by InternalIP (no DNS lookup).
+            # The engine's own flags, then etcd behind TLS and, when kwok
+            # answers exec itself, the exec gate (one entry per component).
             "componentsPatches": _merge_patches([
-                {"name": "kwok-controller", "extraArgs": [
-                    {"key": "node-ip", "value": "127.0.0.1"},
-                    {"key": "cidr", "value": POD_CIDR}]},
-                {"name": "kube-apiserver", "extraArgs": [
-                    {"key": "service-cluster-ip-range", "value": SERVICE_CIDR},
-                    {"key": "kubelet-preferred-address-types", "value": "InternalIP"}]},
+                *self.components_patches(),
                 *self.etcd_tls_patches(Pki(pki_dir())),
-                *self.exec_gate_patches(Pki(pki_dir())),
+                *(self.exec_gate_patches(Pki(pki_dir())) if self.uses_exec_gate() else []),
             ]),
         }]
         docs.extend(self.stages())
         docs.extend(self.debugging_documents())
         return docs
+
+    def components_patches(self) -> list[dict]:
+        """Extra flags for the components kwokctl starts.
+
+        The simulated nodes advertise 127.0.0.1, where the kwok controller
+        serves their "kubelet" API: the API server reaches it for logs, exec and
+        port-forward without leaving the loopback interface. Pods and Services
+        get the address ranges kubeadm uses, so the two never overlap. The API
+        server reaches nodes by InternalIP (no DNS lookup).
+        """
+        return [
+            {"name": "kwok-controller", "extraArgs": [
+                {"key": "node-ip", "value": "127.0.0.1"},
+                {"key": "cidr", "value": POD_CIDR}]},
+            {"name": "kube-apiserver", "extraArgs": [
+                {"key": "service-cluster-ip-range", "value": SERVICE_CIDR},
+                {"key": "kubelet-preferred-address-types", "value": "InternalIP"}]},
+        ]
 
     def etcd_tls_patches(self, pki: Pki) -> list[dict]:
         """etcd speaks TLS only and answers only clients with a certificate of k8slab's CA.
@@ -389,7 +399,8 @@ class KwokEngine(Engine):
             subprocess.run(self.delete_command(kwokctl), env=kwok_env(),
                            capture_output=True, timeout=120)
         try:
-            self.start_exec_gate()
+            if self.uses_exec_gate():
+                self.start_exec_gate()
             run_logged(self.create_command(kwokctl, config), "kwokctl.log", env=kwok_env(),
                        what="kwokctl create cluster")
             kubeconfig = (self.cluster_dir() / "kubeconfig.yaml").read_text()
@@ -400,11 +411,16 @@ class KwokEngine(Engine):
                                    extra={"nodes": nodes, "port": self.port,
                                           "workdir": str(workdir()), **isolation})
             record.save()
-            _bootstrap(nodes)
+            self.bootstrap(nodes)
         except BaseException:
             self.down(None)
+            ClusterRecord.clear()
             raise
         return record
+
+    def bootstrap(self, nodes: int) -> None:
+        """After the control plane answers: the simulated nodes and StorageClass."""
+        _bootstrap(nodes)
 
     def down(self, record: ClusterRecord | None) -> None:
         kwokctl = _tools.find("kwokctl")
@@ -419,6 +435,16 @@ class KwokEngine(Engine):
                 shutil.rmtree(exec_dir(), ignore_errors=True)
 
     # -- isolation: etcd certificates, the exec gate (k8slab._execgate) ----
+    def uses_exec_gate(self) -> bool:
+        """True when kwok answers exec itself (a ClusterExec rule), so the gate must wrap it.
+
+        An engine whose pods are real containers (no ClusterExec) gets etcd's
+        TLS but no gate. Whoever restarts a stopped cluster calls
+        :meth:`start_exec_gate` first: its certificates and ports are kept
+        until ``down``.
+        """
+        return any(d.get("kind") == "ClusterExec" for d in self.debugging_documents())
+
     def prepare_isolation(self) -> dict:
         """Make a fresh PKI, check the exec sandbox, write the gate's configuration.
 
@@ -429,8 +455,11 @@ class KwokEngine(Engine):
         """
         from .._execgate import probe
 
-        _prepare_simulation(state_dir() / "simulated", exec_dir())
         ensure_pki(pki_dir(), fresh=True)
+        if not self.uses_exec_gate():  # real containers answer exec (the host engine)
+            self.exec_sandbox = "container"
+            return {"internal_ports": self.internal_ports(), "exec_sandbox": "container"}
+        _prepare_simulation(state_dir() / "simulated", exec_dir())
         bwrap = bwrap_path()
         reason = probe(bwrap, exec_dir() / "sandboxes", self.exec_user())
         self.exec_sandbox = "bwrap" if reason is None else "none"

@@ -58,7 +58,7 @@ spec:
         labelSelector: {matchLabels: {app: web}}
       containers:
       - name: nginx
-        image: nginxinc/nginx-unprivileged:1.27
+        image: k8slab.local/web:1.0
 """
 
 

@@ -80,7 +80,7 @@ def test_template_renders_three_objects_without_touching_the_cluster(ns):
     dep = next(o for o in objects if o["kind"] == "Deployment")
     assert dep["spec"]["replicas"] == 4
     assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == \
-        "nginxinc/nginx-unprivileged:1.27"
+        "k8slab.local/web:1.0"
     # Nothing was created and no release was recorded.
     assert lab.list("Deployment", ns) == [] and lab.list("Service", ns) == []
     assert helm.list_releases(ns) == []

@@ -21,7 +21,7 @@ spec:
     spec:
       containers:
       - name: nginx
-        image: nginxinc/nginx-unprivileged:1.27
+        image: k8slab.local/web:1.0
         ports: [{containerPort: 8080, name: http}]
         resources: {requests: {cpu: 50m, memory: 32Mi}}
 ---
@@ -135,7 +135,7 @@ def test_watch_yields_existing_then_changes(web):
 
 def test_wait_timeout_names_the_likely_cause(ns):
     lab.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "huge"},
-               "spec": {"containers": [{"name": "c", "image": "busybox:1.36",
+               "spec": {"containers": [{"name": "c", "image": "k8slab.local/busybox:1.35",
                                         "resources": {"requests": {"cpu": "64"}}}]}}, ns)
     with pytest.raises(WaitTimeout) as err:
         lab.wait("Pod", "huge", ns, timeout=4)

@@ -31,12 +31,12 @@ spec:
     spec:
       containers:
       - name: nginx
-        image: nginxinc/nginx-unprivileged:1.27
+        image: k8slab.local/web:1.0
         resources:
           requests: {{cpu: 100m, memory: 64Mi}}
           limits: {{cpu: 250m, memory: 128Mi}}
       - name: sidecar
-        image: busybox:1.36
+        image: k8slab.local/busybox:1.35
         resources:
           requests: {{cpu: 50m, memory: 32Mi}}
 """

@@ -196,7 +196,7 @@ def test_attendee_may_look_at_what_the_course_shows(pair):
     _forbidden(coord.delete_namespaced_lease, "kube-scheduler", "kube-system")
     _forbidden(core.create_namespaced_pod, "kube-system",
                {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "intruder"},
-                "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}})
+                "spec": {"containers": [{"name": "c", "image": "k8slab.local/busybox:1.35"}]}})
     _forbidden(core.list_namespaced_config_map, "kube-system")
     _forbidden(core.list_namespaced_service_account, "kube-system")
     _forbidden(core.list_namespace)

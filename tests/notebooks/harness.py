@@ -48,6 +48,15 @@ class Executed:
                 for o in c.get("outputs", []) if o.get("output_type") == "error"]
 
 
+def second_run_wanted() -> bool:
+    """Whether a notebook test runs its notebook a second time (idempotence).
+
+    On kwok every notebook runs twice; on the host engine, where containers
+    really run and the suite is slower, once (``K8SLAB_NOTEBOOK_RUNS=1``).
+    """
+    return os.environ.get("K8SLAB_NOTEBOOK_RUNS", "2") != "1"
+
+
 def unique_namespace(stem: str) -> str:
     return f"{stem}-{uuid.uuid4().hex[:5]}"
 

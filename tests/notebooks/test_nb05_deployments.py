@@ -23,8 +23,8 @@ def test_nb05_runs_records_and_cleans_up(cluster):
     # maxSurge 1, maxUnavailable 0 for 3 replicas: never below 3 available, never above 4 pods.
     assert run.last("rollout_min_available") == 3
     assert run.last("rollout_max_pods") == 4
-    assert run.last("revisions") == {"nginxinc/nginx-unprivileged:1.27": "1",
-                                     "nginxinc/nginx-unprivileged:1.28": "2"}
+    assert run.last("revisions") == {"k8slab.local/web:1.0": "1",
+                                     "k8slab.local/web:2.0": "2"}
     assert run.last("serving_rs_is_first") is True
     assert run.last("serving_revision") == "3"
     if cluster.engine == "kwok":

@@ -26,7 +26,7 @@ def test_nb11_custom_kind_and_controller(cluster):
     assert not run.errors()
     assert run.last("crd_kind") == "Website"
     assert run.last("websites_at_start") == 0
-    assert run.last("home_spec") == {"image": "nginxinc/nginx-unprivileged:1.27",
+    assert run.last("home_spec") == {"image": "k8slab.local/web:1.0",
                                      "replicas": 1, "port": 8080}   # port: the schema default
     assert run.last("deployments_before_controller") == 0         # no controller, no behaviour
     assert run.last("rejected_status") == 422

@@ -24,8 +24,8 @@ def test_nb13_git_drives_the_cluster(cluster):
     assert run.last("web_revision") == first["revision"]
     assert run.last("drift") == [["Deployment/web", "spec.replicas", 1, 4]]
     assert run.last("replicas_after_drift") == 1
-    assert run.last("image_after_bump") == "nginxinc/nginx-unprivileged:1.28"
-    assert run.last("image_after_revert") == "nginxinc/nginx-unprivileged:1.27"
+    assert run.last("image_after_bump") == "k8slab.local/web:2.0"
+    assert run.last("image_after_revert") == "k8slab.local/web:1.0"
     # initial sync, drift, exercise 1, bump, revert, exercise 2 (prune)
     assert run.last("history_reasons") == ["new revision", "drift"] + ["new revision"] * 4
     checks = run.checks()

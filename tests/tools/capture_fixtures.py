@@ -30,7 +30,7 @@ spec:
     spec:
       containers:
       - name: nginx
-        image: nginxinc/nginx-unprivileged:1.27
+        image: k8slab.local/web:1.0
         ports: [{containerPort: 8080, name: http}]
 ---
 apiVersion: v1

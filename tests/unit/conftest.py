@@ -24,4 +24,6 @@ def isolated_state(tmp_path, monkeypatch):
     monkeypatch.setenv("K8SLAB_STATE", str(tmp_path / "state"))
     monkeypatch.delenv("K8SLAB_ALLOW_ANY_CONTEXT", raising=False)
     monkeypatch.delenv("K8SLAB_KUBECONFIG", raising=False)
+    # No network in unit tests: a missing binary is never downloaded.
+    monkeypatch.setenv("K8SLAB_BINARIES", "build")
     return tmp_path / "state"

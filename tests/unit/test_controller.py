@@ -9,7 +9,7 @@ from k8slab.controller import WorkQueue, backoff, owner_name, spec_changed
 
 SITE = {"apiVersion": "k8slab.io/v1alpha1", "kind": "Website",
         "metadata": {"name": "home", "namespace": "demo", "uid": "uid-1", "generation": 2},
-        "spec": {"image": "nginxinc/nginx-unprivileged:1.27", "replicas": 3, "port": 8080}}
+        "spec": {"image": "k8slab.local/web:1.0", "replicas": 3, "port": 8080}}
 
 
 class FakeClock:

@@ -68,6 +68,22 @@ def test_nodes_advertise_the_exec_gate(isolated_state):
     assert api["kubelet-client-certificate"]["value"].endswith("apiserver-kubelet-client.crt")
 
 
+class RealContainers(KwokEngine):
+    """An engine like the host one: kwokctl's control plane, exec answered by real pods."""
+
+    def debugging_documents(self) -> list[dict]:
+        return []
+
+
+def test_an_engine_with_real_containers_keeps_etcd_tls_but_no_gate(isolated_state):
+    engine = RealContainers()
+    assert not engine.uses_exec_gate() and KwokEngine().uses_exec_gate()
+    docs = engine.config_documents(None)
+    assert _args(docs, "etcd")["client-cert-auth"]["value"] == "true"
+    assert "kubelet-client-certificate" not in _args(docs, "kube-apiserver")
+    assert "node-port" not in _args(docs, "kwok-controller")
+
+
 def _exec_local(docs: list[dict]) -> dict:
     doc = next(d for d in docs if d["kind"] == "ClusterExec")
     return doc["spec"]["execs"][0]["local"]
@@ -183,6 +199,7 @@ def test_attendee_role_without_exec():
     ("kwok", {"exec_sandbox": "bwrap"}, True),
     ("kwok", {"exec_sandbox": "none", "exec_sandbox_reason": "bwrap is not installed"}, False),
     ("kwok", {}, False),  # a cluster started before the sandbox existed
+    ("host", {"exec_sandbox": "container"}, True),
 ])
 def test_exec_for_attendees_follows_the_cluster_record(isolated_state, engine, extra, allowed):
     ClusterRecord(engine=engine, context="c", extra=extra).save()

@@ -37,7 +37,7 @@ def test_services_frame_joins_endpoint_slices(captured):
 
 def test_deployment_replicaset_node_event_frames(captured):
     dep = _tables.deployments_frame(captured("deployments")).iloc[0]
-    assert dep["ready"] == "3/3" and dep["images"] == "nginxinc/nginx-unprivileged:1.27"
+    assert dep["ready"] == "3/3" and dep["images"] == "k8slab.local/web:1.0"
     rs = _tables.replicasets_frame(captured("replicasets")).iloc[0]
     assert rs.revision == "1" and rs.owner == "Deployment/web"
     nodes = _tables.nodes_frame(captured("nodes"))

@@ -1,0 +1,141 @@
+"""How missing tools are grouped into Go builds, and how progress is shown."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from k8slab import _build, _download, _tools
+from k8slab._progress import Progress
+
+
+def test_one_go_build_for_the_kubernetes_family():
+    tools = [_tools.TOOLS[n] for n in ("kube-apiserver", "kubectl", "kubelet")]
+    cmd, cwd, env = _build.build_command("go", tools, Path("/out"))
+    assert cmd[:2] == ["go", "build"]
+    assert cmd[cmd.index("-o") + 1] == "/out/"  # a folder: Go writes one binary per package
+    assert cmd[-3:] == ["k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kubectl",
+                        "k8s.io/kubernetes/cmd/kubelet"]
+    assert cwd.name == "kubernetes" and cwd.parent.name == "tools"
+    assert env == {"GOFLAGS": "-mod=mod"}
+    assert "gitVersion=v1.36.3" in cmd[cmd.index("-ldflags") + 1]
+
+
+def test_single_wrapper_package_gets_a_named_output():
+    cmd, _, _ = _build.build_command("go", [_tools.TOOLS["etcd"]], Path("/out"))
+    assert cmd[cmd.index("-o") + 1] == "/out/etcd"  # the package is .../server/v3
+
+
+def test_kwok_family_is_one_go_install():
+    tools = [_tools.TOOLS["kwok"], _tools.TOOLS["kwokctl"]]
+    cmd, cwd, env = _build.build_command("go", tools, Path("/out"))
+    assert cmd[:2] == ["go", "install"]
+    assert cmd[-2:] == ["sigs.k8s.io/kwok/cmd/kwok@v0.8.0", "sigs.k8s.io/kwok/cmd/kwokctl@v0.8.0"]
+    assert env == {"GOBIN": "/out"} and cwd == Path("/out")
+
+
+@pytest.mark.parametrize(("free_gib", "slots"), [(1.0, 1), (7.9, 1), (8.0, 2), (22.0, 2)])
+def test_build_slots_follow_free_memory(monkeypatch, free_gib, slots):
+    monkeypatch.delenv("K8SLAB_BUILD_JOBS", raising=False)
+    monkeypatch.setattr(_build, "_available_gib", lambda: free_gib)
+    assert _build.build_slots() == slots
+
+
+def test_build_slots_override(monkeypatch):
+    monkeypatch.setenv("K8SLAB_BUILD_JOBS", "1")
+    monkeypatch.setattr(_build, "_available_gib", lambda: 64.0)
+    assert _build.build_slots() == 1
+
+
+def _record_builds(monkeypatch, delay: float = 0.0) -> tuple[list[list[str]], list[int]]:
+    """Replace the Go build by one that writes a small file; record calls and overlap."""
+    calls: list[list[str]] = []
+    running = [0]
+    peak = [0]
+    lock = threading.Lock()
+
+    def fake_build(tools, progress):
+        with lock:
+            calls.append([t.name for t in tools])
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(delay)
+        out = {}
+        for tool in tools:
+            tool.cached.parent.mkdir(parents=True, exist_ok=True)
+            tool.cached.write_text("#!/bin/sh\n")
+            out[tool.name] = tool.cached
+        with lock:
+            running[0] -= 1
+        return out
+
+    monkeypatch.setattr(_build, "build_family", fake_build)
+    monkeypatch.setattr(_build, "go_executable", lambda: "go")
+    monkeypatch.setattr(_tools, "which_go", lambda: "/usr/bin/go")
+    return calls, peak
+
+
+def test_ensure_groups_missing_tools_by_family(monkeypatch, tmp_path):
+    monkeypatch.setenv("K8SLAB_CACHE", str(tmp_path))
+    calls, _ = _record_builds(monkeypatch)
+    paths = _tools.ensure(["kubectl", "kwok", "kube-apiserver", "kwokctl", "helm"], quiet=True)
+    assert sorted(map(sorted, calls)) == [["helm"], ["kube-apiserver", "kubectl"],
+                                          ["kwok", "kwokctl"]]
+    assert paths["kubectl"] == _tools.TOOLS["kubectl"].cached
+    assert list(paths) == ["kubectl", "kwok", "kube-apiserver", "kwokctl", "helm"]
+    # all cached now: nothing is built again
+    calls.clear()
+    _tools.ensure(["kubectl", "helm"], quiet=True)
+    assert calls == []
+
+
+def test_ensure_runs_at_most_the_allowed_families_at_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("K8SLAB_CACHE", str(tmp_path))
+    monkeypatch.setenv("K8SLAB_BUILD_JOBS", "2")
+    calls, peak = _record_builds(monkeypatch, delay=0.3)
+    _tools.ensure(["kubectl", "kwok", "helm", "etcd"], quiet=True)
+    assert len(calls) == 4 and peak[0] == 2
+    assert ["kubectl"] in calls[:2]  # the longest family is among the first two
+
+
+def test_an_unreachable_server_is_tried_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("K8SLAB_CACHE", str(tmp_path))
+    monkeypatch.setenv("K8SLAB_BINARIES", "auto")
+    monkeypatch.setattr(_download, "host_platform", lambda: _download.Platform("linux", "amd64"))
+    tried: list[str] = []
+
+    def offline(name, version, asset, target, progress):
+        tried.append(name)
+        raise _download.Unreachable(f"cannot reach {asset.host}")
+
+    monkeypatch.setattr(_download, "download", offline)
+    calls, _ = _record_builds(monkeypatch)
+    _tools.ensure(["kube-apiserver", "kube-scheduler", "kubectl", "helm"], quiet=True)
+    assert tried == ["kube-apiserver", "helm"]  # one attempt per host, then build
+    assert sorted(map(sorted, calls)) == [["helm"],
+                                          ["kube-apiserver", "kube-scheduler", "kubectl"]]
+
+
+def test_progress_prints_a_line_at_least_every_interval():
+    out = io.StringIO()
+    with Progress(stream=out, interval=0.2, tick=0.05) as progress:
+        task = progress.start("building kubelet v1.36.3 with Go")
+        task.detail = "3 modules fetched"
+        time.sleep(0.7)
+        progress.finish(task, "built kubelet v1.36.3")
+    lines = out.getvalue().splitlines()
+    live = [line for line in lines if line.startswith("k8slab: building kubelet")]
+    assert len(live) >= 3, lines  # announced, then repeated while it runs
+    assert "3 modules fetched" in live[-1] and live[-1].endswith("s")
+    assert lines[-1].startswith("k8slab: built kubelet v1.36.3 in ")
+
+
+def test_progress_line_shows_bytes_for_downloads():
+    with Progress(quiet=True) as progress:
+        task = progress.start("downloading kubectl v1.36.3")
+        task.done_bytes, task.total_bytes = 12_300_000, 57_000_000
+        assert task.line().startswith("downloading kubectl v1.36.3 ... 12.3 MB/57.0 MB ")
