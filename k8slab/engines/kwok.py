@@ -432,6 +432,11 @@ class KwokEngine(Engine):
             return False
         if port_in_use(self.port):
             return False
+        if self.uses_exec_gate():
+            if not self.exec_gate_files()[0].is_file():
+                return False  # its certificates are gone: the nodes' address cannot be served
+            self.stop_exec_gate()
+            self.start_exec_gate()
         run_logged(self.start_command(kwokctl), "kwokctl.log", env=kwok_env(),
                    what="kwokctl start cluster", timeout=180)
         from .._client import record_answers
