@@ -47,15 +47,13 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
-from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from . import _display, _tools
-from ._client import connect
 from ._errors import translate
-from ._resources import _search, _to_dict, resource_for
+from ._resources import _to_dict
+from .controller import own_client, resource_of
 from .errors import K8sLabError, ManifestError, WaitTimeout
 
 APP_LABEL = "k8slab.io/gitops-app"
@@ -529,24 +527,15 @@ class GitOpsLoop:
         return revision
 
     def _dynamic(self) -> DynamicClient:
-        """The loop's own API client, apart from the notebook's.
-
-        The official client's ``exec``/``port-forward`` streams swap the request
-        method of the ApiClient they use while they run; a loop sharing that
-        client from its thread would then send its GETs as websocket upgrades
-        and fail. A client of its own keeps the loop immune to the cells that
-        run beside it.
-        """
+        """The loop's own API client, apart from the notebook's (see
+        :func:`k8slab.controller.own_client`: cells running ``lab.exec`` or
+        ``lab.http_get`` beside the loop cannot break its passes)."""
         if self._client is None:
-            self._client = DynamicClient(client.ApiClient(connect().configuration))
+            self._client = own_client()
         return self._client
 
     def _resource(self, kind: str, api_version: str | None = None):
-        try:
-            found = _search(self._dynamic(), kind, api_version)
-        except ResourceNotFoundError:
-            found = None
-        return found or resource_for(kind, api_version)
+        return resource_of(self._dynamic(), kind, api_version)
 
     def _get(self, kind: str, name: str, api_version: str | None = None) -> dict | None:
         res = self._resource(kind, api_version)
