@@ -33,7 +33,7 @@
 # 3. Route two applications behind one entry point, by path (`/app1`, `/app2`).
 # 4. Follow a request through the rules to a pod, and learn how `Prefix` and `Exact` paths match.
 # 5. Give a whole host name to one application.
-# 6. Know what changes on a real cluster (kind with ingress-nginx).
+# 6. Know what changes on a cluster that runs an Ingress controller.
 
 # %% [markdown]
 # ## Prerequisites
@@ -100,7 +100,7 @@ lab.table("Service", namespace)
 # metadata:
 #   name: single
 # spec:
-#   ingressClassName: nginx          # which controller should serve it
+#   ingressClassName: traefik        # which controller should serve it
 #   rules:
 #   - host: shop.k8slab.test         # the Host header of the request
 #     http:
@@ -136,8 +136,8 @@ ingress.rules_frame(lab.get("Ingress", "single", namespace))
 # reality. For Deployments, that controller ships with Kubernetes (inside
 # `kube-controller-manager`). For Ingresses, **no controller ships with
 # Kubernetes**: the cluster's administrator installs one, such as
-# ingress-nginx, Traefik, HAProxy, Contour, or the load balancer controller of a
-# cloud provider. Each one announces itself with an **IngressClass** object.
+# Traefik, HAProxy, Contour, or the load balancer controller of a cloud
+# provider. Each one announces itself with an **IngressClass** object.
 # Let us look for some:
 
 # %%
@@ -146,7 +146,7 @@ lab.record("ingress_classes", sorted(c["metadata"]["name"] for c in classes))
 lab.table("IngressClass")
 
 # %% [markdown]
-# None. Our Ingress asks for the class `nginx`, and nothing answers to that
+# None. Our Ingress asks for the class `traefik`, and nothing answers to that
 # name: the API server does not check it, it simply stores the object. When a
 # controller takes an Ingress in charge, it configures its proxy and then
 # writes the proxy's address into the Ingress's `status.loadBalancer`. Here is
@@ -198,7 +198,7 @@ lab.record("addresses_after_wait", ingress.addresses(lab.get("Ingress", "single"
 # ### Exercise 1: route by path
 #
 # Create an Ingress called `fanout` in your namespace, with
-# `ingressClassName: nginx`, **no host** (so its rules apply to every host
+# `ingressClassName: traefik`, **no host** (so its rules apply to every host
 # name), and two paths of type `Prefix`: `/app1` to the Service `app1` port
 # 80, and `/app2` to the Service `app2` port 80. Start from the YAML of
 # `single` above and `lab.apply` it. Then run the check (exercise id
@@ -266,8 +266,9 @@ print(response.body)
 #
 # ### Removing the prefix
 #
-# Controllers can rewrite the path before forwarding it: ingress-nginx with
-# its `rewrite-target` annotation, Traefik with a `StripPrefix` middleware,
+# Controllers can rewrite the path before forwarding it: Traefik with a
+# `StripPrefix` middleware, HAProxy's and NGINX-based controllers with their
+# own annotations,
 # the Gateway API with a `URLRewrite` filter (`ReplacePrefixMatch: /`). None of
 # these is part of the Ingress object itself. `ingress.send_all` takes
 # `strip_prefix=True` to play a controller configured that way: `/app1/whoami`
@@ -314,8 +315,9 @@ trip
 # - `Exact`: the request path must be the very same string (case-sensitive).
 # - `Prefix`: the request path must start with the rule's path, compared
 #   element by element between the `/` separators; a trailing `/` is ignored.
-# - `ImplementationSpecific`: up to the controller (ingress-nginx treats it as
-#   a prefix, or a regular expression when asked).
+# - `ImplementationSpecific`: up to the controller (most treat it as a
+#   prefix; some read it as a regular expression when asked). `k8slab.ingress`
+#   reads it as `Prefix`.
 #
 # When several paths match, the **longest** one wins, and `Exact` wins a tie.
 # `ingress.path_matches` applies one path to one request:
@@ -334,7 +336,7 @@ matches
 #
 # The team wants `admin.k8slab.test` to lead to `app2`, whatever the path
 # (`/`, `/reports/2024`, even `/app1`), while other host names keep routing by
-# path. Create an Ingress called `admin` (class `nginx`) with one rule for the
+# path. Create an Ingress called `admin` (class `traefik`) with one rule for the
 # host `admin.k8slab.test` and one path, `/` of type `Prefix`, to the Service
 # `app2` port 80. Check with `ingress.route` or `ingress.send_all` before
 # running the check (exercise id `10.host`). The solution is hidden after it.
@@ -366,51 +368,38 @@ hosts
 # (the rule's path is `/`, so there is nothing to strip).
 
 # %% [markdown]
-# ## On a real cluster: kind with ingress-nginx
+# ## On a cluster with a controller
 #
-# On kind (`k8slab up --engine kind`) containers really run, so a real proxy
-# can serve these same Ingresses. Three things change, and none of them is in
-# your Ingress YAML:
+# Neither lab engine runs an Ingress controller yet. On a cluster that runs
+# one, three things change, and none of them is in your Ingress YAML:
 #
-# 1. **The cluster must expose ports 80 and 443 to your machine.** kind nodes
-#    are containers; the cluster's configuration file maps ports of the node
-#    container to ports of your machine with `extraPortMappings`, and labels
-#    that node `ingress-ready=true` so that the controller's pod lands on it:
-#
-#    ```yaml
-#    nodes:
-#    - role: control-plane
-#      kubeadmConfigPatches:
-#      - |
-#        kind: InitConfiguration
-#        nodeRegistration:
-#          kubeletExtraArgs:
-#            node-labels: "ingress-ready=true"
-#      extraPortMappings:
-#      - {containerPort: 80, hostPort: 80, protocol: TCP}
-#      - {containerPort: 443, hostPort: 443, protocol: TCP}
-#    ```
-#
-#    Port mappings are fixed when the cluster is created: adding them means
-#    recreating the cluster.
-# 2. **Someone installs a controller**, for instance ingress-nginx with the
-#    manifest its project publishes for kind. It creates the IngressClass
-#    `nginx`, a Deployment of nginx pods that listen on the node's ports 80
-#    and 443, and the controller process that watches Ingresses.
+# 1. **Someone installs a controller** and names its class. Traefik, for
+#    instance (the controller k3s ships), creates the IngressClass `traefik`,
+#    which is why our Ingresses ask for that name; HAProxy, Contour or a cloud
+#    provider's load balancer controller each bring their own class. The
+#    controller is ordinary pods (a Deployment or a DaemonSet) running a
+#    proxy, plus the code that watches Ingresses and reconfigures the proxy.
+# 2. **The proxy must be reachable from outside**: through a Service of type
+#    `LoadBalancer` in a cloud, or ports 80 and 443 of a node. On kind, nodes
+#    are containers, so the cluster's configuration must map those ports of a
+#    node container to your machine (`extraPortMappings`), and this is fixed
+#    when the cluster is created.
 # 3. **The controller fills in the status.** Within seconds of your
-#    `lab.apply`, `status.loadBalancer` gets an address (`localhost` on kind),
-#    the controller emits `Sync` Events, and
-#    `curl -H 'Host: admin.k8slab.test' http://127.0.0.1/reports` reaches a pod
-#    of `app2` through a real nginx.
+#    `lab.apply`, `status.loadBalancer` gets an address, the controller may
+#    emit Events about the Ingress, and
+#    `curl -H 'Host: admin.k8slab.test' http://<address>/whoami` reaches a pod
+#    of `app2` through the real proxy, with the routing rules you followed
+#    here by hand.
 #
 # An Ingress can also terminate HTTPS: its `spec.tls` names the hosts and the
 # Secret holding their certificate (often created by cert-manager).
 #
-# Two pieces of news about the ecosystem. The community ingress-nginx
-# controller was announced as retired by the Kubernetes project in November
-# 2025 (best-effort maintenance until March 2026); the `Ingress` API itself
-# stays. Its designated successor is the **Gateway API** (`Gateway`,
-# `HTTPRoute`...), a richer set of objects, implemented by Envoy Gateway,
+# About the ecosystem: the community **ingress-nginx** controller, long the
+# most common one, was retired by the Kubernetes project (announced in
+# November 2025, best-effort maintenance until March 2026): do not install it
+# on a new cluster. The `Ingress` API itself stays. Its designated successor is
+# the **Gateway API** (`Gateway`, `HTTPRoute`...), a richer set of objects in
+# which path rewriting is a standard filter, implemented by Envoy Gateway,
 # Cilium, Traefik, NGINX Gateway Fabric and others. The ideas of this notebook,
 # hosts, paths, backends and a controller that must exist, carry over
 # unchanged.
