@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -296,9 +297,11 @@ def deliver(pod: str, port: int, path: str, host: str, namespace: str, *,
     Host header (a pod's ``/whoami`` shows it). Only the API server on
     127.0.0.1 is contacted; it relays to the node.
     """
-    _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"PORT:{port}", "-n",
+    local = 10000 + port if port < 55535 else port
+    _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"{local}:{port}", "-n",
                                        namespace)
-                      + f" & curl -H 'Host: {host}' http://127.0.0.1:PORT{path}",
+                      + f" & sleep 1; curl -s -H {shlex.quote('Host: ' + host)} "
+                      f"{shlex.quote(f'http://127.0.0.1:{local}{path}')}; kill $!",
                       "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward")
     pf = _open_forward(pod, namespace, port)
     sock = pf.socket(port)
