@@ -130,9 +130,10 @@ decoded
 #   node. It writes a **Secret volume** into memory (`tmpfs`), not on the
 #   node's disk; the next sections show the mount on a real node. A value
 #   given as an environment variable (`secretKeyRef`) is another matter: it
-#   sits in the process's environment, which the container runtime keeps in
-#   the container's configuration on the node's disk, and anyone allowed to
-#   inspect the container (`crictl inspect`) can read it.
+#   sits in the process's environment, which the container runtime stores
+#   with the container's definition on the node's disk (containerd keeps it
+#   in its metadata database), and anyone allowed to inspect the container
+#   (`crictl inspect`) can read it.
 # - **How it is stored**: by default the API server writes Secrets into etcd
 #   **in clear**: a copy of etcd's data (or of its backups) holds every
 #   password as is. *Encryption at rest* changes that: an
