@@ -56,7 +56,8 @@ AT_START = "fixed when the container starts"
 REFRESHED = "refreshed by the kubelet after a change"
 NEVER = "fixed (subPath mounts are never refreshed)"
 COMPUTED_NOTE = ("computed by k8slab from the pod spec and the ConfigMaps/Secrets it names, "
-                 "with the kubelet's rules (on kwok no container exists to look into)")
+                 "with the kubelet's rules (on a real node, `lab.exec` shows the same from "
+                 "inside the container; on kwok there is no container to look into)")
 
 
 @dataclass(frozen=True)

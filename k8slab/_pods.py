@@ -25,7 +25,7 @@ from kubernetes.stream import portforward, stream
 from kubernetes.stream.ws_client import ERROR_CHANNEL
 
 from . import _display
-from ._client import connect
+from ._client import connect, stream_client
 from ._errors import translate
 from ._resources import get, list_
 from .errors import ApiError, K8sLabError
@@ -198,7 +198,7 @@ def exec_(target: str, command: list[str] | str, namespace: str = "default", *,
     _display.announce(_display.kubectl("exec", pod, "-n", namespace,
                                        *(("-c", container) if container else ()), "--", *argv),
                       "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/exec")
-    api = client.CoreV1Api(connect())
+    api = client.CoreV1Api(stream_client())
     kwargs = {"container": container} if container else {}
     where = f"pod {pod!r} ({namespace})"
     hint = ("On the kwok engine exec runs in a sandbox on the lab machine, with the system's "
@@ -271,7 +271,7 @@ def parse_http(raw: bytes) -> HttpResponse:
 
 
 def _open_forward(pod: str, namespace: str, port: int):
-    api = client.CoreV1Api(connect())
+    api = client.CoreV1Api(stream_client())
     try:
         return portforward(api.connect_get_namespaced_pod_portforward, pod, namespace,
                            ports=str(port))
