@@ -55,6 +55,19 @@ def lab_kubeconfig() -> Path:
     return Path(override) if override else kubeconfig_path()
 
 
+def stream_client() -> client.ApiClient:
+    """A client of its own for one exec, attach or port-forward stream.
+
+    Why not the shared one: the official client's ``stream()`` swaps the
+    ``request`` method of the ApiClient it is given for as long as the stream
+    is open, so any other thread using that client at the same moment (a
+    watch, a background reconcile loop, a widget) would send a websocket
+    request by mistake and fail.
+    """
+    shared = connect()
+    return LabApiClient(shared.configuration)
+
+
 def connect(*, fresh: bool = False) -> client.ApiClient:
     """Return an API client for the lab cluster.
 

@@ -46,12 +46,42 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from kubernetes import client
 from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
+from ._client import connect
 from ._errors import translate
-from ._resources import dynamic, find, resource_for
+from ._resources import _search, _to_dict, dynamic, resource_for
 from .errors import ApiError, K8sLabError
+
+
+def own_client() -> DynamicClient:
+    """A dynamic client on an ApiClient of its own, for code in background threads.
+
+    Why: the official client's ``exec`` and ``port-forward`` streams replace
+    the request method of the ApiClient they use for as long as they run. A
+    controller (or the GitOps loop) sharing the notebook's client would then
+    send its reads and watches as websocket upgrades, and fail, each time a
+    cell runs ``lab.exec`` or ``lab.http_get`` beside it.
+
+    Example:
+        >>> dyn = own_client()                                  # doctest: +SKIP
+        >>> resource_of(dyn, "Deployment").kind                 # doctest: +SKIP
+        'Deployment'
+    """
+    return DynamicClient(client.ApiClient(connect().configuration))
+
+
+def resource_of(dyn: DynamicClient, kind: str, api_version: str | None = None):
+    """The API resource for ``kind`` from ``dyn``'s discovery (the lab's, if unknown there)."""
+    try:
+        found = _search(dyn, kind, api_version)
+    except ResourceNotFoundError:
+        found = None
+    return found or resource_for(kind, api_version)
 
 Reconcile = Callable[[dict, "Controller"], str | None]
 
@@ -225,6 +255,7 @@ class Controller:
         self._changes: list[str] = []
         self._lock = threading.Lock()
         self._started = 0.0
+        self._dyn = own_client()
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -273,16 +304,24 @@ class Controller:
 
     def get(self, kind: str, name: str) -> dict | None:
         """Read an object of the controller's namespace; None when it does not exist."""
-        return find(kind, name, self.namespace)
+        res = resource_of(self._dyn, kind)
+        try:
+            return _to_dict(self._dyn.get(res, name=name, namespace=self.namespace))
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise translate(exc, action="get", kind=res.kind, name=name,
+                            namespace=self.namespace) from exc
 
     def apply(self, obj: dict) -> dict:
         """Server-side apply ``obj`` in the controller's namespace; note what changed."""
         kind, name = obj["kind"], obj["metadata"]["name"]
-        res = resource_for(kind, obj.get("apiVersion"))
+        res = resource_of(self._dyn, kind, obj.get("apiVersion"))
         before = self.get(kind, name)
         body = {**obj, "metadata": {**obj["metadata"], "namespace": self.namespace}}
         try:
-            out = dynamic().server_side_apply(res, body=body, name=name, namespace=self.namespace,
+            out = self._dyn.server_side_apply(res, body=body, name=name,
+                                              namespace=self.namespace,
                                               field_manager=self.field_manager,
                                               force_conflicts=True).to_dict()
         except ApiException as exc:
@@ -299,13 +338,14 @@ class Controller:
         if (obj.get("status") or {}) == status:
             return False
         kind, name = obj["kind"], obj["metadata"]["name"]
-        res = resource_for(kind, obj.get("apiVersion"))
+        res = resource_of(self._dyn, kind, obj.get("apiVersion"))
         target = res.subresources.get("status")
         if target is None:
             raise K8sLabError(f"The kind {kind} has no status subresource.",
                               "Add `subresources: {status: {}}` to its CRD version.")
         try:
-            dynamic().patch(target, body={"status": status}, name=name, namespace=self.namespace,
+            self._dyn.patch(target, body={"status": status}, name=name,
+                            namespace=self.namespace,
                             content_type="application/merge-patch+json")
         except ApiException as exc:
             raise translate(exc, action="update the status of", kind=kind, name=name,
@@ -357,8 +397,8 @@ class Controller:
             self._queue.add(owner, f"{event} {kind}/{name}")
 
     def _watch_loop(self, kind: str, primary: bool) -> None:
-        res = resource_for(kind)
-        dyn = dynamic()
+        dyn = self._dyn
+        res = resource_of(dyn, kind)
         version: str | None = None
         while not self._stop.is_set():
             try:

@@ -48,10 +48,12 @@ from typing import Any
 import pandas as pd
 import yaml
 from kubernetes.client.exceptions import ApiException
+from kubernetes.dynamic import DynamicClient
 
 from . import _display, _tools
 from ._errors import translate
-from ._resources import dynamic, find, resource_for
+from ._resources import _to_dict
+from .controller import own_client, resource_of
 from .errors import K8sLabError, ManifestError, WaitTimeout
 
 APP_LABEL = "k8slab.io/gitops-app"
@@ -504,6 +506,7 @@ class GitOpsLoop:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = time.monotonic()
+        self._client: DynamicClient | None = None
 
     # -- one pass -----------------------------------------------------------
 
@@ -523,14 +526,32 @@ class GitOpsLoop:
             self._rendered = revision
         return revision
 
+    def _dynamic(self) -> DynamicClient:
+        """The loop's own API client, apart from the notebook's (see
+        :func:`k8slab.controller.own_client`: cells running ``lab.exec`` or
+        ``lab.http_get`` beside the loop cannot break its passes)."""
+        if self._client is None:
+            self._client = own_client()
+        return self._client
+
+    def _resource(self, kind: str, api_version: str | None = None):
+        return resource_of(self._dynamic(), kind, api_version)
+
     def _get(self, kind: str, name: str, api_version: str | None = None) -> dict | None:
-        return find(kind, name, self.namespace, api_version=api_version)
+        res = self._resource(kind, api_version)
+        ns = self.namespace if res.namespaced else None
+        try:
+            return _to_dict(self._dynamic().get(res, name=name, namespace=ns))
+        except Exception as exc:
+            if getattr(exc, "status", None) == 404:
+                return None
+            raise translate(exc, action="get", kind=res.kind, name=name, namespace=ns) from exc
 
     def _apply(self, obj: dict) -> None:
-        res = resource_for(obj["kind"], obj.get("apiVersion"))
+        res = self._resource(obj["kind"], obj.get("apiVersion"))
         body = {**obj, "metadata": {**obj["metadata"], "namespace": self.namespace}}
         try:
-            dynamic().server_side_apply(res, body=body, name=obj["metadata"]["name"],
+            self._dynamic().server_side_apply(res, body=body, name=obj["metadata"]["name"],
                                         namespace=self.namespace, field_manager=FIELD_MANAGER,
                                         force_conflicts=True)
         except ApiException as exc:
@@ -540,8 +561,8 @@ class GitOpsLoop:
     def _labelled(self) -> list[dict]:
         found = []
         for kind in sorted(self._kinds):
-            res = resource_for(kind)
-            items = dynamic().get(res, namespace=self.namespace,
+            res = self._resource(kind)
+            items = self._dynamic().get(res, namespace=self.namespace,
                                   label_selector=f"{APP_LABEL}={self.app}").items
             found += [{**i.to_dict(), "kind": res.kind} for i in items]
         return found
@@ -549,7 +570,7 @@ class GitOpsLoop:
     def _delete(self, ref: str) -> None:
         kind, name = ref.split("/", 1)
         try:
-            dynamic().delete(resource_for(kind), name=name, namespace=self.namespace)
+            self._dynamic().delete(self._resource(kind), name=name, namespace=self.namespace)
         except ApiException as exc:
             if exc.status != 404:
                 raise translate(exc, action="delete", kind=kind, name=name,

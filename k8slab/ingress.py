@@ -2,12 +2,14 @@
 
 An Ingress is only a routing table stored by the API server: nothing moves
 until a controller (ingress-nginx, Traefik, HAProxy...) reads it and
-configures a reverse proxy. The lab's kwok cluster runs no such controller,
-so this module plays its routing part in pure Python: given Ingress objects
-and a request's host and path, :func:`route` says which Service and port
-would receive the request. :func:`send` then delivers the request to that
-Service through the API server's port-forward, so a learner sees the whole
-route end to end without any proxy running.
+configures a reverse proxy. The lab's clusters (kwok and the host engine)
+run no such controller, so this module plays its routing part in pure Python:
+given Ingress objects and a request's host and path, :func:`route` says which
+Service and port would receive the request. :func:`send` then delivers the
+request to a pod of that Service through the API server's port-forward, with
+the request's Host header, so a learner sees the whole route end to end. The
+routing is a simulation; the answer is the pod's own (a real web server on
+the host engine, kind or minikube; kwok's simulated server on kwok).
 
 Matching follows the Ingress specification and ingress-nginx's reading of it:
 
@@ -33,13 +35,14 @@ Example:
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 import pandas as pd
 
 from . import _display
-from ._pods import http_get, resolve_pod
+from ._pods import HttpResponse, _open_forward, parse_http, resolve_pod
 from ._resources import get, list_
 
 #: The path types of ``networking.k8s.io/v1``.
@@ -235,20 +238,116 @@ def service_port_number(service: dict, port: int | str) -> int:
     raise ValueError(f"Service {name!r} has no port {port!r}")
 
 
-def send(ingresses: dict | Iterable[dict], host: str, path: str, namespace: str) -> dict:
-    """Route a request like the controller would, then deliver it through the Service.
+def forwarded_path(found: Route, path: str, *, strip_prefix: bool = False) -> str:
+    """The path the backend receives for ``path``, once routed by ``found``.
+
+    By default a controller forwards the path unchanged (ingress-nginx,
+    Traefik and the Gateway API all do), so an application behind ``/app1``
+    receives ``/app1/...``. With ``strip_prefix`` the rule's path is removed
+    first, what ingress-nginx's ``rewrite-target`` annotation, Traefik's
+    ``StripPrefix`` middleware or the Gateway API's ``URLRewrite`` filter
+    (``ReplacePrefixMatch: /``) are configured to do.
+
+    Example:
+        >>> r = Route("fanout", "", "/app1", "Prefix", "app1", 80)
+        >>> forwarded_path(r, "/app1/whoami"), forwarded_path(r, "/app1/whoami", strip_prefix=True)
+        ('/app1/whoami', '/whoami')
+    """
+    if not strip_prefix or found.path is None:
+        return path
+    clean, query = _clean(path), path[len(_clean(path)):]
+    if found.path_type == "Exact":
+        return "/" + query
+    drop = len([p for p in found.path.split("/") if p])
+    rest = [p for p in clean.split("/") if p][drop:]
+    tail = "/" if clean.endswith("/") and rest else ""
+    return "/" + "/".join(rest) + tail + query
+
+
+def answer_summary(response: HttpResponse) -> str:
+    """One line about an HTTP answer: an HTML page's title, else its first line of text."""
+    if response.simulated:
+        return "simulated by kwok (no container)"
+    body = response.body.strip()
+    start, end = body.lower().find("<title>"), body.lower().find("</title>")
+    if 0 <= start < end:
+        return body[start + len("<title>"):end].strip()
+    return body.splitlines()[0][:80] if body else ""
+
+
+def _complete(raw: bytes) -> bool:
+    """Has a whole HTTP response arrived (its head and Content-Length bytes of body)?
+
+    A port-forward stream does not always report the server's close, so the
+    length says when to stop reading.
+    """
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if sep and name.strip().lower() == b"content-length":
+            return len(body) >= int(value.strip())
+    return False
+
+
+def deliver(pod: str, port: int, path: str, host: str, namespace: str, *,
+            timeout: float = 10) -> HttpResponse:
+    """``GET path`` with ``Host: host`` to a pod's port, through the API server's port-forward.
+
+    What a proxy does once it has chosen a backend: it keeps the request's
+    Host header (a pod's ``/whoami`` shows it). Only the API server on
+    127.0.0.1 is contacted; it relays to the node.
+    """
+    local = 10000 + port if port < 55535 else port
+    _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"{local}:{port}", "-n",
+                                       namespace)
+                      + f" & sleep 1; curl -s -H {shlex.quote('Host: ' + host)} "
+                      f"{shlex.quote(f'http://127.0.0.1:{local}{path}')}; kill $!",
+                      "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward")
+    pf = _open_forward(pod, namespace, port)
+    sock = pf.socket(port)
+    sock.settimeout(timeout)
+    chunks: list[bytes] = []
+    try:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: k8slab-ingress\r\n"
+                     "Connection: close\r\n\r\n".encode())
+        while True:
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+            if _complete(b"".join(chunks)):
+                break
+    finally:
+        sock.close()
+        pf.close()
+    if not chunks:
+        from .errors import K8sLabError
+        raise K8sLabError(f"No answer from pod {pod!r} port {port}.",
+                          "Is the application listening on that port? Try "
+                          f"lab.logs({pod!r}, {namespace!r}).")
+    return parse_http(b"".join(chunks))
+
+
+def send(ingresses: dict | Iterable[dict], host: str, path: str, namespace: str, *,
+         strip_prefix: bool = False) -> dict:
+    """Route a request like the controller would, then deliver it to a pod of the Service.
 
     The request goes to a pod behind the chosen Service via the API server's
-    port-forward (``lab.http_get("service/NAME", port, path, namespace)``), with the
-    path unchanged, as ingress-nginx forwards it by default.
+    port-forward, with its Host header and the path unchanged, as ingress-nginx
+    forwards it by default (``strip_prefix``: see :func:`forwarded_path`).
 
     Returns:
-        A dict: host, path, the matching rule, service, port, pod, HTTP status
-        (404 when no rule matches, 503 when the Service has no ready pod).
+        A dict: host, path, the matching rule, service, port, pod, the path
+        sent to the pod, the HTTP status and a one-line answer (404 with
+        answer "no rule (404 from the controller)" when no rule matches, 503
+        when the Service has no running pod).
     """
     found = route(ingresses, host, path)
     row = {"host": host, "path": path, "rule": "", "service": "", "port": "", "pod": "",
-           "status": 404}
+           "sent": "", "status": 404, "answer": "no rule: 404 from the controller"}
     if found is None:
         return row
     row.update(rule=f"{found.host or '*'} {found.path or '(default)'} ({found.path_type or '-'})",
@@ -256,22 +355,26 @@ def send(ingresses: dict | Iterable[dict], host: str, path: str, namespace: str)
     with _display.quiet():
         try:
             number = service_port_number(get("Service", found.service, namespace), found.port)
-            pod, _ = resolve_pod(f"service/{found.service}", namespace, number)
+            pod, pod_port = resolve_pod(f"service/{found.service}", namespace, number)
         except Exception:
-            row["status"] = 503
+            row.update(status=503, answer="no running pod: 503 from the controller")
             return row
-    row.update(port=number, pod=pod)
-    row["status"] = http_get(f"service/{found.service}", number, path, namespace).status
+    sent = forwarded_path(found, path, strip_prefix=strip_prefix)
+    response = deliver(pod, int(pod_port or number), sent, split_host(host) or host, namespace)
+    row.update(port=number, pod=pod, sent=sent, status=response.status,
+               answer=answer_summary(response))
     return row
 
 
 def send_all(requests: Iterable[tuple[str, str]], namespace: str,
-             ingresses: dict | Iterable[dict] | None = None) -> pd.DataFrame:
+             ingresses: dict | Iterable[dict] | None = None, *,
+             strip_prefix: bool = False) -> pd.DataFrame:
     """:func:`send` for several ``(host, path)`` requests; Ingresses default to the namespace's."""
     items = _as_list(ingresses) if ingresses is not None else list_("Ingress", namespace)
-    rows = [send(items, host, path, namespace) for host, path in requests]
+    rows = [send(items, host, path, namespace, strip_prefix=strip_prefix)
+            for host, path in requests]
     return pd.DataFrame(rows, columns=["host", "path", "rule", "service", "port", "pod",
-                                       "status"])
+                                       "sent", "status", "answer"])
 
 
 def route_dict(found: Route | None) -> dict | None:

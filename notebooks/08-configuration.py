@@ -71,6 +71,11 @@ import base64
 import k8slab as lab
 
 lab.setup(namespace)
+engine = lab.status()["engine"]
+real_containers = engine != "kwok"
+lab.record("engine", engine)
+print(f"engine: {engine} ·", "containers really run here" if real_containers else
+      "kwok simulates the nodes: no container runs, the library computes what one would see")
 
 # %% [markdown]
 # ## ConfigMaps: settings as key-value pairs
@@ -94,7 +99,10 @@ config["data"]
 #
 # A Secret looks like a ConfigMap whose values are hidden. Our manifest gives
 # them in clear text under `stringData`, a write-only convenience; the API
-# server stores them under `data`, encoded in **base64**.
+# server merges them into `data`, and **shows** `data` encoded in **base64**.
+# A Secret's values are bytes (a key file, a certificate), and JSON and YAML
+# can only carry text: base64 is how the API writes bytes as text. It says
+# nothing about how etcd stores them.
 
 # %%
 lab.apply("manifests/08-configuration-secret.yaml", namespace)
@@ -118,12 +126,22 @@ decoded
 # - **Who may read it**: access to Secrets can be granted apart from access to
 #   other objects, with RBAC (the last section of this notebook). Anyone who
 #   may `get` a Secret can read it, as you just did.
-# - **Where it is sent**: a node only receives the Secrets of the pods it
-#   runs, and keeps them in memory (`tmpfs`), never on its disk.
-# - **How it is stored**: the API server can encrypt Secrets in etcd
-#   (*encryption at rest*, an option of the API server that is off by
-#   default). Without it, a copy of etcd's data holds every password in
-#   base64.
+# - **Where it is sent**: a kubelet only reads the Secrets of the pods on its
+#   node. It writes a **Secret volume** into memory (`tmpfs`), not on the
+#   node's disk; the next sections show the mount on a real node. A value
+#   given as an environment variable (`secretKeyRef`) is another matter: it
+#   sits in the process's environment, which the container runtime stores
+#   with the container's definition on the node's disk (containerd keeps it
+#   in its metadata database), and anyone allowed to inspect the container
+#   (`crictl inspect`) can read it.
+# - **How it is stored**: by default the API server writes Secrets into etcd
+#   **in clear**: a copy of etcd's data (or of its backups) holds every
+#   password as is. *Encryption at rest* changes that: an
+#   `EncryptionConfiguration` file, given to the API server with
+#   `--encryption-provider-config`, lists providers (`aescbc`, `secretbox`, or
+#   `kms` for a key kept outside the cluster) for the resource `secrets`; the
+#   API server then encrypts each value before etcd sees it and decrypts it on
+#   read, so clients see no difference. The lab cluster does not turn it on.
 #
 # Never commit a Secret's manifest to Git as is: the values are one decoding
 # away. Tools such as Sealed Secrets or an external vault exist for that.
@@ -153,15 +171,13 @@ pod_name
 # %% [markdown]
 # ## What the pod sees
 #
-# On a real node the **kubelet** reads the ConfigMap and the Secret when it
-# starts the container, puts the variables into the process's environment and
-# writes the files into the volumes. On kind you could look from inside:
-# `lab.exec(pod_name, "printenv LOG_LEVEL; cat /etc/app/log-level", namespace)`.
-#
-# The kwok cluster runs no kubelet and no container, so there is nothing to
-# look into. `lab.pod_view` computes instead what the kubelet would provide, from
-# the pod spec and the objects it names, and says so above its table. The
-# `updates` column tells *when* each item would change.
+# On a node the **kubelet** reads the ConfigMap and the Secret when it starts
+# the container, puts the variables into the process's environment and writes
+# the files into the volumes. `lab.pod_view` computes what the kubelet
+# provides, from the pod spec and the objects it names, with the kubelet's
+# rules, and says so above its table. The `updates` column tells *when* each
+# item changes. It works on every engine; the next cell then looks from inside
+# the container, where there is one.
 
 # %%
 started = lab.pod_view(pod_name, namespace)
@@ -170,11 +186,35 @@ lab.record("files_at_start", sorted(started.files()))
 started
 
 # %% [markdown]
+# ### Looking from inside the container
+#
+# On an engine with real containers (the host engine, kind, minikube),
+# `lab.exec` (`kubectl exec`) runs commands in the container: `env` lists its
+# variables, `ls` the files of the two volumes, and `/proc/mounts` says what
+# each volume is. On kwok there is no container: `exec` would run on the lab
+# machine, in a sandbox that has none of this, so the cell says so instead.
+
+# %%
+if real_containers:
+    print(lab.exec(pod_name, "env | grep -E '^(LOG_LEVEL|DB_USER|POD_NAME)='", namespace))
+    print(lab.exec(pod_name, "ls /etc/app /etc/db", namespace))
+    mounts = lab.exec(pod_name, "grep -E ' /etc/(app|db) ' /proc/mounts", namespace)
+    print(mounts)
+    inside_env = lab.exec(pod_name, "env", namespace).splitlines()
+    lab.record("env_inside", {k: v for k, _, v in (line.partition("=") for line in inside_env)
+                              if k in ("LOG_LEVEL", "DB_USER", "POD_NAME")})
+    lab.record("mount_types", {line.split()[1]: line.split()[2] for line in mounts.splitlines()})
+else:
+    print(f"{engine}: no container to look into; the table above is what a kubelet would give.")
+
+# %% [markdown]
 # - Variables: `LOG_LEVEL` from the ConfigMap, `DB_USER` from the Secret,
 #   already decoded, and `POD_NAME` from the pod's own metadata.
 # - Files: only the two keys listed under `items` appear in `/etc/app`
 #   (`LOG_LEVEL` under the file name `log-level`); every key of the Secret
 #   appears in `/etc/db`, readable by its owner only (`defaultMode: 0400`).
+# - On a real node, `/etc/db` is a `tmpfs` (memory) and `/etc/app` a folder of
+#   the node's disk: Secret volumes stay in memory, ConfigMap volumes do not.
 # - Files we did not ask for, in `/var/run/secrets/kubernetes.io/serviceaccount`:
 #   Kubernetes adds this volume to every pod. It holds the pod's identity for
 #   talking to the API server (a token of its ServiceAccount, `default` here),
@@ -185,8 +225,9 @@ started
 # container needs does not exist, the container does not start until it
 # appears, unless the reference says `optional: true`. A missing variable
 # source shows as `CreateContainerConfigError`, a missing volume source keeps
-# the pod in `ContainerCreating`. Simulated pods start anyway, which is one
-# more reason for this view to flag missing sources in its `note` column.
+# the pod in `ContainerCreating`. Simulated pods on kwok start anyway, which
+# is one more reason for this view to flag missing sources in its `note`
+# column.
 
 # %% [markdown]
 # ### Exercise 1: everything at once
@@ -195,8 +236,9 @@ started
 # sleeps) that receives **every key** of the ConfigMap `app-config` as
 # environment variables (`envFrom` with a `configMapRef`), and the Secret
 # `db-credentials` as **files** in `/etc/db`. Wait until it runs, then look at
-# it with `pod_view("toolbox", namespace)`. Exercise id: `08.toolbox`. The
-# solution is hidden in the cell after the check.
+# it with `lab.pod_view("toolbox", namespace)` (and, with real containers,
+# `lab.exec("toolbox", "env; ls /etc/db", namespace)`). Exercise id:
+# `08.toolbox`. The solution is hidden in the cell after the check.
 
 # %%
 # Your code here
@@ -234,8 +276,25 @@ now
 #   the change without restarting. Files mounted with `subPath` are the
 #   exception: they are never refreshed.
 #
+# With real containers we can watch it happen: the next cell runs a small
+# shell loop in the container that waits until the file says `debug`, then
+# prints the file and the variable. (The lab's host engine tells its kubelet to
+# look every 10 seconds; the usual default is a minute.)
+
+# %%
+if real_containers:
+    waited = lab.exec(pod_name, "for i in $(seq 120); do grep -qx debug /etc/app/log-level "
+                      "&& break; sleep 1; done; echo file: $(cat /etc/app/log-level); "
+                      "echo variable: $LOG_LEVEL", namespace)
+    print(waited)
+    lab.record("inside_after_change", waited.split())
+else:
+    print(f"{engine}: no container, so no kubelet rewrites any file; the view below "
+          "computes what the container has once a kubelet has caught up.")
+
+# %% [markdown]
 # We kept the view taken at start, so we can put together what the running
-# container has once the kubelet has caught up:
+# container has once the kubelet has caught up, on any engine:
 
 # %%
 running = started.after_update(now)
@@ -264,7 +323,7 @@ lab.compare_views({"at start": started, "running container, after the change": r
 # ### Exercise 2: restart the application
 #
 # Make the pods of the Deployment `app` see `LOG_LEVEL=debug` in their
-# environment: restart them with `restart("Deployment", "app", namespace)`
+# environment: restart them with `lab.restart("Deployment", "app", namespace)`
 # and wait for the rollout with `lab.wait("Deployment", "app", namespace)`.
 # The check verifies that every pod started after the ConfigMap changed.
 # Exercise id: `08.restart`. The solution is hidden in the cell after the check.
@@ -289,6 +348,10 @@ current = sorted(p["metadata"]["name"] for p in lab.list("Pod", namespace, label
                  if not p["metadata"].get("deletionTimestamp"))
 after_restart = lab.pod_view(current[0], namespace)
 lab.record("env_after_restart", after_restart.env()["LOG_LEVEL"])
+if real_containers:
+    fresh = lab.exec(current[0], "echo $LOG_LEVEL", namespace).strip()
+    lab.record("env_inside_after_restart", fresh)
+    print(f"inside {current[0]}: LOG_LEVEL={fresh}")
 after_restart
 
 # %% [markdown]
@@ -374,7 +437,7 @@ refusal
 # The `reader` program needs the database credentials, but nothing else of
 # the namespace's Secrets. Create a Role that allows `get` on the Secret
 # `db-credentials` only (`resourceNames`), and a RoleBinding that grants it
-# to the ServiceAccount `reader`. Test with `can_i(..., name="db-credentials")`
+# to the ServiceAccount `reader`. Test with `lab.can_i(..., name="db-credentials")`
 # and with another name. Exercise id: `08.read-one-secret`. The solution is
 # hidden in the cell after the check.
 
@@ -401,8 +464,10 @@ if solve_exercises:
 #
 # - ConfigMaps hold settings, Secrets hold credentials; both are key-value
 #   objects kept out of the image.
-# - A Secret's values are only base64-encoded: whoever may `get` it can read
-#   them. RBAC, node-level handling and encryption at rest protect them.
+# - The API shows a Secret's values in base64, which is no protection:
+#   whoever may `get` it can read them, and etcd holds them in clear unless
+#   encryption at rest is configured. RBAC, Secret volumes in memory and
+#   encryption at rest protect them.
 # - Pods receive them as variables (`env`, `envFrom`) or files (volumes).
 #   Files follow changes after a short delay; variables are fixed when the
 #   container starts, so a rollout (`kubectl rollout restart`) is needed.

@@ -68,9 +68,18 @@ timeout = 60                 # seconds to wait for a pod or a claim before givin
 # like `kubectl get pv` and `kubectl get pvc`.
 
 # %% tags=["setup"]
+import time
+from pathlib import Path
+
 import k8slab as lab
+from k8slab._paths import state_dir
 
 lab.setup(namespace)
+engine = lab.status()["engine"]
+real_containers = engine != "kwok"
+lab.record("engine", engine)
+print(f"engine: {engine} ·", "containers and volumes are real here" if real_containers else
+      "kwok simulates the nodes: no container runs and no volume holds data")
 
 # %% [markdown]
 # ## Volumes: storage that belongs to a pod
@@ -96,9 +105,24 @@ mounts
 
 # %% [markdown]
 # One folder, seen at `/work` by one container and at `/input` by the other.
-# On kind, `lab.exec` in the consumer would show the producer's lines. The
-# kwok cluster runs no container, so there is no folder to look into here;
-# what we can check is the contract in the pod spec.
+# With real containers, `lab.exec` in the **consumer** shows the lines the
+# **producer** wrote, and shows that its mount is read-only. The kwok cluster
+# runs no container, so there is no folder to look into there; what we can
+# check is the contract in the pod spec, above.
+
+# %%
+if real_containers:
+    shared = lab.exec("scratch", "sleep 1; cat /input/log.txt; touch /input/mine 2>&1 || true",
+                      namespace, container="consumer")
+    print(shared)
+    lab.record("scratch_consumer_sees", {"lines": len(shared.splitlines()) - 1,
+                                         "read_only": "Read-only file system" in shared})
+else:
+    print(f"{engine}: no container, no folder; the pod spec is the whole story here.")
+
+# %% [markdown]
+# Each line is a date the producer appended; the last line is the consumer's
+# own attempt to write, refused because its mount says `readOnly: true`.
 #
 # ConfigMaps and Secrets (notebook 08) are volumes too. Other kinds reach
 # outside the pod: `hostPath` mounts a folder of the node (handy for node
@@ -130,10 +154,17 @@ mounts
 # placeholder that we replace with our namespace, and it reserves each volume
 # for one claim of our namespace (`claimRef`), so that nobody else's claim
 # takes it.
+#
+# Each volume is a `hostPath`: a folder on the node, `VOLUMES/<namespace>/...`
+# in the file. On the host engine the node is this machine, so the folder is
+# put inside the lab's own state folder (the lab never writes elsewhere); on
+# kind it would be inside the node's container, and on kwok nothing creates it.
 
 # %%
-volumes_yaml = lab.manifest("manifests/09-storage-volumes.yaml").replace(
-    "NAMESPACE", namespace)
+node_folder = (state_dir() / "node" / "volumes" / "manual" if engine == "host"
+               else Path("/var/lib/k8slab-volumes"))
+volumes_yaml = (lab.manifest("manifests/09-storage-volumes.yaml")
+                .replace("VOLUMES", str(node_folder)).replace("NAMESPACE", namespace))
 lab.apply(volumes_yaml)
 lab.volumes(namespace)
 
@@ -234,8 +265,10 @@ lab.record("storageclass", {"provisioner": standard["provisioner"], "default": d
 # %% [markdown]
 # - `provisioner`: who creates the volumes. On kind it is the *local-path
 #   provisioner* (a folder on the node); in a cloud, a CSI driver that creates
-#   real disks. On the kwok cluster, k8slab plays the provisioner: it creates a
-#   PersistentVolume for each claim of class `standard`, with no disk behind it.
+#   real disks; on the lab's host engine, `k8slab.io/host-path`, a small real
+#   provisioner that makes one folder per claim under the lab's state folder.
+#   On the kwok cluster, k8slab's simulation creates a PersistentVolume for
+#   each claim of class `standard`, with no disk behind it.
 # - `reclaimPolicy`: what happens to those volumes when their claim is
 #   deleted (the last section shows it).
 # - `volumeBindingMode`: `Immediate` provisions as soon as the claim exists;
@@ -262,7 +295,29 @@ provisioned = lab.get("PersistentVolume", data_volume)
 lab.record("dynamic_volume", {"class": provisioned["spec"]["storageClassName"],
                               "reclaim": provisioned["spec"]["persistentVolumeReclaimPolicy"],
                               "named_after_claim": data_volume == f"pvc-{data['metadata']['uid']}"})
+data_folder = (provisioned["spec"].get("hostPath") or {}).get("path")
+print("provisioned by", provisioned["metadata"].get("annotations", {}).get(
+    "pv.kubernetes.io/provisioned-by"), "· folder on the node:", data_folder)
 lab.volumes(namespace)
+
+# %% [markdown]
+# On the host engine the volume is a `hostPath` folder on this machine, and
+# the notebook runs on that same machine, so we can look at what the writer
+# pod put there, from outside any container:
+
+# %%
+on_disk = None
+if engine == "host":
+    message = Path(data_folder, "message.txt")
+    for _ in range(50):  # the writer's shell may need a moment after the pod starts
+        if message.exists():
+            break
+        time.sleep(0.1)
+    on_disk = lab.record("data_on_disk", message.read_text().strip())
+    print(f"{message}: {on_disk!r}")
+else:
+    lab.record("data_on_disk", on_disk)
+    print(f"{engine}: the volume has no folder that this notebook can see.")
 
 # %% [markdown]
 # ## Data that survives its pod
@@ -278,10 +333,10 @@ lab.record("claim_after_pod_deleted", {"phase": after["status"]["phase"],
 lab.table("PersistentVolumeClaim", namespace)
 
 # %% [markdown]
-# A new pod that mounts the claim `data` gets that same volume back. On kind,
-# it would find `message.txt` written by the first pod. On kwok there is no
-# disk, so what we can verify is the binding itself: claim, volume and the
-# pod that mounts them.
+# A new pod that mounts the claim `data` gets that same volume back, and with
+# real containers it finds `message.txt` written by the first pod. On kwok
+# there is no disk, so what we can verify there is the binding itself: claim,
+# volume and the pod that mounts them.
 #
 # ### Exercise 2: read it back
 #
@@ -312,6 +367,17 @@ if lab.exists("Pod", "reader", namespace):
 volume_now = lab.get("PersistentVolumeClaim", "data", namespace)["spec"]["volumeName"]
 lab.record("reader_same_volume", claim_of_reader == "data" and volume_now == data_volume)
 print("reader mounts", claim_of_reader, "->", volume_now, "· the writer had", data_volume)
+
+# %% [markdown]
+# The reader's command prints the file before it sleeps, so its log is the
+# proof, on an engine with real containers. On kwok the log is simulated and
+# says so.
+
+# %%
+if claim_of_reader:
+    reader_log = lab.logs("reader", namespace)
+    lab.record("reader_log", reader_log.strip())
+    print(reader_log)
 
 # %% [markdown]
 # ## When a claim goes: reclaim policies
@@ -346,6 +412,11 @@ lab.wait("PersistentVolumeClaim", "archive", namespace, until="deleted", timeout
 released = lab.wait("PersistentVolume", f"{namespace}-archive", timeout=timeout,
                     until=lambda v: (v["status"]["phase"] == "Released", v["status"]["phase"]))
 lab.record("retained_volume_phase", released["status"]["phase"])
+archive_folder = released["spec"]["hostPath"]["path"]
+if engine == "host":
+    runs = Path(archive_folder, "runs.txt")
+    lab.record("retained_data", runs.exists())
+    print(f"{runs} is still there: {runs.read_text().strip()!r}")
 lab.volumes(namespace)
 
 # %% [markdown]
@@ -362,7 +433,14 @@ lab.delete("Pod", "reader", namespace, wait=True)
 lab.delete("PersistentVolumeClaim", "data", namespace, wait=True)
 lab.wait("PersistentVolume", data_volume, until="deleted", timeout=timeout)
 lab.record("deleted_volume_gone", not lab.exists("PersistentVolume", data_volume))
+if engine == "host":
+    lab.record("deleted_folder_gone", not Path(data_folder).exists())
+    print(data_folder, "exists:", Path(data_folder).exists())
 lab.volumes(namespace)
+
+# %% [markdown]
+# On the host engine, the provisioner removed the folder too: the data is
+# gone for good.
 
 # %% [markdown]
 # ## Summary
@@ -389,9 +467,15 @@ lab.volumes(namespace)
 #
 # Delete the namespace, then the PersistentVolumes it leaves behind: they are
 # cluster-wide, so deleting the namespace does not delete them (the one that
-# was `Released` is still there).
+# was `Released` is still there). Deleting a `Retain` volume never touches its
+# data: like an administrator, we remove the hand-made folders ourselves (on
+# the host engine, the only one where they are on this machine).
 
 # %%
+import shutil
+
 lab.cleanup(namespace)
 for volume in lab.volumes(namespace)["name"]:
     lab.delete("PersistentVolume", volume, wait=True, timeout=timeout)
+if engine == "host":
+    shutil.rmtree(node_folder / namespace, ignore_errors=True)

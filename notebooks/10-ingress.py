@@ -22,7 +22,8 @@
 # An **Ingress** is Kubernetes' answer: a single HTTP entry point, a reverse
 # proxy, that reads the host name and the path of each request and forwards it
 # to the right Service. In this notebook you write Ingress rules, discover why
-# they do nothing on their own, and follow requests through them by hand.
+# they do nothing on their own, and follow requests through them with a
+# small simulated controller that delivers each request to a real pod.
 
 # %% [markdown]
 # ## Overview
@@ -32,7 +33,7 @@
 # 3. Route two applications behind one entry point, by path (`/app1`, `/app2`).
 # 4. Follow a request through the rules to a pod, and learn how `Prefix` and `Exact` paths match.
 # 5. Give a whole host name to one application.
-# 6. Know what changes on a real cluster (kind with ingress-nginx).
+# 6. Know what changes on a cluster that runs an Ingress controller.
 
 # %% [markdown]
 # ## Prerequisites
@@ -72,6 +73,11 @@ import k8slab as lab
 from k8slab import ingress
 
 lab.setup(namespace, "manifests/10-ingress-apps.yaml")
+engine = lab.status()["engine"]
+real_containers = engine != "kwok"
+lab.record("engine", engine)
+print(f"engine: {engine} ·", "app1 and app2 are real nginx containers" if real_containers
+      else "kwok simulates the pods: their HTTP answers are simulated too")
 
 # %%
 lab.table("Service", namespace)
@@ -94,7 +100,7 @@ lab.table("Service", namespace)
 # metadata:
 #   name: single
 # spec:
-#   ingressClassName: nginx          # which controller should serve it
+#   ingressClassName: traefik        # which controller should serve it
 #   rules:
 #   - host: shop.k8slab.test         # the Host header of the request
 #     http:
@@ -130,8 +136,8 @@ ingress.rules_frame(lab.get("Ingress", "single", namespace))
 # reality. For Deployments, that controller ships with Kubernetes (inside
 # `kube-controller-manager`). For Ingresses, **no controller ships with
 # Kubernetes**: the cluster's administrator installs one, such as
-# ingress-nginx, Traefik, HAProxy, Contour, or the load balancer controller of a
-# cloud provider. Each one announces itself with an **IngressClass** object.
+# Traefik, HAProxy, Contour, or the load balancer controller of a cloud
+# provider. Each one announces itself with an **IngressClass** object.
 # Let us look for some:
 
 # %%
@@ -140,7 +146,7 @@ lab.record("ingress_classes", sorted(c["metadata"]["name"] for c in classes))
 lab.table("IngressClass")
 
 # %% [markdown]
-# None. Our Ingress asks for the class `nginx`, and nothing answers to that
+# None. Our Ingress asks for the class `traefik`, and nothing answers to that
 # name: the API server does not check it, it simply stores the object. When a
 # controller takes an Ingress in charge, it configures its proxy and then
 # writes the proxy's address into the Ingress's `status.loadBalancer`. Here is
@@ -163,18 +169,20 @@ except lab.WaitTimeout as err:
 lab.record("addresses_after_wait", ingress.addresses(lab.get("Ingress", "single", namespace)))
 
 # %% [markdown]
-# This is the normal state on the lab's kwok cluster, which runs no Ingress
-# controller (and no real network to put a proxy on). It is also what you
-# would see on a fresh kind or minikube cluster before installing one: an
-# Ingress without a controller is silently ignored. No error, no Event, no
-# address. When an Ingress "does nothing", the first question is always: *is
-# there a controller for its class?*
+# This is the normal state on the lab's clusters: neither the kwok engine
+# nor the host engine runs an Ingress controller. It is also what you would
+# see on a fresh kind or minikube cluster before installing one: an Ingress
+# without a controller is silently ignored. No error, no Event, no address.
+# When an Ingress "does nothing", the first question is always: *is there a
+# controller for its class?*
 #
 # We can still learn everything about the routing itself. The rules are plain
-# data, and the library module `k8slab.ingress` reads them exactly as a
-# controller would; then it delivers the request to the chosen Service through
-# the API server, the way `kubectl port-forward` does. Everything but the
-# proxy is real.
+# data, and the library module `k8slab.ingress` reads them as a controller
+# would: **that part is a simulation**, Python code in this notebook, not a
+# proxy in the cluster. Then it delivers the request to a pod of the chosen
+# Service through the API server, the way `kubectl port-forward` does, and
+# shows the pod's own answer: a real nginx on the host engine (or kind,
+# minikube), kwok's simulated server on kwok.
 
 # %% [markdown]
 # ## Two applications behind one entry point
@@ -190,7 +198,7 @@ lab.record("addresses_after_wait", ingress.addresses(lab.get("Ingress", "single"
 # ### Exercise 1: route by path
 #
 # Create an Ingress called `fanout` in your namespace, with
-# `ingressClassName: nginx`, **no host** (so its rules apply to every host
+# `ingressClassName: traefik`, **no host** (so its rules apply to every host
 # name), and two paths of type `Prefix`: `/app1` to the Service `app1` port
 # 80, and `/app2` to the Service `app2` port 80. Start from the YAML of
 # `single` above and `lab.apply` it. Then run the check (exercise id
@@ -232,46 +240,72 @@ lab.record("route_app2", ingress.route_dict(r))
 print(r)
 
 # %% [markdown]
-# Now deliver that request where the controller would: to the Service `app2`,
-# on the port the rule names. `lab.http_get("service/NAME", port, path, ns)`
-# picks a running pod behind the Service and sends the request through the API
-# server's port-forward. The path is sent unchanged: ingress-nginx, like most
-# controllers, does not strip `/app2` unless told to (with its
-# `rewrite-target` annotation), so the application must expect it.
+# Now deliver that request where the controller would: to a pod of the
+# Service `app2`, on the port the rule names. `lab.http_get("service/NAME",
+# port, path, ns)` picks a running pod behind the Service and sends the
+# request through the API server's port-forward. The path is sent
+# **unchanged**: ingress-nginx, Traefik and the Gateway API all forward
+# `/app2/orders` as it is, unless told otherwise.
 
 # %%
 port = ingress.service_port_number(lab.get("Service", r.service, namespace), r.port)
 response = lab.http_get(f"service/{r.service}", port, "/app2/orders", namespace)
 lab.record("app2_status", response.status)
-print(response.status, "simulated:", response.simulated)
+lab.record("app2_simulated", response.simulated)
+print(response.status, response.headers.get("server"), "· simulated:", response.simulated)
 print(response.body)
 
 # %% [markdown]
-# On kwok the "pod" is simulated (its answer says so), but the request really
-# travelled from this notebook to the API server and on to the node agent.
-# `ingress.send_all` does the same for several requests at once and shows the
-# whole path: the rule that matched, the Service, the pod, the HTTP status.
+# On the host engine (or kind, minikube) this is the real nginx of app2's pod
+# answering **404 Not Found**: the route was right, but the application only
+# knows `/`, `/hello`, `/whoami` and `/healthz`, not `/app2/orders`. That is
+# the most common surprise with Ingresses: the application must expect the
+# prefix, or the proxy must remove it. On kwok no container runs and the
+# simulated server answers 200 to any path (its page says it is simulated), so
+# this lesson is only visible with real containers.
+#
+# ### Removing the prefix
+#
+# Controllers can rewrite the path before forwarding it: Traefik with a
+# `StripPrefix` middleware, HAProxy's and NGINX-based controllers with their
+# own annotations,
+# the Gateway API with a `URLRewrite` filter (`ReplacePrefixMatch: /`). None of
+# these is part of the Ingress object itself. `ingress.send_all` takes
+# `strip_prefix=True` to play a controller configured that way: `/app1/whoami`
+# reaches app1 as `/whoami`. It sends several requests and shows the whole
+# path: the rule that matched, the Service, the pod, the path sent, the HTTP
+# status and the first line of the answer (the `/whoami` page of our web image
+# names the pod that served it and the Host header it received).
 
 # %%
-requests = [("k8slab.test", "/app1"), ("k8slab.test", "/app1/cart"),
-            ("k8slab.test", "/app2/orders"), ("k8slab.test", "/apple"),
-            ("shop.k8slab.test", "/app2")]
-trip = ingress.send_all(requests, namespace)
+requests = [("k8slab.test", "/app1/whoami"), ("k8slab.test", "/app1/hello"),
+            ("k8slab.test", "/app2/whoami"), ("k8slab.test", "/apple"),
+            ("shop.k8slab.test", "/app2/whoami")]
+trip = ingress.send_all(requests, namespace, strip_prefix=True)
 lab.record("trip_services", list(trip["service"]))
+lab.record("trip_sent", list(trip["sent"]))
 lab.record("trip_statuses", [int(s) for s in trip["status"]])
+lab.record("trip_answers", list(trip["answer"]))
 trip
 
 # %% [markdown]
-# Three lessons hide in this table:
+# Four lessons hide in this table:
 #
-# - `/app1/cart` reached `app1`: a `Prefix` path covers everything below it.
-# - `/apple` matched nothing, so the controller would answer **404** from its
-#   own default page (an Ingress may set a `defaultBackend` for such requests).
-#   `Prefix` compares whole path *elements*: `/app1` is not a prefix of `/apple`.
-# - `shop.k8slab.test/app2` went to **app1**! The Ingress `single` has a rule
-#   for that exact host, and a rule with a host always beats rules without one.
-#   The controller first picks the host, then looks for a path only among that
-#   host's rules, and `single` sends every path of its host to `app1`.
+# - `/app1/whoami` and `/app1/hello` reached `app1`: a `Prefix` path covers
+#   everything below it. With real containers, the `pod` column and the
+#   answer agree: the pod that served the request says its own name.
+# - `/apple` matched nothing, so the controller itself answers **404** from
+#   its own default page (an Ingress may set a `defaultBackend` for such
+#   requests). `Prefix` compares whole path *elements*: `/app1` is not a
+#   prefix of `/apple`.
+# - `shop.k8slab.test/app2/whoami` went to **app1**! The Ingress `single` has
+#   a rule for that exact host, and a rule with a host always beats rules
+#   without one. The controller first picks the host, then looks for a path
+#   only among that host's rules, and `single` sends every path of its host to
+#   `app1`. Its rule path is `/`, so nothing is stripped, and with real
+#   containers app1 answers 404 to `/app2/whoami`.
+# - The `status` column is the pod's answer, except for the requests no rule
+#   matches: those never leave the (simulated) controller.
 
 # %% [markdown]
 # ## Prefix or Exact?
@@ -281,8 +315,9 @@ trip
 # - `Exact`: the request path must be the very same string (case-sensitive).
 # - `Prefix`: the request path must start with the rule's path, compared
 #   element by element between the `/` separators; a trailing `/` is ignored.
-# - `ImplementationSpecific`: up to the controller (ingress-nginx treats it as
-#   a prefix, or a regular expression when asked).
+# - `ImplementationSpecific`: up to the controller (most treat it as a
+#   prefix; some read it as a regular expression when asked). `k8slab.ingress`
+#   reads it as `Prefix`.
 #
 # When several paths match, the **longest** one wins, and `Exact` wins a tie.
 # `ingress.path_matches` applies one path to one request:
@@ -301,7 +336,7 @@ matches
 #
 # The team wants `admin.k8slab.test` to lead to `app2`, whatever the path
 # (`/`, `/reports/2024`, even `/app1`), while other host names keep routing by
-# path. Create an Ingress called `admin` (class `nginx`) with one rule for the
+# path. Create an Ingress called `admin` (class `traefik`) with one rule for the
 # host `admin.k8slab.test` and one path, `/` of type `Prefix`, to the Service
 # `app2` port 80. Check with `ingress.route` or `ingress.send_all` before
 # running the check (exercise id `10.host`). The solution is hidden after it.
@@ -321,57 +356,50 @@ if solve_exercises:
 # Whatever way you wrote it, here is where requests now go:
 
 # %%
-hosts = ingress.send_all([("admin.k8slab.test", "/"), ("admin.k8slab.test", "/app1"),
-                          ("k8slab.test", "/app1")], namespace)
+hosts = ingress.send_all([("admin.k8slab.test", "/whoami"), ("admin.k8slab.test", "/app1"),
+                          ("k8slab.test", "/app1/whoami")], namespace, strip_prefix=True)
 lab.record("host_services", list(hosts["service"]))
+lab.record("host_statuses", [int(s) for s in hosts["status"]])
 hosts
 
 # %% [markdown]
-# ## On a real cluster: kind with ingress-nginx
+# With real containers, `admin.k8slab.test/app1` gets a 404 from a pod of
+# **app2**: the proof that it went to app2, whose nginx has no `/app1` page
+# (the rule's path is `/`, so there is nothing to strip).
+
+# %% [markdown]
+# ## On a cluster with a controller
 #
-# On kind (`k8slab up --engine kind`) containers really run, so a real proxy
-# can serve these same Ingresses. Three things change, and none of them is in
-# your Ingress YAML:
+# Neither lab engine runs an Ingress controller yet. On a cluster that runs
+# one, three things change, and none of them is in your Ingress YAML:
 #
-# 1. **The cluster must expose ports 80 and 443 to your machine.** kind nodes
-#    are containers; the cluster's configuration file maps ports of the node
-#    container to ports of your machine with `extraPortMappings`, and labels
-#    that node `ingress-ready=true` so that the controller's pod lands on it:
-#
-#    ```yaml
-#    nodes:
-#    - role: control-plane
-#      kubeadmConfigPatches:
-#      - |
-#        kind: InitConfiguration
-#        nodeRegistration:
-#          kubeletExtraArgs:
-#            node-labels: "ingress-ready=true"
-#      extraPortMappings:
-#      - {containerPort: 80, hostPort: 80, protocol: TCP}
-#      - {containerPort: 443, hostPort: 443, protocol: TCP}
-#    ```
-#
-#    Port mappings are fixed when the cluster is created: adding them means
-#    recreating the cluster.
-# 2. **Someone installs a controller**, for instance ingress-nginx with the
-#    manifest its project publishes for kind. It creates the IngressClass
-#    `nginx`, a Deployment of nginx pods that listen on the node's ports 80
-#    and 443, and the controller process that watches Ingresses.
+# 1. **Someone installs a controller** and names its class. Traefik, for
+#    instance (the controller k3s ships), creates the IngressClass `traefik`,
+#    which is why our Ingresses ask for that name; HAProxy, Contour or a cloud
+#    provider's load balancer controller each bring their own class. The
+#    controller is ordinary pods (a Deployment or a DaemonSet) running a
+#    proxy, plus the code that watches Ingresses and reconfigures the proxy.
+# 2. **The proxy must be reachable from outside**: through a Service of type
+#    `LoadBalancer` in a cloud, or ports 80 and 443 of a node. On kind, nodes
+#    are containers, so the cluster's configuration must map those ports of a
+#    node container to your machine (`extraPortMappings`), and this is fixed
+#    when the cluster is created.
 # 3. **The controller fills in the status.** Within seconds of your
-#    `lab.apply`, `status.loadBalancer` gets an address (`localhost` on kind),
-#    the controller emits `Sync` Events, and
-#    `curl -H 'Host: admin.k8slab.test' http://127.0.0.1/reports` reaches a pod
-#    of `app2` through a real nginx.
+#    `lab.apply`, `status.loadBalancer` gets an address, the controller may
+#    emit Events about the Ingress, and
+#    `curl -H 'Host: admin.k8slab.test' http://<address>/whoami` reaches a pod
+#    of `app2` through the real proxy, with the routing rules you followed
+#    here by hand.
 #
 # An Ingress can also terminate HTTPS: its `spec.tls` names the hosts and the
 # Secret holding their certificate (often created by cert-manager).
 #
-# Two pieces of news about the ecosystem. The community ingress-nginx
-# controller was announced as retired by the Kubernetes project in November
-# 2025 (best-effort maintenance until March 2026); the `Ingress` API itself
-# stays. Its designated successor is the **Gateway API** (`Gateway`,
-# `HTTPRoute`...), a richer set of objects, implemented by Envoy Gateway,
+# About the ecosystem: the community **ingress-nginx** controller, long the
+# most common one, was retired by the Kubernetes project (announced in
+# November 2025, best-effort maintenance until March 2026): do not install it
+# on a new cluster. The `Ingress` API itself stays. Its designated successor is
+# the **Gateway API** (`Gateway`, `HTTPRoute`...), a richer set of objects in
+# which path rewriting is a standard filter, implemented by Envoy Gateway,
 # Cilium, Traefik, NGINX Gateway Fabric and others. The ideas of this notebook,
 # hosts, paths, backends and a controller that must exist, carry over
 # unchanged.
@@ -383,12 +411,16 @@ hosts
 #   pointing to a Service port; `ingressClassName` names the controller meant to serve it.
 # - The API server only stores it. An **Ingress controller** (installed
 #   separately) configures a proxy and publishes its address in
-#   `status.loadBalancer`; on kwok there is none, so the status stays empty.
+#   `status.loadBalancer`; the lab's engines run none, so the status stays
+#   empty.
 # - The controller picks the host first (exact, then wildcard, then rules
 #   without a host), then the longest matching path; `Exact` beats `Prefix` on a tie.
 # - `Prefix` matches whole path elements: `/app1` covers `/app1/cart`, not `/apple`.
-# - `k8slab.ingress` reads rules like a controller and `lab.http_get` delivers
-#   the request to the chosen Service through the API server.
+# - A controller forwards the path unchanged unless it is configured to
+#   rewrite it; the application behind `/app1` must expect `/app1/...`.
+# - `k8slab.ingress` simulates the controller's routing, then delivers each
+#   request to a pod of the chosen Service through the API server; the answer
+#   is the pod's own (real nginx on the host engine, simulated on kwok).
 #
 # ## What's next
 #

@@ -76,6 +76,11 @@ import k8slab as lab
 from k8slab import controller
 
 lab.setup(namespace, "manifests/11-extending-crd.yaml")
+engine = lab.status()["engine"]
+real_containers = engine != "kwok"
+lab.record("engine", engine)
+print(f"engine: {engine} ·", "the Websites' pods will be real nginx containers"
+      if real_containers else "kwok simulates the pods: no container runs")
 
 # %% [markdown]
 # ## A new word for the API: the CustomResourceDefinition
@@ -165,7 +170,11 @@ lab.table("Website", namespace)
 #
 # The schema is enforced on every write. `manifests/11-extending-website-shop-invalid.yaml`
 # asks for 20 replicas (the schema allows 1 to 10) on port 80 (the schema
-# wants 1024 or more, as an unprivileged web server cannot listen below).
+# wants 1024 or more: the course's web image runs as an unprivileged user,
+# and a port from 1024 up works for such a user under any container runtime;
+# recent runtimes also open the low ports to unprivileged processes inside a
+# pod, with `net.ipv4.ip_unprivileged_port_start=0`, but a schema should not
+# count on it).
 # Watch the API server refuse it:
 
 # %%
@@ -270,6 +279,23 @@ lab.wait("Website", "shop", namespace, until=controller.status_matches(phase="Re
 websites = lab.list("Website", namespace)
 lab.record("phases", {w["metadata"]["name"]: w["status"]["phase"] for w in websites})
 lab.table("Deployment", namespace)
+
+# %% [markdown]
+# `Ready` is what the controller wrote. Does the site answer? Ask the Service
+# `home` for `/hello` through the API server (notebook 06's `lab.http_get`):
+
+# %%
+hello = lab.http_get("service/home", 80, "/hello", namespace)
+lab.record("home_hello", {"status": hello.status, "simulated": hello.simulated,
+                          "body": hello.body.strip()})
+print(hello.status, "· simulated:", hello.simulated)
+print(hello.body)
+
+# %% [markdown]
+# With real containers (the host engine, kind, minikube) the answer comes
+# from the nginx of the pod the controller's Deployment made: it names that
+# pod. On kwok the answer is simulated, and says so: the objects are all real,
+# the container is not.
 
 # %% [markdown]
 # Each Website now has a Deployment and a Service of its name, and a status.

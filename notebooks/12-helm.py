@@ -79,6 +79,11 @@ import k8slab as lab
 from k8slab import helm
 
 lab.setup(namespace)
+engine = lab.status()["engine"]
+real_containers = engine != "kwok"
+lab.record("engine", engine)
+print(f"engine: {engine} ·", "the chart's pods will be real nginx containers" if real_containers
+      else "kwok simulates the pods: no container runs")
 
 # %% [markdown]
 # ## Why Helm?
@@ -203,9 +208,13 @@ print(helm.lint("12-helm-chart"))
 #
 # `helm install` renders the chart and sends the objects to the API server.
 # `k8slab.helm` adds `--wait`, so the cell returns once every object is ready.
-# On the kwok engine no container runs: kwok marks the pods ready about a
-# second after they are scheduled, and Helm sees them ready like on any
-# cluster. The text at the end is the chart's `NOTES.txt`, rendered.
+# The chart runs the image `k8slab.local/web:1.0` (values `image.repository`
+# and `image.tag`; the chart's `appVersion` is "1.0" too): the course's nginx
+# image, built by k8slab from Debian's nginx 1.22.1. On the host engine (or
+# kind, minikube) its pods are real containers, ready once they run; on the
+# kwok engine no container runs, kwok marks the pods ready about a second
+# after they are scheduled, and Helm sees them ready like on any cluster. The
+# text at the end is the chart's `NOTES.txt`, rendered.
 
 # %%
 release = helm.install("web", "12-helm-chart", namespace, timeout=timeout)
@@ -218,16 +227,47 @@ lab.record("install_ready_pods", len(pods_v1))
 lab.table("Pod", namespace)
 
 # %% [markdown]
-# The Service and the ConfigMap are there too. Helm labels each object it
-# manages (`app.kubernetes.io/managed-by: Helm`) and notes the release in two
-# annotations, which is how it refuses to take over objects it did not make.
+# The chart hands its `message` value to the containers as the variable
+# `GREETING` (through the ConfigMap it renders). With real containers we can
+# read it inside a pod (`kubectl exec deploy/web -- sh -c 'echo $GREETING'`);
+# on kwok there is no container to ask.
+
+# %%
+def greeting_inside() -> str | None:
+    """The GREETING variable inside a pod of the release, when containers really run."""
+    if not real_containers:
+        print(f"{engine}: no container to ask; the ConfigMap below holds the message.")
+        return None
+    said = lab.exec("deployment/web", "echo $GREETING", namespace).strip()
+    print("GREETING inside the container:", said)
+    return said
+
+
+lab.record("greeting_v1", greeting_inside())
+
+# %% [markdown]
+# The Service and the ConfigMap are there too. Two kinds of marks tell that
+# they belong to the release, and they come from two places:
+#
+# - the **label** `app.kubernetes.io/managed-by: Helm` comes from the
+#   *chart*: its `_helpers.tpl` writes `{{ .Release.Service }}` (which is
+#   `Helm`) into every object's labels, a convention of the recommended
+#   labels that charts follow, not something Helm enforces;
+# - the **annotations** `meta.helm.sh/release-name` and
+#   `meta.helm.sh/release-namespace` come from *Helm itself*, whatever the
+#   chart says. Helm reads them (with that label) before it touches an
+#   existing object: an object without them, or of another release, is not
+#   its own, and it refuses to take it over.
 
 # %%
 lab.table("Service", namespace)
 
 # %%
 configmap = lab.get("ConfigMap", "web-config", namespace)
+lab.record("helm_marks", {"managed_by": configmap["metadata"]["labels"].get(
+    "app.kubernetes.io/managed-by"), "annotations": sorted(configmap["metadata"]["annotations"])})
 print(configmap["data"])
+print(configmap["metadata"]["labels"])
 print(configmap["metadata"]["annotations"])
 
 # %% [markdown]
@@ -275,6 +315,7 @@ lab.record("upgrade_revision", release.revision)
 lab.record("upgrade_message", message)
 lab.record("upgrade_pods", len(pods_v2))
 lab.record("pods_replaced", not pods_v1 & pods_v2)
+lab.record("greeting_v2", greeting_inside())
 lab.table("Pod", namespace)
 
 # %% [markdown]
@@ -285,7 +326,8 @@ lab.table("Pod", namespace)
 # running would keep greeting with the old message. The chart guards against
 # that: its pod template carries a `checksum/config` annotation, a hash of the
 # rendered ConfigMap. A new message means a new hash, hence a changed pod
-# template, hence a rollout (notebook 05) that starts fresh pods.
+# template, hence a rollout (notebook 05) that starts fresh pods. With real
+# containers, the `GREETING` printed above comes from one of these fresh pods.
 
 # %% [markdown]
 # ## History

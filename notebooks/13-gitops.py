@@ -231,12 +231,14 @@ if solve_exercises:
 # %% [markdown]
 # ## Rolling out a change
 #
-# A new version of the web server is out; let us try it in dev. The change is
-# one line in git, and the commit says why:
+# A new version of the application is out: the image `k8slab.local/web:2.0`
+# (the course's own nginx image, made by k8slab from Debian's nginx 1.22.1;
+# its page says "web 2.0"). Let us try it in dev. The change is one line in
+# git, and the commit says why:
 
 # %%
-repo.replace("overlays/dev/kustomization.yaml", 'newTag: "1.27"', 'newTag: "1.28"')
-bump = repo.commit("dev: try nginx 1.28")
+repo.replace("overlays/dev/kustomization.yaml", 'newTag: "1.0"', 'newTag: "2.0"')
+bump = repo.commit("dev: try web 2.0")
 print(repo.show(bump))
 
 # %% [markdown]
@@ -251,9 +253,27 @@ lab.record("image_after_bump", image_after_bump)
 rolled
 
 # %% [markdown]
+# Which version answers now? Ask a pod of the Deployment for its page,
+# through the API server's port-forward (notebook 06):
+
+# %%
+engine = lab.status()["engine"]
+page = lab.http_get("deployment/web", 8080, "/", namespace)
+lab.record("page_after_bump", {"engine": engine, "simulated": page.simulated,
+                               "says_2": "web 2.0" in page.body})
+print("engine:", engine, "· simulated answer:", page.simulated)
+print(page.body)
+
+# %% [markdown]
+# On an engine with real containers (the host engine, kind, minikube), the
+# page comes from the new image: "web 2.0". On kwok no container runs, and
+# the answer says it is simulated: there, the image name in the pod template
+# is all the proof there is.
+
+# %% [markdown]
 # ## Rolling back with `git revert`
 #
-# Suppose 1.28 misbehaves. The rollback is a git operation too: `git revert`
+# Suppose web 2.0 misbehaves. The rollback is a git operation too: `git revert`
 # makes a *new* commit that undoes the old one. Nothing is erased from
 # history: the log shows who changed what, when, and who undid it.
 
@@ -265,7 +285,7 @@ lab.record("image_after_revert", web["spec"]["template"]["spec"]["containers"][0
 repo.log()
 
 # %% [markdown]
-# Back on 1.27, with the replica count of your exercise untouched: the revert
+# Back on web 1.0, with the replica count of your exercise untouched: the revert
 # undid one commit, not everything that came after it.
 
 # %% [markdown]
@@ -367,7 +387,8 @@ lab.get("ConfigMap", "gitops-dev", namespace)["data"]
 #
 # This is the last notebook of the course: congratulations! Go back to the
 # [README](../README.md) for ideas to go further: run the same notebooks on
-# kind (`k8slab up --engine kind`) where containers really run, or revisit
+# another engine (`k8slab up --engine host` or kind run real containers,
+# kwok simulates them), or revisit
 # [01 · Getting started](01-getting-started.ipynb) with new eyes.
 #
 # ## Clean-up

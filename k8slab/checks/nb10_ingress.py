@@ -23,15 +23,15 @@ def _expect(ingresses: list[dict], host: str, path: str, service: str) -> str | 
 
 
 @exercise("10.fanout", "Route two services by path",
-          hint="Apply an Ingress named 'fanout' (ingressClassName nginx, no host) with two "
+          hint="Apply an Ingress named 'fanout' (ingressClassName traefik, no host) with two "
                "Prefix paths: /app1 -> service app1 port 80, /app2 -> service app2 port 80.")
 def _fanout(namespace: str) -> tuple[bool, str]:
     if not exists("Ingress", "fanout", namespace):
         return False, f"no Ingress 'fanout' in namespace {namespace!r} yet"
     fanout = get("Ingress", "fanout", namespace)
     klass = (fanout.get("spec") or {}).get("ingressClassName")
-    if klass != "nginx":
-        return False, f"Ingress 'fanout' has ingressClassName {klass!r}, wanted 'nginx'"
+    if klass != "traefik":
+        return False, f"Ingress 'fanout' has ingressClassName {klass!r}, wanted 'traefik'"
     for path, service in (("/app1", "app1"), ("/app1/cart", "app1"), ("/app2", "app2"),
                           ("/app2/admin", "app2")):
         problem = _expect([fanout], "k8slab.test", path, service)

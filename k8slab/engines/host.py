@@ -69,6 +69,15 @@ def node_name() -> str:
     return name if valid and address.startswith("127.") else "localhost"
 
 
+def _node_runs(state: Path) -> bool:
+    """Whether the host-engine lab kept in ``state`` still has a running containerd."""
+    try:
+        pid = int((state / "node" / "pids" / "containerd.pid").read_text().strip())
+    except (OSError, ValueError):
+        return False
+    return Path(f"/proc/{pid}").exists()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -195,7 +204,7 @@ class HostEngine(KwokEngine):
         self.require_available()
         with contextlib.suppress(OSError):
             owner = LOCK.read_text().strip()
-            if owner and owner != str(state_dir()) and Path(owner, "cluster.json").is_file():
+            if owner and owner != str(state_dir()) and _node_runs(Path(owner)):
                 raise K8sLabError(
                     f"Another host-engine lab runs on this machine (state folder {owner}); "
                     "there can be only one, since its node uses the host's network.",

@@ -19,7 +19,7 @@ import pytest
 
 from k8slab import _tools
 from k8slab.engines import host_state
-from k8slab.engines.host import LOCK, HostEngine
+from k8slab.engines.host import LOCK, HostEngine, _node_runs
 
 WORKLOAD = """
 apiVersion: v1
@@ -51,7 +51,9 @@ def test_down_restores_the_host(tmp_path: Path):
     avail = HostEngine(port=1).availability()
     if not avail.ok:
         pytest.fail(f"the host engine cannot run here: {avail.reason}", pytrace=False)
-    assert not LOCK.exists(), f"another host-engine lab is running ({LOCK.read_text()})"
+    if LOCK.exists():
+        owner = LOCK.read_text().strip()
+        assert not _node_runs(Path(owner)), f"another host-engine lab is running ({owner})"
     state = tmp_path / "state"
     env = {**os.environ, "K8SLAB_STATE": str(state), "K8SLAB_API_PORT": "36546"}
     before = host_state.HostSnapshot.take()

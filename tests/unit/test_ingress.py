@@ -120,3 +120,37 @@ def test_rules_frame_addresses_and_port_numbers():
     with pytest.raises(ValueError, match="no port"):
         ingress.service_port_number(svc, 443)
     assert ingress.route_dict(None) is None
+
+
+@pytest.mark.parametrize(("path_type", "rule_path", "request_path", "sent"), [
+    ("Prefix", "/app1", "/app1/whoami", "/whoami"),
+    ("Prefix", "/app1", "/app1", "/"),
+    ("Prefix", "/app1/", "/app1/a/b/", "/a/b/"),
+    ("Prefix", "/app1", "/app1/hello?x=1", "/hello?x=1"),
+    ("Prefix", "/", "/app2/whoami", "/app2/whoami"),   # nothing to strip under "/"
+    ("Exact", "/app1", "/app1", "/"),
+])
+def test_strip_prefix_removes_the_matched_rule_path(path_type, rule_path, request_path, sent):
+    found = ingress.Route("i", "", rule_path, path_type, "app1", 80)
+    assert ingress.forwarded_path(found, request_path, strip_prefix=True) == sent
+    # Without rewriting, a controller forwards the path as it came.
+    assert ingress.forwarded_path(found, request_path) == request_path
+
+
+def test_answer_summary_names_the_page_or_its_first_line():
+    from k8slab._pods import HttpResponse
+
+    page = HttpResponse(404, {"server": "nginx/1.22.1"},
+                        "<html>\r\n<head><title>404 Not Found</title></head>\r\n</html>")
+    assert ingress.answer_summary(page) == "404 Not Found"
+    whoami = HttpResponse(200, {}, "pod=app1-x host=k8slab.test uri=/whoami version=1.0\n")
+    assert ingress.answer_summary(whoami) == "pod=app1-x host=k8slab.test uri=/whoami version=1.0"
+    simulated = HttpResponse(200, {"x-k8slab-simulated": "true"}, "<title>Welcome</title>")
+    assert ingress.answer_summary(simulated) == "simulated by kwok (no container)"
+
+
+def test_a_response_is_complete_once_its_content_length_arrived():
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+    assert not ingress._complete(head + b"hel")
+    assert ingress._complete(head + b"hello")
+    assert not ingress._complete(b"HTTP/1.1 200 OK\r\nContent-Le")
