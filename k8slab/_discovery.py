@@ -246,7 +246,7 @@ def components_frame(*, version: str, readyz: str, leases: list[dict], node_leas
         f"{len(node_leases)} node Lease(s)")
     proxy_ds = [d for d in daemonsets if d["metadata"]["name"] == "kube-proxy"]
     proxy_pods = _own_pods(pods, "kube-proxy")
-    started = sorted(t for t in (_parse_time(e.get("lastTimestamp") or e.get("eventTime"))
+    started = sorted(t for t in (parse_time(e.get("lastTimestamp") or e.get("eventTime"))
                                  for e in proxy_events if e.get("reason") == "Starting") if t)
     proxy_pid = (node_processes or {}).get("kube-proxy")
     if proxy_ds or proxy_pods:
