@@ -233,7 +233,8 @@ lab.record("last_log_line", last_line)
 # `"GET /hello HTTP/1.1" 200`. The client address is `127.0.0.1`: a
 # port-forward arrives inside the pod's own network namespace, on its
 # loopback interface. On kwok, the answer and the log line are KWOK's
-# imitation, and both say so.
+# imitation, and both say so; the log line is a fixed example that does not
+# record your request.
 #
 # Now run a command inside the container:
 
