@@ -631,7 +631,7 @@ def _prepare_simulation(sim: Path, execs: Path) -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime())
     lines = [
         "[kwok] This pod is simulated: no container runs, so there is no real output.",
-        "[kwok] On the host engine (or kind, minikube) you would see the application's own log lines.",
+        "[kwok] On the host engine, kind or minikube: the application's own log lines.",
         '127.0.0.1 - - "GET / HTTP/1.1" 200 615 "-" "k8slab" (simulated access log line)',
     ]
     (sim / "container.log").write_text("".join(f"{stamp} stdout F {line}\n" for line in lines))
