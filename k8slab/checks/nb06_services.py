@@ -49,7 +49,7 @@ def _frontend(namespace: str) -> tuple[bool, str]:
                        "not on 8000")
     if port.get("targetPort", 8000) not in (8080, "http"):
         return False, (f"port 8000 forwards to the pods' port {port.get('targetPort')!r}; "
-                       "nginx-unprivileged listens on 8080")
+                       "the web image listens on 8080")
     found, wanted = ready_endpoints("frontend", namespace), _web_pods(namespace)
     if not found:
         return False, f"Service 'frontend' has no ready endpoint (selector {_selector(svc)})"

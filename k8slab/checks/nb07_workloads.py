@@ -12,7 +12,7 @@ def _condition(obj: dict, kind: str) -> bool:
 
 
 @exercise("07.scale-web", "Scale the StatefulSet web to 4 replicas",
-          hint="scale('StatefulSet', 'web', namespace, 4), then lab.wait('StatefulSet', 'web', "
+          hint="lab.scale('StatefulSet', 'web', namespace, 4), then lab.wait('StatefulSet', 'web', "
                "namespace).")
 def _scale_web(namespace: str) -> tuple[bool, str]:
     if not exists("StatefulSet", "web", namespace):
