@@ -594,8 +594,9 @@ lab.record("db_ping_after_restart", pong)
 #   new pod counts as available. Old ReplicaSets are the **rollout history**,
 #   and rolling back re-activates one of them.
 # - A **liveness probe** lets the kubelet restart a container that stopped
-#   answering: SIGTERM, then SIGKILL after the grace period (exit code 137);
-#   the `Unhealthy` event and the restart count show it happened.
+#   answering: SIGTERM first, SIGKILL (exit code 137) only if the process is
+#   still there after the grace period; the `Unhealthy` and `Killing` events
+#   and the restart count show it happened.
 #
 # ## What's next
 #

@@ -68,6 +68,7 @@ timeout = 60
 # state: `lab.setup` applies the Deployment and waits until its pods run.
 
 # %% tags=["setup"]
+import time
 import urllib.request
 from collections.abc import Callable
 
@@ -396,10 +397,11 @@ print("ports column:", f"80:{node_port}/TCP", "· node port:", node_port)
 # Port 80 on the ClusterIP, port `node_port` on each node. Who can reach it
 # depends on where the nodes are:
 #
-# - On the **host** engine the node is this machine, and kube-proxy listens
-#   on the node's address. We still do not call it from the lab machine (the
-#   course's network rule); the client pod calls the node's address instead,
-#   which is what a machine of your network would do.
+# - On the **host** engine the node is this machine, and kube-proxy's rules
+#   catch that port on the node's address. We still do not call it from the
+#   lab machine (the course's network rule); the client pod calls the node's
+#   address instead, as a machine of your network would. kube-proxy needs a
+#   moment to write the rules of a new Service: a first try may be refused.
 # - On **kind**, the nodes are containers on your machine; only the ports the
 #   kind configuration maps in advance are reachable from it
 #   (`manifests/kind-cluster.yaml` maps 30080).
@@ -417,8 +419,12 @@ node = lab.get("Node", lab.get("Pod", "client", namespace)["spec"]["nodeName"])
 node_ip = next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP")
 if real_containers:
     request = REQUEST.replace("nc -w 3 web 80", f"nc -w 3 {node_ip} {node_port}")
-    via_node_port = lab.exec("pod/client", request, namespace).strip()
-    print(f"{node_ip}:{node_port} ->", via_node_port)
+    for _ in range(15):  # kube-proxy programs the new port within a second or two
+        via_node_port = lab.exec("pod/client", request, namespace).strip()
+        print(f"{node_ip}:{node_port} ->", via_node_port)
+        if via_node_port.startswith("Hello"):
+            break
+        time.sleep(1)
 else:
     via_node_port = ""
     print(f"kwok: node {node['metadata']['name']} ({node_ip}) is simulated; "

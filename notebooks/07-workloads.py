@@ -470,6 +470,12 @@ if solve_exercises:
 # `0 3 * * *` means 03:00 every day; `*/15 * * * *` means every 15 minutes.
 # Other fields:
 #
+# - `timeZone`: the zone the schedule is read in (here `Etc/UTC`). Without
+#   it, the schedule follows the time zone of the controller manager's
+#   machine; in a zone with daylight saving time, a job at `30 2 * * *` is
+#   skipped or run twice on the nights the clocks change. Name the zone
+#   (`Europe/Paris`) so that everybody reads the schedule the same way, and
+#   prefer hours that exist every day;
 # - `concurrencyPolicy`: what to do if the previous run is still going
 #   (`Allow`, `Forbid` or `Replace`);
 # - `successfulJobsHistoryLimit` and `failedJobsHistoryLimit`: how many
