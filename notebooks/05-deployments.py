@@ -299,7 +299,9 @@ lab.check("05.scale", namespace)
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
     manifest = lab.manifest("manifests/05-deployments-web.yaml")
-    lab.apply(manifest.replace("replicas: 3", "replicas: 4"), namespace)
+    four = manifest.replace("replicas: 3", "replicas: 4")
+    print(four)
+    lab.apply(four, namespace)
     lab.wait("Deployment", "web", namespace, timeout=timeout)
     lab.check("05.scale", namespace)
 
@@ -428,6 +430,7 @@ lab.check("05.rollback", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/05-deployments-web.yaml"))
     lab.apply("manifests/05-deployments-web.yaml", namespace)
     lab.wait("Deployment", "web", namespace, timeout=timeout)
     lab.check("05.rollback", namespace)
@@ -546,6 +549,8 @@ lab.table("Pod", namespace, labels="app=db")
 # %%
 events = lab.events(namespace, object_name=db_pod)
 lab.record("db_unhealthy_events", int((events["reason"] == "Unhealthy").sum()))
+lab.record("db_unhealthy_message", next(iter(events[events["reason"] == "Unhealthy"]["message"]),
+                                        ""))
 lab.record("db_killing_events", int((events["reason"] == "Killing").sum()))
 events
 

@@ -365,6 +365,7 @@ lab.check("06.frontend", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/06-services-frontend.yaml"))
     lab.apply("manifests/06-services-frontend.yaml", namespace)
     wait_for_endpoints("frontend", lambda eps: len(eps) == 3)
     print(lab.http_get("service/frontend", 8000, "/", namespace).status)
@@ -493,6 +494,7 @@ lab.check("06.fix-selector", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/06-services-storefront-fixed.yaml"))
     lab.apply("manifests/06-services-storefront-fixed.yaml", namespace)
     wait_for_endpoints("storefront", lambda eps: len(eps) > 0)
     lab.check("06.fix-selector", namespace)

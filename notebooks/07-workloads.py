@@ -458,6 +458,7 @@ lab.check("07.parallel-job", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/07-workloads-job-thumbnails.yaml"))
     lab.apply("manifests/07-workloads-job-thumbnails.yaml", namespace)
     lab.wait("Job", "thumbnails", namespace, timeout=timeout)
     lab.check("07.parallel-job", namespace)
@@ -541,6 +542,7 @@ lab.check("07.cronjob-now", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/07-workloads-cronjob-cleanup.yaml"))
     lab.apply("manifests/07-workloads-cronjob-cleanup.yaml", namespace)
     cleanup = lab.get("CronJob", "cleanup", namespace)
     lab.apply(lab.job_from_cronjob(cleanup, "cleanup-now"), namespace)
