@@ -355,8 +355,10 @@ recorder.plot(title="Rolling update from web 1.0 to web 2.0")
 # once it answers `/healthz`. That is what keeps users served throughout.
 # Without a readiness probe, a pod is ready as soon as its container has
 # started, and a slow-starting application would be sent traffic, and count
-# as available, before it can answer. (On kwok, pods are ready as soon as
-# they "start": there is nothing to probe.)
+# as available, before it can answer. (kwok runs no probe: its pods are
+# ready as soon as they "start", unless their probe asks a page the web image
+# lacks, which kwok imitates.) Notebook 06 meets pods that run but never
+# become ready, and what that does to their Service.
 
 # %%
 during = recorder.samples

@@ -35,6 +35,7 @@
 # 5. Call it by name from inside the cluster, from another pod.
 # 6. Expose it on every node with a NodePort Service.
 # 7. Diagnose a Service whose selector matches no pod.
+# 8. Repair pods that run but are not ready, so that their Service reaches them.
 
 # %% [markdown]
 # ## Prerequisites
@@ -500,7 +501,85 @@ if solve_exercises:
     lab.check("06.fix-selector", namespace)
 
 # %% [markdown]
-# The Services of the namespace, and their endpoints, once both exercises are done:
+# ## Running is not ready
+#
+# A Service sends traffic only to **ready** endpoints, and "ready" is what
+# the pod's **readiness probe** says: the kubelet asks it regularly (here an
+# HTTP GET), and marks the pod ready only while it succeeds. A pod can thus
+# run for ever and receive nothing. Another colleague deployed a `shop`, two
+# pods and a Service; the pods are `Running`, yet the shop is unreachable:
+
+# %%
+lab.apply("manifests/06-services-shop.yaml", namespace)
+
+
+def shop_unhealthy_events() -> list[str]:
+    """The messages of the Unhealthy events of the shop's pods."""
+    events = lab.events(namespace)
+    mine = events[(events["reason"] == "Unhealthy") & events["object"].str.contains("shop-")]
+    return list(mine["message"])
+
+
+def shop_stuck() -> bool:
+    """Both shop pods run, none is ready, and the kubelet said why."""
+    pods = [p for p in lab.list("Pod", namespace, labels={"app": "shop"})
+            if p["status"].get("phase") == "Running"]
+    ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
+                                    for c in p["status"].get("conditions") or [])]
+    return len(pods) == 2 and not ready and bool(shop_unhealthy_events())
+
+
+deadline = time.monotonic() + timeout
+while not shop_stuck():  # look once a second: the probe runs every 2 s
+    if time.monotonic() > deadline:
+        raise lab.WaitTimeout("The shop pods did not settle.", "Look at lab.events(namespace).")
+    time.sleep(1)
+lab.table("Pod", namespace, labels="app=shop")
+
+# %% [markdown]
+# Running, but not ready; the Service lists both pods in its slice, marked
+# `ready: false`, and has no endpoint to send traffic to. The events say why:
+
+# %%
+unhealthy = shop_unhealthy_events()[0]
+print(unhealthy)
+shop_slices = lab.list("EndpointSlice", namespace,
+                       labels={"kubernetes.io/service-name": "shop"})
+print("shop endpoints:", [(ep["targetRef"]["name"], ep["conditions"].get("ready"))
+                          for s in shop_slices for ep in s.get("endpoints") or []])
+lab.record("shop_ready_endpoints", len(ready_endpoints(shop_slices)))
+lab.record("shop_unhealthy_message", unhealthy)
+
+# %% [markdown]
+# On a real node nginx itself answered the probe with `404`; on kwok, kwok
+# plays the same answer (its message says so), driven by the probe's path.
+#
+# ### Exercise 3: open the shop
+#
+# Make the `shop` pods ready endpoints of their Service. Look at the probe in
+# the manifest (`lab.manifest("manifests/06-services-shop.yaml")`), compare
+# with the pages the web image serves (`/`, `/hello`, `/healthz`, `/whoami`),
+# fix the YAML and apply it. The Deployment rolls out new pods; wait for two
+# ready endpoints with `wait_for_endpoints("shop", lambda eps: len(eps) == 2)`,
+# then run the check (exercise id `06.readiness`). The solution is hidden in
+# the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("06.readiness", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    print(lab.manifest("manifests/06-services-shop-fixed.yaml"))
+    lab.apply("manifests/06-services-shop-fixed.yaml", namespace)
+    wait_for_endpoints("shop", lambda eps: len(eps) == 2)
+    lab.wait("Deployment", "shop", namespace, timeout=timeout)
+    lab.check("06.readiness", namespace)
+
+# %% [markdown]
+# The Services of the namespace, and their endpoints, once the exercises are done:
 
 # %%
 services = lab.table("Service", namespace)
@@ -523,6 +602,8 @@ services
 #   it. On kwok nothing listens on it.
 # - A selector that matches no pod leaves the Service without endpoints, and
 #   no error anywhere: look at the `endpoints` column, or ask `lab.diagnose`.
+# - A pod that runs but fails its **readiness probe** stays out of the
+#   Service's ready endpoints: its `Unhealthy` events say why.
 #
 # ## What's next
 #

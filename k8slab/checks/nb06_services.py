@@ -70,3 +70,29 @@ def _fix_selector(namespace: str) -> tuple[bool, str]:
         return False, (f"Service 'storefront' has no ready endpoint: its selector "
                        f"{_selector(svc)} matches no ready pod")
     return True, f"Service 'storefront' now reaches {len(found)} pods: {', '.join(found)}"
+
+
+def _is_ready(pod: dict) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or [])
+
+
+@exercise("06.readiness", "Make the shop's pods ready endpoints",
+          hint="The pods run but are not ready: read their Unhealthy events "
+               "(lab.events(namespace)). Which page does the readiness probe ask for, and "
+               "which pages does the web image serve? Fix the path in the YAML, apply it.")
+def _readiness(namespace: str) -> tuple[bool, str]:
+    if not exists("Service", "shop", namespace) or not exists("Deployment", "shop", namespace):
+        return False, "the Deployment and Service 'shop' are missing (apply the shop manifest)"
+    pods = [p for p in list_("Pod", namespace, labels={"app": "shop"})
+            if (p.get("status") or {}).get("phase") == "Running"
+            and not p["metadata"].get("deletionTimestamp")]
+    unready = sorted(p["metadata"]["name"] for p in pods if not _is_ready(p))
+    found = ready_endpoints("shop", namespace)
+    if unready or not found:
+        paths = sorted({(c.get("readinessProbe") or {}).get("httpGet", {}).get("path", "?")
+                        for p in pods for c in p["spec"]["containers"]})
+        return False, (f"Service 'shop' has {len(found)} ready endpoint(s); pods not ready: "
+                       f"{', '.join(unready) or 'none running yet'} (their probe asks "
+                       f"{', '.join(paths) or '?'})")
+    return True, f"Service 'shop' reaches {len(found)} ready pods: {', '.join(found)}"

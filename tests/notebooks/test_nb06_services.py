@@ -53,10 +53,17 @@ def test_nb06_runs_records_and_cleans_up(cluster):
     assert run.last("storefront_endpoints") == 0
     assert "app=web-frontend matches no pod" in run.last("storefront_diagnosis")
     assert "No running pod behind service/storefront" in run.last("storefront_error")
-    assert run.last("services") == ["frontend", "storefront", "web", "web-nodeport"]
+    assert run.last("services") == ["frontend", "shop", "storefront", "web", "web-nodeport"]
+
+    # Pods that run but fail their readiness probe are no endpoint (nginx, or kwok, says 404).
+    assert run.last("shop_ready_endpoints") == 0
+    assert run.last("shop_unhealthy_message").startswith(
+        "Readiness probe failed: HTTP probe failed with statuscode: 404")
+    assert ("(simulated by kwok" in run.last("shop_unhealthy_message")) is \
+        (cluster.engine == "kwok")
 
     checks = run.checks()
-    assert set(checks) == {"06.frontend", "06.fix-selector"}
+    assert set(checks) == {"06.frontend", "06.fix-selector", "06.readiness"}
     for exercise, outcomes in checks.items():
         assert outcomes == [False, True], (exercise, outcomes)
     assert not lab.exists("Namespace", ns)
