@@ -34,7 +34,8 @@
 # 4. Scale it with a slider and with a manifest, and see which one wins.
 # 5. Roll out a new image version without downtime, read the rollout history,
 #    and roll back.
-# 6. Let a liveness probe restart an application that stopped answering.
+# 6. Find out why a rollout never finishes, and fix it.
+# 7. Let a liveness probe restart an application that stopped answering.
 
 # %% [markdown]
 # ## Prerequisites
@@ -72,6 +73,8 @@ liveness_wait = 60
 # slider and a live table to play with.
 
 # %% tags=["setup"]
+
+import time
 
 import k8slab as lab
 from k8slab import plots, widgets
@@ -454,6 +457,88 @@ after_rollback = lab.http_get("deployment/web", 8080, "/hello", namespace)
 print(after_rollback.body.strip() if not after_rollback.simulated
       else "kwok: a simulated answer")
 lab.record("hello_after_rollback", after_rollback.body.strip())
+
+# %% [markdown]
+# ## A rollout that never finishes
+#
+# A colleague prepared web 2.0 again, with new resource settings, and applied
+# it. Their terminal is still waiting on `kubectl rollout status`. Let us
+# apply the same file, without waiting for the rollout this time, and look:
+
+# %%
+lab.apply("manifests/05-deployments-web-greedy.yaml", namespace)
+
+
+def unscheduled_pods() -> list[dict]:
+    """The web pods the scheduler could not place (PodScheduled is False)."""
+    return [p for p in lab.list("Pod", namespace, labels={"app": "web"})
+            if any(c["type"] == "PodScheduled" and c["status"] == "False"
+                   for c in p["status"].get("conditions") or [])]
+
+
+deadline = time.monotonic() + timeout
+while not unscheduled_pods():  # the scheduler answers within a second
+    if time.monotonic() > deadline:
+        raise lab.WaitTimeout("No pod became unschedulable.",
+                              "Look at lab.table('Pod', namespace).")
+    time.sleep(0.5)
+lab.table("Pod", namespace, labels="app=web")
+
+# %% [markdown]
+# One new pod is `Pending`, and stays so; the three web 1.0 pods still run
+# and serve (with `maxUnavailable` at 0, the Deployment removes no old pod
+# before a new one is available, so a broken rollout does not take the
+# service down). The rollout is not failing loudly: it is just not making
+# progress. After `progressDeadlineSeconds` (600 s by default) the
+# Deployment's `Progressing` condition turns `False` with the reason
+# `ProgressDeadlineExceeded`, and `kubectl rollout status` gives up; nothing
+# is rolled back by itself. What does the Deployment say, and what do the
+# events of the Pending pod say?
+
+# %%
+stuck_pod = unscheduled_pods()[0]["metadata"]["name"]
+print(lab.diagnose("Deployment", "web", namespace))
+stuck_events = lab.events(namespace, object_name=stuck_pod)
+lab.record("stuck_reasons", sorted(set(stuck_events["reason"])))
+stuck_events
+
+# %% [markdown]
+# ### Exercise 3: finish the rollout
+#
+# Read the `FailedScheduling` message: the scheduler says, node by node, why
+# the pod fits nowhere. Compare the pod's `resources` in
+# `lab.manifest("manifests/05-deployments-web-greedy.yaml")` with those of
+# the earlier manifests, fix the YAML (as text, like in exercise 1) and apply
+# it; the Deployment replaces the Pending pod with one from the corrected
+# template. Wait for the rollout, then run the check (exercise id
+# `05.unstuck`). (`kubectl rollout undo deployment/web` would also unblock the
+# service, by going back to web 1.0, but the colleague wants 2.0.) The
+# solution is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("05.unstuck", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    print(lab.manifest("manifests/05-deployments-web-greedy-fixed.yaml"))
+    lab.apply("manifests/05-deployments-web-greedy-fixed.yaml", namespace)
+    lab.wait("Deployment", "web", namespace, timeout=timeout)
+    lab.check("05.unstuck", namespace)
+
+# %% [markdown]
+# The scheduler is the same real kube-scheduler on every engine, and it
+# compares requests with each node's allocatable resources, not with what is
+# actually used: a request that no node can satisfy leaves the pod Pending
+# for ever, on kwok's simulated nodes as on real ones.
+
+# %%
+final = lab.get("Deployment", "web", namespace)
+lab.record("unstuck_image", final["spec"]["template"]["spec"]["containers"][0]["image"])
+lab.record("unstuck_pending", len(unscheduled_pods()))
+lab.table("Pod", namespace, labels="app=web")
 
 # %% [markdown]
 # ## A liveness probe restarts a stuck application

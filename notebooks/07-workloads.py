@@ -33,6 +33,7 @@
 # 3. Run a DaemonSet and count its pods per node.
 # 4. Run Jobs: completions, parallelism, retries and deadlines.
 # 5. Schedule work with a CronJob, keep a short history, and run it on demand.
+# 6. Find out why a StatefulSet never starts, and repair it.
 
 # %% [markdown]
 # ## Prerequisites
@@ -550,6 +551,109 @@ if solve_exercises:
     lab.check("07.cronjob-now", namespace)
 
 # %% [markdown]
+# ## A StatefulSet that never starts
+#
+# A colleague copied a small Redis cache from another cluster, as a
+# StatefulSet with one replica and a disk. Here it never starts:
+
+# %%
+lab.apply("manifests/07-workloads-cache.yaml", namespace)
+
+
+def claim_failed() -> bool:
+    """The cache's claim exists and the volume controller said why it has no volume."""
+    events = lab.events(namespace, object_name="data-cache-0")
+    return bool((events["reason"] == "ProvisioningFailed").any())
+
+
+deadline = time.monotonic() + timeout
+while not claim_failed():  # the controllers answer within seconds
+    if time.monotonic() > deadline:
+        raise lab.WaitTimeout("The claim data-cache-0 did not fail.",
+                              "Look at lab.events(namespace).")
+    time.sleep(1)
+lab.table("Pod", namespace, labels="app=cache")
+
+# %% [markdown]
+# The pod is `Pending`. Its events say why the scheduler does not place it,
+# and the claim it waits for says why it has no volume:
+
+# %%
+print(lab.diagnose("Pod", "cache-0", namespace))
+cache_claim = lab.get("PersistentVolumeClaim", "data-cache-0", namespace)
+claim_events = lab.events(namespace, object_name="data-cache-0")
+print("data-cache-0:", cache_claim["status"]["phase"], "· class",
+      cache_claim["spec"]["storageClassName"])
+print(claim_events["message"].iloc[-1])
+lab.record("cache_claim_phase", cache_claim["status"]["phase"])
+lab.record("cache_claim_reasons", sorted(set(claim_events["reason"])))
+lab.table("StorageClass")
+
+# %% [markdown]
+# The claim asks for a class, `fast-ssd`, that exists on the cluster the
+# manifest came from, not here. Nobody provisions a volume for it, the claim
+# stays `Pending`, and the pod that needs it cannot be scheduled. Nothing
+# fails loudly: the pieces wait for each other.
+#
+# The obvious fix, changing the class in the StatefulSet, is refused: the
+# API server lets you change a StatefulSet's pod template and replica count,
+# not its `volumeClaimTemplates`. Let us try, with the template fixed:
+
+# %%
+try:
+    lab.apply(lab.manifest("manifests/07-workloads-cache.yaml")
+              .replace("      storageClassName: fast-ssd\n", ""), namespace)
+    refused = ""
+except lab.K8sLabError as err:
+    refused = err.message
+print(refused)
+lab.record("cache_update_refused", refused)
+
+# %% [markdown]
+# ### Exercise 4: give the cache a disk
+#
+# Make `cache-0` run with a Bound claim. You need three steps, in order:
+# delete the StatefulSet `cache` (its pod goes with it), delete the claim
+# `data-cache-0` (a StatefulSet never deletes claims itself), and apply the
+# cache's YAML with a class that exists, or better with no `storageClassName`
+# at all, so that the claim gets the cluster's default class, whatever its
+# name. `lab.delete` and `lab.wait(..., until="deleted")` help; then wait for
+# the StatefulSet and run the check (exercise id `07.unbound`). The solution
+# is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("07.unbound", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.delete("StatefulSet", "cache", namespace)
+    lab.wait("Pod", "cache-0", namespace, until="deleted", timeout=timeout)
+    lab.delete("PersistentVolumeClaim", "data-cache-0", namespace)
+    lab.wait("PersistentVolumeClaim", "data-cache-0", namespace, until="deleted",
+             timeout=timeout)
+    print(lab.manifest("manifests/07-workloads-cache-fixed.yaml"))
+    lab.apply("manifests/07-workloads-cache-fixed.yaml", namespace)
+    lab.wait("StatefulSet", "cache", namespace, timeout=timeout)
+    lab.check("07.unbound", namespace)
+
+# %% [markdown]
+# The new claim names the default class, which provisioned its volume. On a
+# real engine Redis really runs on it:
+
+# %%
+fixed_claim = lab.get("PersistentVolumeClaim", "data-cache-0", namespace)
+print("data-cache-0:", fixed_claim["status"]["phase"], "· class",
+      fixed_claim["spec"]["storageClassName"])
+cache_ping = (lab.exec("pod/cache-0", "redis-cli ping", namespace).strip()
+              if real_containers else "(kwok: no Redis runs)")
+print("redis-cli ping:", cache_ping)
+lab.record("cache_claim_class", fixed_claim["spec"]["storageClassName"])
+lab.record("cache_ping", cache_ping)
+
+# %% [markdown]
 # ## Which controller for which job?
 #
 # | Controller | Pods | Names | Storage | Typical use |
@@ -572,6 +676,9 @@ if solve_exercises:
 #   `backoffLimit` and `activeDeadlineSeconds` decide when it fails.
 # - A CronJob creates Jobs on a cron schedule, prunes old ones, and can be run
 #   on demand by creating a Job from its template with an owner reference.
+# - A claim that asks for a StorageClass the cluster lacks stays `Pending`,
+#   and so does its pod; `volumeClaimTemplates` cannot change, so the fix is
+#   delete, then re-create. Name no class to get the cluster's default.
 #
 # ## What's next
 #

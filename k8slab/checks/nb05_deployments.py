@@ -8,7 +8,7 @@ Example:
 
 from __future__ import annotations
 
-from .._resources import dynamic, find, resource_for
+from .._resources import dynamic, find, list_, resource_for
 from .._rollout import deployment_rollout
 from ..exercises import exercise
 
@@ -94,3 +94,31 @@ def _rollback(namespace: str) -> tuple[bool, str]:
     if not done:
         return False, f"the rollback is under way: {message}"
     return True, f"web runs {image} again, as revision {revision} ({message})"
+
+
+def _unscheduled(pod: dict) -> str | None:
+    """The scheduler's message for a pod it could not place, else None."""
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
+            return cond.get("message") or cond.get("reason") or "not scheduled"
+    return None
+
+
+@exercise("05.unstuck", "Finish the stuck rollout of web",
+          hint="Read the events of the Pending pod (lab.events(namespace)): what does the "
+               "scheduler say? Compare the pod's resources with the earlier manifests, fix the "
+               "YAML, apply it, then lab.wait('Deployment', 'web', namespace).")
+def _unstuck(namespace: str) -> tuple[bool, str]:
+    web = _web(namespace)
+    if web is None:
+        return False, f"there is no Deployment 'web' in namespace {namespace!r}"
+    pods = [p for p in list_("Pod", namespace, labels={"app": "web"})
+            if not p["metadata"].get("deletionTimestamp")]
+    stuck = {p["metadata"]["name"]: _unscheduled(p) for p in pods if _unscheduled(p)}
+    if stuck:
+        name, why = next(iter(stuck.items()))
+        return False, f"pod {name} cannot be scheduled: {why}"
+    done, message = deployment_rollout(web)
+    if not done:
+        return False, f"the rollout of web is not finished: {message}"
+    return True, f"web runs {_image(web)}, rollout finished ({message})"

@@ -41,6 +41,10 @@ def test_nb05_runs_records_and_cleans_up(cluster):
                                      "k8slab.local/web:2.0": "2"}
     assert run.last("serving_rs_is_first") is True
     assert run.last("serving_revision") == "3"
+    # A request no node can satisfy: the real scheduler says so, the rollout waits, the fix ends it.
+    assert "FailedScheduling" in run.last("stuck_reasons")
+    assert run.last("unstuck_image") == "k8slab.local/web:2.0"
+    assert run.last("unstuck_pending") == 0
     # The liveness probe restarted the database container once, in the same pod.
     assert run.last("db_restarts") == 1
     assert run.last("db_unhealthy_events") >= 1
@@ -68,7 +72,7 @@ def test_nb05_runs_records_and_cleans_up(cluster):
         assert run.last("db_ping_after_restart") == "PONG"
 
     checks = run.checks()
-    assert set(checks) == {"05.scale", "05.rollback"}
+    assert set(checks) == {"05.scale", "05.rollback", "05.unstuck"}
     for exercise, outcomes in checks.items():
         assert outcomes == [False, True], (exercise, outcomes)
     assert not lab.exists("Namespace", ns)

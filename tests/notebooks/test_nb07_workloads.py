@@ -13,7 +13,7 @@ import k8slab as lab
 from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
 
 NOTEBOOK = "07-workloads.ipynb"
-EXERCISES = {"07.scale-web", "07.parallel-job", "07.cronjob-now"}
+EXERCISES = {"07.scale-web", "07.parallel-job", "07.cronjob-now", "07.unbound"}
 
 
 def _volumes_of(namespace: str) -> list[str]:
@@ -76,6 +76,20 @@ def test_nb07_runs_records_and_cleans_up(cluster):
     assert run.last("deadline_reason") == "DeadlineExceeded"
     assert run.last("cronjob_jobs_kept") == ["report-run-2"]
     assert run.last("manual_job_owner") == "CronJob/report"
+
+    # A claim for a class the cluster lacks: Pending, said by the volume controller;
+    # volumeClaimTemplates are immutable; the fixed claim gets the default class.
+    assert run.last("cache_claim_phase") == "Pending"
+    assert "ProvisioningFailed" in run.last("cache_claim_reasons")
+    assert "Forbidden" in run.last("cache_update_refused")
+    default = [c["metadata"]["name"] for c in lab.list("StorageClass")
+               if (c["metadata"].get("annotations") or {})
+               .get("storageclass.kubernetes.io/is-default-class") == "true"]
+    assert [run.last("cache_claim_class")] == default
+    if cluster.engine == "kwok":
+        assert run.last("cache_ping").startswith("(kwok")
+    else:
+        assert run.last("cache_ping") == "PONG"
 
     checks = run.checks()
     assert set(checks) == EXERCISES
