@@ -38,7 +38,8 @@ def main() -> None:
         lab.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "many"},
                    "spec": {"replicas": args.pods, "selector": {"matchLabels": {"app": "many"}},
                             "template": {"metadata": {"labels": {"app": "many"}}, "spec": {
-                                "containers": [{"name": "c", "image": "k8slab.local/busybox:1.35"}]}}}}, ns)
+                                "containers": [{"name": "c",
+                                                "image": "k8slab.local/busybox:1.35"}]}}}}, ns)
         started = time.monotonic()
         lab.wait("Deployment", "many", ns, timeout=900)
         print(f"{args.pods} pods Running on {nodes} nodes after {time.monotonic() - started:.0f} s")

@@ -30,11 +30,11 @@ from ._pods import http_get, logs, port_forward
 from ._record_output import record
 from ._resources import apply, delete, exists, get
 from ._resources import list_ as list
+from ._status import cluster_status as status
 from ._storage_view import volumes_table as volumes
 from ._tables import events, table
 from ._wait import wait
 from ._watch import watch
-from .cli import cluster_status as status
 from .errors import (
     ApiError,
     ClusterUnavailable,

@@ -48,6 +48,7 @@ import pandas as pd
 
 from . import _display
 from ._errors import translate
+from ._objects import parse_time
 from ._resources import dynamic, get, resource_for
 from .errors import ApiError
 
@@ -92,11 +93,6 @@ def _b64(value: str) -> str:
         return f"<{len(raw)} bytes of binary data>"
 
 
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
 
 def last_change(obj: dict) -> datetime | None:
     """When an object was last written, from its ``managedFields`` (None if unknown).
@@ -106,7 +102,8 @@ def last_change(obj: dict) -> datetime | None:
         ...     {"time": "2024-05-01T10:05:00Z"}]}}).minute
         5
     """
-    times = [_time(m.get("time")) for m in (obj.get("metadata") or {}).get("managedFields") or []]
+    fields = (obj.get("metadata") or {}).get("managedFields") or []
+    times = [parse_time(m.get("time")) for m in fields]
     known = [t for t in times if t]
     return max(known) if known else None
 
@@ -115,7 +112,7 @@ def started_at(pod: dict, container: str) -> datetime | None:
     """When a container (last) started, from the pod's status (None if not running)."""
     for status in (pod.get("status") or {}).get("containerStatuses") or []:
         if status.get("name") == container:
-            return _time(((status.get("state") or {}).get("running") or {}).get("startedAt"))
+            return parse_time(((status.get("state") or {}).get("running") or {}).get("startedAt"))
     return None
 
 

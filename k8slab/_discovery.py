@@ -29,12 +29,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pandas as pd
+import urllib3.exceptions
 from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
 
 from . import _display
 from ._client import connect
 from ._errors import translate
+from ._objects import parse_time
 from ._resources import dynamic, list_, resource_for
 from .errors import WaitTimeout
 
@@ -175,16 +177,9 @@ def api_resources(*, all_versions: bool = False) -> pd.DataFrame:
     return resources_frame(documents)
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
 
 def _seconds_ago(value: Any, now: datetime) -> str:
-    moment = _parse_time(value)
+    moment = parse_time(value)
     return f"{max(0, int((now - moment).total_seconds()))}s ago" if moment else "never"
 
 
@@ -293,7 +288,7 @@ def story_frame(events: Iterable[dict]) -> pd.DataFrame:
     rows = []
     for ev in sorted(events, key=_order):
         involved = ev.get("involvedObject") or ev.get("regarding") or {}
-        when = _parse_time(ev.get("eventTime") or ev.get("lastTimestamp")
+        when = parse_time(ev.get("eventTime") or ev.get("lastTimestamp")
                            or (ev.get("metadata") or {}).get("creationTimestamp"))
         rows.append({
             "time": when.strftime("%H:%M:%S") if when else "",
@@ -371,6 +366,8 @@ def timeline(namespace: str, *, until: dict[str, int] | None = None,
             if exc.status != 410:
                 raise translate(exc, action="watch", kind="Event", namespace=namespace) from exc
             version = ""
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # the stream broke mid-read
+            raise translate(exc, action="watch", kind="Event", namespace=namespace) from exc
         finally:
             watcher.stop()
     have = Counter(ev.get("reason", "") for ev in seen.values())

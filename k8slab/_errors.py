@@ -5,11 +5,21 @@ errors when nothing answers. :func:`translate` maps them to
 :class:`~k8slab.errors.ApiError` or :class:`~k8slab.errors.ClusterUnavailable`
 with one sentence of explanation and one of fix; callers chain the original
 (``raise translate(exc) from exc``) so experts keep the full story.
+
+Connection failures have one translation, :func:`unreachable`: the lab's API
+client (:mod:`k8slab._client`) applies it to every request it sends, so a
+path that never calls :func:`translate` (API discovery fetching
+``/apis/autoscaling/v2`` on the way to a table) still raises
+``ClusterUnavailable``; :func:`translate` applies it to what fails later,
+while a watch or log stream is being read.
 """
 
 from __future__ import annotations
 
 import json
+import os
+
+import urllib3.exceptions
 
 from .errors import ApiError, ClusterUnavailable, K8sLabError
 
@@ -40,6 +50,9 @@ def _body(exc: Exception) -> dict:
         return {}
 
 
+_DEFAULT_ACTION = "talk to the cluster"
+
+
 def describe_target(kind: str | None, name: str | None, namespace: str | None) -> str:
     """``Deployment 'web' in namespace 'demo'`` (parts omitted when unknown)."""
     text = kind or "object"
@@ -50,7 +63,15 @@ def describe_target(kind: str | None, name: str | None, namespace: str | None) -
     return text
 
 
-def translate(exc: BaseException, *, action: str = "talk to the cluster", kind: str | None = None,
+def describe_action(action: str, kind: str | None, name: str | None,
+                    namespace: str | None) -> str:
+    """``list Pod in namespace 'demo'``; just the action when no object is known."""
+    if not (kind or name or namespace):
+        return action
+    return f"{action} {describe_target(kind, name, namespace)}"
+
+
+def translate(exc: BaseException, *, action: str = _DEFAULT_ACTION, kind: str | None = None,
               name: str | None = None, namespace: str | None = None) -> K8sLabError:
     """Map an exception from the client to a learner-friendly k8slab error.
 
@@ -66,6 +87,9 @@ def translate(exc: BaseException, *, action: str = "talk to the cluster", kind: 
         >>> err.status, err.message
         (404, "Could not get Pod 'web' in namespace 'demo': Not Found (HTTP 404).")
     """
+    if isinstance(exc, ClusterUnavailable) and exc.reason and action != _DEFAULT_ACTION:
+        # Raised by the API client, which only knew the URL: say what the caller was doing.
+        return unreachable(exc, action=describe_action(action, kind, name, namespace))
     if isinstance(exc, K8sLabError):
         return exc
     status = getattr(exc, "status", None)
@@ -87,11 +111,64 @@ def translate(exc: BaseException, *, action: str = "talk to the cluster", kind: 
             detail = f"{detail} [{fields}]"
         return ApiError(f"Could not {action} {target}: {detail} (HTTP {status}).", hint,
                         status=status, reason=reason)
-    text = f"{type(exc).__name__}: {exc}"
-    markers = ("Connection refused", "Max retries exceeded", "NewConnectionError",
-               "Failed to establish", "timed out", "RemoteDisconnected")
-    if any(m in text for m in markers):
-        return ClusterUnavailable(
-            f"Could not {action}: the API server does not answer ({type(exc).__name__}).",
-            "Is the lab cluster running? Check with `k8slab status`, start it with `k8slab up`.")
-    return K8sLabError(f"Could not {action}: {text}")
+    failure = unreachable(exc, action=describe_action(action, kind, name, namespace))
+    if failure is not None:
+        return failure
+    return K8sLabError(f"Could not {action}: {type(exc).__name__}: {exc}")
+
+
+#: urllib3's ways of saying "no answer": refused or reset connections (inside
+#: MaxRetryError), connections broken mid-answer, connect and read timeouts.
+_URLLIB3_FAILURES = (urllib3.exceptions.MaxRetryError, urllib3.exceptions.ProtocolError,
+                     urllib3.exceptions.TimeoutError, urllib3.exceptions.NewConnectionError)
+#: The same failures seen as text (websocket streams for exec and port-forward
+#: raise their own types, or wrap these).
+_FAILURE_TEXT = {
+    "Connection refused": "connection refused", "Connection reset": "connection reset",
+    "Connection broken": "connection broken", "Connection aborted": "connection aborted",
+    "timed out": "timed out", "RemoteDisconnected": "the server hung up",
+    "Failed to establish": "connection refused", "Max retries exceeded": "no answer",
+}
+
+
+def unreachable(exc: BaseException, *, action: str = _DEFAULT_ACTION,
+                server: str = "") -> ClusterUnavailable | None:
+    """The ``ClusterUnavailable`` for a connection failure, or None for any other error.
+
+    Args:
+        exc: what the client (or its urllib3 / websocket layer) raised.
+        action: what we were doing, for the message.
+        server: the API server URL, when the caller knows it.
+
+    Example:
+        >>> err = unreachable(ConnectionRefusedError(111, "Connection refused"),
+        ...                   action="list Pods", server="https://127.0.0.1:36443")
+        >>> err.message.split(": ", 1)[1]
+        'the API server at https://127.0.0.1:36443 does not answer (connection refused).'
+    """
+    if isinstance(exc, ClusterUnavailable):
+        if not exc.reason:
+            return exc  # no cluster recorded at all: its own message says so
+        why, server = exc.reason, server or exc.server
+    else:
+        answered = isinstance(getattr(exc, "status", None), int) and bool(exc.status)
+        if answered or isinstance(exc, K8sLabError):
+            return None  # an answer from the server, or an error we already explained
+        text = f"{type(exc).__name__}: {exc}"
+        why = next((short for marker, short in _FAILURE_TEXT.items() if marker in text), "")
+        if not why and not isinstance(exc, (*_URLLIB3_FAILURES, ConnectionError, TimeoutError)):
+            return None
+        why = why or type(exc).__name__
+    at = f" at {server}" if server else ""
+    return ClusterUnavailable(f"Could not {action}: the API server{at} does not answer ({why}).",
+                              _next_step(), server=server, reason=why)
+
+
+def _next_step() -> str:
+    """What to run when the API server is gone: an attendee asks; a learner restarts it."""
+    if os.environ.get("K8SLAB_KUBECONFIG"):
+        return ("Check with `k8slab status`. K8SLAB_KUBECONFIG is set: if it is a workshop "
+                "cluster, tell your instructor; for a lab of your own, unset it and run "
+                "`k8slab up`.")
+    return ("Check with `k8slab status`; if the lab cluster is gone, start a new one with "
+            "`k8slab up` (it replaces one that died).")

@@ -16,6 +16,9 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import _oci
 from ._oci import ImageConfig, layer_from_dir, read_index, write_layout
 from ._paths import cache_dir, tools_src_dir
 from .errors import K8sLabError, ToolMissing
@@ -58,9 +62,16 @@ class ImageSpec:
     smoke: tuple[str, ...] = ()
 
     @property
+    def fingerprint(self) -> str:
+        """Changes whenever the recipe does, so a changed image is made again."""
+        recipe = json.dumps([self.ref, self.packages, self.files, self.smoke,
+                             self.config.to_json(), _oci.FORMAT], sort_keys=True)
+        return hashlib.sha256(recipe.encode()).hexdigest()[:12]
+
+    @property
     def archive(self) -> Path:
         safe = self.ref.replace("/", "_").replace(":", "_")
-        return cache_dir() / "images" / f"{safe}.tar"
+        return cache_dir() / "images" / f"{safe}-{self.fingerprint}.tar"
 
 
 def _nginx_conf(version: str) -> str:
@@ -278,14 +289,14 @@ def build(spec: ImageSpec, *, force: bool = False) -> Path:
         root.mkdir()
         labels = _build_rootfs(spec, root)
         _smoke(spec, root)
-        spec.config.labels = {
+        config = dataclasses.replace(spec.config, labels={
             "org.opencontainers.image.title": spec.ref,
             "org.opencontainers.image.description": spec.what,
             "org.opencontainers.image.vendor": "made locally by k8slab (not an upstream image)",
             "k8slab.io/source": spec.source,
             **labels,
-        }
-        write_layout(spec.archive, spec.ref, layer_from_dir(root), spec.config)
+        })
+        write_layout(spec.archive, spec.ref, layer_from_dir(root), config)
     return spec.archive
 
 
@@ -310,3 +321,51 @@ def describe() -> list[dict]:
                      "made from": labels.get("k8slab.io/made-from", spec.source),
                      "what": spec.what})
     return rows
+
+
+# -- loading into a cluster --------------------------------------------------
+def load_command(engine: str, archive: Path, *, containerd_socket: Path | None = None,
+                 name: str = "k8slab") -> list[str] | None:
+    """The command that puts one image archive into the cluster's runtime.
+
+    Returns None for kwok, whose simulated pods need no image at all.
+
+    Example:
+        >>> load_command("kind", Path("/c/web.tar"))
+        ['kind', 'load', 'image-archive', '/c/web.tar', '--name', 'k8slab']
+    """
+    if engine == "host":
+        if containerd_socket is None:
+            raise K8sLabError("The host engine's containerd socket is unknown.",
+                              "Start the lab first: `k8slab up --engine host`.")
+        return ["ctr", "--address", str(containerd_socket), "--namespace", "k8s.io",
+                "images", "import", str(archive)]
+    if engine == "kind":
+        return ["kind", "load", "image-archive", str(archive), "--name", name]
+    if engine == "minikube":
+        return ["minikube", "-p", name, "image", "load", str(archive)]
+    if engine == "kwok":
+        return None
+    raise K8sLabError(f"k8slab cannot load images into a {engine!r} cluster.",
+                      "Push the images to a registry that cluster can reach, or use the "
+                      "host, kind or minikube engine.")
+
+
+def load_all(engine: str, *, containerd_socket: Path | None = None,
+             say: Callable[[str], None] = print) -> int:
+    """Build what is missing, then load every course image; return how many were loaded."""
+    build_all(say=say)
+    count = 0
+    for spec in CATALOG.values():
+        cmd = load_command(engine, spec.archive, containerd_socket=containerd_socket)
+        if cmd is None:
+            say("k8slab: the kwok engine simulates pods: no image is needed, none loaded.")
+            return 0
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            raise K8sLabError(f"Loading {spec.ref} failed ({' '.join(cmd[:3])}...):\n"
+                              f"{(proc.stderr or proc.stdout).strip()[-600:]}",
+                              "Is the cluster running? `k8slab status`")
+        count += 1
+        say(f"k8slab: loaded {spec.ref} into the {engine} cluster")
+    return count

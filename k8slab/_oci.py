@@ -25,6 +25,8 @@ from pathlib import Path
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar"
+#: Bumped when the archive layout changes (image archives are rebuilt then).
+FORMAT = 2
 #: Epoch for every file in a layer: the same inputs give the same image digest.
 EPOCH = 0
 
@@ -125,9 +127,18 @@ def write_layout(out: Path, ref: str, layer: bytes, config: ImageConfig) -> str:
             },
         }],
     }
+    # manifest.json is Docker's archive format, written beside the OCI layout
+    # (as `docker save` does since Docker 25), so `docker load` and minikube's
+    # docker driver read the same file.
+    docker_manifest = [{
+        "Config": "blobs/sha256/" + hashlib.sha256(config_bytes).hexdigest(),
+        "RepoTags": [ref],
+        "Layers": ["blobs/sha256/" + hashlib.sha256(layer).hexdigest()],
+    }]
     files = {
         "oci-layout": json.dumps({"imageLayoutVersion": "1.0.0"}).encode(),
         "index.json": json.dumps(index, sort_keys=True).encode(),
+        "manifest.json": json.dumps(docker_manifest).encode(),
     }
     for blob in (layer, config_bytes, manifest_bytes):
         files["blobs/sha256/" + hashlib.sha256(blob).hexdigest()] = blob

@@ -2,22 +2,27 @@
 
 These go where a learner's ``kubectl logs/exec/port-forward`` go: to the API
 server, which relays to the node. On the embedded kwok cluster no container
-runs, so kwok answers instead (a log file, a command run as ``nobody`` in a
-sandbox folder, a small simulated web server), and says so in its output.
+runs, so kwok answers instead (a log file, a command run in a sandbox of the
+pod's own on the lab machine, see ``k8slab._execgate``, a small simulated web
+server), and says so in its output. An exec that fails, or whose command
+exits non-zero, raises: a learner never gets an empty string for an error.
 Traffic never goes to a pod IP: only to the API server on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import select
 import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import yaml
 from kubernetes import client
 from kubernetes.stream import portforward, stream
+from kubernetes.stream.ws_client import ERROR_CHANNEL
 
 from . import _display
 from ._client import connect
@@ -113,9 +118,77 @@ def logs(target: str, namespace: str = "default", *, container: str | None = Non
                         namespace=namespace) from exc
 
 
+class ExecFailed(K8sLabError):
+    """The command ran in the pod and exited with a non-zero code (``kubectl exec`` fails too).
+
+    Attributes:
+        exit_code: the command's exit code.
+        output: what it printed (stdout and stderr, as they came).
+    """
+
+    def __init__(self, message: str, hint: str, *, exit_code: int, output: str) -> None:
+        super().__init__(message, hint)
+        self.exit_code = exit_code
+        self.output = output
+
+
+def handshake_status(exc: BaseException) -> int | None:
+    """The HTTP status of a refused exec/port-forward handshake, if that is what ``exc`` is.
+
+    The client reports a refused websocket upgrade as ``ApiException("Handshake
+    status 403 Forbidden ...")``, and some versions then fail on it with an
+    AttributeError; the status is found anywhere in the exception chain.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        found = re.search(r"Handshake status (\d{3})", str(seen))
+        if found:
+            return int(found.group(1))
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def exec_status(text: str) -> tuple[int | None, str]:
+    """Read the status the API server sends at the end of an exec (unit-tested).
+
+    Returns (exit code, message): (0, "") for success, (N, message) for a
+    command that exited with N, and (None, message) when the command could
+    not run at all (kwok could not start it, no such container, ...). kwok
+    v0.8.0 wraps the exit status in an internal error ("cmd wait: <command
+    line>: exit status N"); that is read as exit code N too.
+    """
+    if not text.strip():
+        return 0, ""
+    try:
+        status = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        return None, text.strip()
+    if not isinstance(status, dict) or status.get("status") == "Success":
+        return 0, ""
+    message = str(status.get("message") or status.get("reason") or text.strip())
+    if status.get("reason") == "NonZeroExitCode":
+        for cause in (status.get("details") or {}).get("causes") or []:
+            if cause.get("reason") == "ExitCode":
+                with contextlib.suppress(TypeError, ValueError):
+                    return int(cause.get("message")), message
+    wrapped = re.search(r"cmd wait: .*: exit status (\d+)\s*$", message, re.S)
+    if wrapped:
+        return int(wrapped.group(1)), f"exit status {wrapped.group(1)}"
+    started = re.search(r"cmd start: .*?: (fork/exec .*|exec: .*)$", message, re.S)
+    if started:  # kwok's own failure to start the program: keep the reason only
+        return None, started.group(1).strip()
+    return None, message
+
+
 def exec_(target: str, command: list[str] | str, namespace: str = "default", *,
-          container: str | None = None) -> str:
+          container: str | None = None, timeout: float = 120) -> str:
     """Run a command in a pod's container and return its output (``kubectl exec``).
+
+    Output is stdout and stderr together, as ``kubectl exec`` shows them.
+
+    Raises:
+        ExecFailed: the command exited with a non-zero code (the output is in the error).
+        K8sLabError: the command could not run at all, or ran longer than ``timeout``.
 
     Example:
         >>> lab.exec("nginx", ["cat", "/etc/hostname"], "demo")   # doctest: +SKIP
@@ -127,18 +200,45 @@ def exec_(target: str, command: list[str] | str, namespace: str = "default", *,
                       "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/exec")
     api = client.CoreV1Api(connect())
     kwargs = {"container": container} if container else {}
+    where = f"pod {pod!r} ({namespace})"
+    hint = ("On the kwok engine exec runs in a sandbox on the lab machine, with the system's "
+            "programs only: use simple commands (echo, ls, cat, env, id). On kind/minikube, "
+            "check the container has the program.")
     try:
-        return stream(api.connect_get_namespaced_pod_exec, pod, namespace, command=argv,
-                      stderr=True, stdin=False, stdout=True, tty=False, **kwargs)
+        resp = stream(api.connect_get_namespaced_pod_exec, pod, namespace, command=argv,
+                      stderr=True, stdin=False, stdout=True, tty=False,
+                      _preload_content=False, **kwargs)
     except Exception as exc:
+        if handshake_status(exc) == 403:
+            raise K8sLabError(
+                f"You may not exec into pod {pod!r} in namespace {namespace!r} (403 Forbidden).",
+                "Exec into your own namespace's pods only. In a workshop on the simulated "
+                "cluster, exec is refused to every attendee when the instructor's machine "
+                "cannot sandbox it (`k8slab workshop create` says so): ask the instructor."
+            ) from exc
         err = translate(exc, action="exec into", kind="Pod", name=pod, namespace=namespace)
         if isinstance(err, ApiError) or "Handshake status" in str(exc):
-            raise K8sLabError(
-                f"The cluster could not run {argv!r} in pod {pod!r} ({namespace}): {exc}",
-                "On the kwok engine exec runs on the lab machine as user nobody: use simple "
-                "commands (echo, ls, cat, env). On kind/minikube, check the container has "
-                "the program.") from exc
+            raise K8sLabError(f"The cluster could not run {argv!r} in {where}: {exc}",
+                              hint) from exc
         raise err from exc
+    try:
+        resp.run_forever(timeout=timeout)
+        finished = not resp.is_open()
+        status = resp.read_channel(ERROR_CHANNEL)  # before read_all(), which empties it
+        output = resp.read_all()
+    finally:
+        resp.close()
+    if not finished:
+        raise K8sLabError(f"{argv!r} in {where} still ran after {timeout:g}s; it was stopped.",
+                          "Run a command that ends by itself, or pass a larger timeout=.")
+    code, message = exec_status(status)
+    if code is None:
+        raise K8sLabError(f"The cluster could not run {argv!r} in {where}: {message}", hint)
+    if code != 0:
+        raise ExecFailed(f"{argv!r} in {where} exited with code {code}:\n{output}",
+                         "kubectl exec would fail the same way: read the output above.",
+                         exit_code=code, output=output)
+    return output
 
 
 @dataclass

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._objects import age
 from ._resources import list_
-from ._tables import age
 
 #: Label k8slab notebooks put on the cluster-wide objects they create.
 NAMESPACE_LABEL = "k8slab.io/namespace"

@@ -8,36 +8,12 @@ unit-tested on objects captured from a live cluster and usable in code
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pandas as pd
 
+from ._objects import age
 from ._resources import list_
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def age(timestamp: str | None, now: datetime | None = None) -> str:
-    """kubectl-style age: ``42s``, ``5m``, ``3h``, ``2d``.
-
-    Example:
-        >>> age("2024-01-01T00:00:00Z", datetime(2024, 1, 1, 0, 5, tzinfo=UTC))
-        '5m'
-    """
-    start = _parse_time(timestamp)
-    if start is None:
-        return ""
-    seconds = int(((now or datetime.now(UTC)) - start).total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{max(seconds, 0)}s"
+from ._storage_view import claims_frame, volumes_frame
 
 
 def _meta(obj: dict) -> dict:
@@ -258,7 +234,6 @@ def table(kind: str, namespace: str | None = None, *, labels: str | dict | None 
             _display.restore(shown)
         return services_frame(items, slices)
     if res.kind in ("PersistentVolume", "PersistentVolumeClaim"):
-        from ._storage_view import claims_frame, volumes_frame  # it imports this module
 
         return (volumes_frame if res.kind == "PersistentVolume" else claims_frame)(items)
     return _BUILDERS.get(res.kind, generic_frame)(items)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from . import _display
+from ._objects import parse_time
 
 #: How long :meth:`BackgroundWatch.stop` may take: ``lab.watch`` asks the
 #: server in rounds of at most two seconds when it can be stopped, because a
@@ -171,14 +172,6 @@ class BackgroundWatch:
 #: Lifecycle states, in the order a pod goes through them.
 STATES = ("pending", "starting", "running", "ready", "finished", "terminating")
 
-
-def parse_time(value: str | datetime | None) -> datetime | None:
-    """An API timestamp (``2024-05-01T10:00:00Z``) as an aware datetime."""
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def _condition_true_since(versions: list[dict], kind: str) -> datetime | None:

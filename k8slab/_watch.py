@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+import urllib3.exceptions
 from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
 
@@ -94,6 +95,8 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
             if exc.status == 410:
                 version = relist()
                 continue
+            raise translate(exc, action="watch", kind=res.kind, namespace=ns) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # the stream broke mid-read
             raise translate(exc, action="watch", kind=res.kind, namespace=ns) from exc
         finally:
             watcher.stop()

@@ -216,6 +216,35 @@ def _wait_authorized(name: str, timeout: float = 30) -> None:
             time.sleep(0.2)
 
 
+#: Engines on which ``exec`` runs a program on the lab machine itself (no container).
+HOST_EXEC_ENGINES = ("kwok", "host")
+
+
+def exec_for_attendees() -> tuple[bool, str]:
+    """May attendees exec into their pods here? (yes or no, and why).
+
+    On kind, minikube or an existing cluster exec enters a real container.
+    On the kwok engine it runs on this machine, so it is granted only when
+    ``k8slab up`` found a working sandbox (``exec_sandbox: bwrap`` in the
+    cluster record, see ``k8slab._execgate``).
+
+    Example:
+        >>> exec_for_attendees()                          # doctest: +SKIP
+        (True, 'each exec runs in a sandbox of its pod (bubblewrap): no network, ...')
+    """
+    record = ClusterRecord.load()
+    if (record is None or record.engine not in HOST_EXEC_ENGINES
+            or record.extra.get("exec_sandbox") == "container"):
+        return True, "attendees' exec enters their pods' real containers."
+    if record.extra.get("exec_sandbox") == "bwrap":
+        return True, ("attendees' exec runs in a sandbox of its pod's own (bubblewrap): "
+                      "no network, no view of the instructor's files or of other pods.")
+    why = record.extra.get("exec_sandbox_reason") or "no sandbox was set up for this cluster"
+    return False, (f"exec is refused to attendees: it would run on this machine unsandboxed "
+                   f"({why}). Install bubblewrap (apt-get install bubblewrap), then "
+                   "`k8slab down`, `k8slab up` and `k8slab workshop create` again.")
+
+
 def create(count: int, *, prefix: str = "attendee", quota: Quota | None = None,
            out: Path | str | None = None, hours: float = 24, token_mode: str = "auto",
            server: str | None = None) -> list[Attendee]:
@@ -245,13 +274,14 @@ def create(count: int, *, prefix: str = "attendee", quota: Quota | None = None,
         raise K8sLabError(f"The token lifetime must be positive (got {hours}h).")
     out_dir = Path(out) if out else default_out_dir()
     cluster = lab_cluster_info(server)
+    exec_allowed, _ = exec_for_attendees()
     created = []
     with _display.quiet():
         for name in names:
             _check_free(name, prefix)
         for name in names:
             path = kubeconfig_file(out_dir, name)
-            apply(attendee_objects(name, prefix, quota, path))
+            apply(attendee_objects(name, prefix, quota, path, exec_allowed=exec_allowed))
         apply(viewer_objects())
         for name in names:
             apply(viewer_bindings(name, prefix))

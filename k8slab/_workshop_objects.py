@@ -92,8 +92,13 @@ def attendee_names(prefix: str, count: int) -> list[str]:
     return [f"{prefix}-{i:0{width}d}" for i in range(1, count + 1)]
 
 
-def role_rules(namespace: str) -> list[dict]:
+def role_rules(namespace: str, *, exec_allowed: bool = True) -> list[dict]:
     """What an attendee may do, inside their own namespace only.
+
+    ``exec_allowed=False`` leaves out ``pods/exec`` and ``pods/attach``: on the
+    kwok engine an exec runs on the instructor's machine, and when that
+    machine cannot sandbox it (see ``k8slab._execgate``) attendees must not
+    run anything there.
 
     The Role covers the kinds the course works with, plus reading the
     attendee's own Namespace object (``kubectl get ns <mine>``; the library
@@ -109,6 +114,8 @@ def role_rules(namespace: str) -> list[dict]:
         >>> [r["resources"] for r in role_rules("a-01") if r["apiGroups"] == ["batch"]]
         [['jobs', 'cronjobs']]
     """
+    streams = ["pods/exec", "pods/portforward", "pods/attach"] if exec_allowed else [
+        "pods/portforward"]
     return [
         # Namespaces are cluster-scoped, but a get on one is authorized "in" it,
         # so a Role in the namespace can allow reading that one object only.
@@ -120,8 +127,7 @@ def role_rules(namespace: str) -> list[dict]:
          "verbs": ALL_VERBS},
         {"apiGroups": [""], "resources": ["pods/log"], "verbs": READ_VERBS},
         # exec and port-forward open a stream: POST (create), or GET for websockets.
-        {"apiGroups": [""], "resources": ["pods/exec", "pods/portforward", "pods/attach"],
-         "verbs": ["get", "create"]},
+        {"apiGroups": [""], "resources": streams, "verbs": ["get", "create"]},
         {"apiGroups": [""], "resources": ["events"], "verbs": READ_VERBS},
         {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": READ_VERBS},
         {"apiGroups": [""], "resources": ["resourcequotas", "limitranges"],
@@ -316,7 +322,7 @@ class Quota:
 
 
 def attendee_objects(name: str, workshop: str, quota: Quota,
-                     kubeconfig: Path | None = None) -> list[dict]:
+                     kubeconfig: Path | None = None, *, exec_allowed: bool = True) -> list[dict]:
     """Everything one attendee gets in their namespace, as manifests: the Namespace first.
 
     Their read-only view of the rest of the cluster is :func:`viewer_bindings`.
@@ -339,7 +345,7 @@ def attendee_objects(name: str, workshop: str, quota: Quota,
         {"apiVersion": "v1", "kind": "ServiceAccount",
          "metadata": {**meta, "name": name}},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-         "metadata": meta, "rules": role_rules(name)},
+         "metadata": meta, "rules": role_rules(name, exec_allowed=exec_allowed)},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
          "metadata": meta,
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",

@@ -18,23 +18,63 @@ import time
 from pathlib import Path
 
 from . import _tools
+from ._client import lab_kubeconfig, record_answers
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
+from ._status import cluster_status, no_cluster_error
+from ._status import status_record as _status_record  # noqa: F401 (tests import it here)
 from .engines import ENGINES, get_engine
-from .engines.base import no_cluster_error, port_in_use
-from .errors import K8sLabError
+from .engines.base import port_in_use
+from .errors import ClusterUnavailable, K8sLabError
 
 
 def _print(msg: str) -> None:
     print(msg, flush=True)
 
 
+def _forget_dead(record: ClusterRecord) -> None:
+    """Clean up after a recorded cluster whose API server no longer answers.
+
+    A killed run leaves ``cluster.json`` (and for kwok, etcd or kwok processes
+    still running): the engine's own ``down`` stops what is left, then the
+    record and kubeconfig go, so ``up`` can start afresh. A failing ``down`` is
+    reported, not fatal: the engine's ``up`` clears its own leftovers again.
+    """
+    try:
+        get_engine(record.engine).down(record)
+    except K8sLabError as exc:
+        _print(f"k8slab: warning: cleaning up the old {record.engine} cluster failed "
+               f"({exc.message}); starting anyway.")
+    ClusterRecord.clear()
+    kubeconfig_path().unlink(missing_ok=True)
+
+
+def _restart(record: ClusterRecord) -> bool:
+    """Ask the recorded cluster's engine to start it again from its own data."""
+    try:
+        engine = get_engine(record.engine, port=record.extra.get("port"))
+        return engine.restart(record) and record_answers(record)
+    except K8sLabError as exc:
+        _print(f"k8slab: warning: restarting failed ({exc.message}).")
+        return False
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     record = ClusterRecord.load()
     if record is not None:
-        raise K8sLabError(
-            f"A lab cluster is already recorded ({record.engine}, context {record.context!r}).",
-            "Use it (`k8slab status`), or stop it first with `k8slab down`.")
+        if record_answers(record):
+            _print(f"k8slab: a lab cluster is already running ({record.engine}, context "
+                   f"{record.context!r}, {record.server or 'server in ' + record.kubeconfig}).")
+            _print("Use it (`k8slab status`), or stop it first with `k8slab down`.")
+            return 0
+        _print(f"k8slab: the recorded {record.engine} cluster ({record.server or record.context}) "
+               "does not answer: its processes stopped. Restarting it with its data...")
+        if _restart(record):
+            _print(f"k8slab: the {record.engine} cluster runs again, with the same data, "
+                   "certificates and tokens (existing kubeconfigs still work).")
+            return 0
+        _print("k8slab: it could not be restarted; cleaning it up and starting a new one.")
+        _forget_dead(record)
     if args.nodes < 1:
         raise K8sLabError(f"--nodes must be at least 1 (got {args.nodes}).")
     engine = get_engine(args.engine, port=args.port, download=args.download or None,
@@ -62,81 +102,18 @@ def cmd_down(args: argparse.Namespace) -> int:
     return 0
 
 
-def _status_record() -> ClusterRecord:
-    """The cluster k8slab talks to, as a record.
-
-    ``K8SLAB_KUBECONFIG`` wins over the record on disk, as it does when
-    connecting: a workshop attendee's kubeconfig gives engine ``workshop``
-    (see :func:`k8slab._guard._attendee_record`), even on the instructor's
-    machine where a record of the lab cluster exists too.
-    """
-    from ._guard import _attendee_record
-
-    record = _attendee_record() or ClusterRecord.load()
-    if record is None:
-        if os.environ.get("K8SLAB_KUBECONFIG"):
-            raise K8sLabError(
-                f"K8SLAB_KUBECONFIG names {os.environ['K8SLAB_KUBECONFIG']!r}, "
-                "which is not a file.",
-                "Point it at the kubeconfig your instructor gave you, or unset it.")
-        raise no_cluster_error()
-    return record
-
-
-def cluster_status() -> dict:
-    """Engine, context, server, versions and nodes of the running lab cluster.
-
-    Works for a workshop attendee too (``K8SLAB_KUBECONFIG`` set, no cluster
-    record): the engine is then ``workshop`` and the context and server are
-    those of the attendee's kubeconfig.
-
-    Example:
-        >>> lab.status()["engine"]                          # doctest: +SKIP
-        'kwok'
-    """
-    from kubernetes import client
-
-    from ._client import connect
-
-    record = _status_record()
-    api = connect()
-    try:
-        version = client.VersionApi(api).get_code()
-        nodes = client.CoreV1Api(api).list_node(_request_timeout=10).items
-    except Exception as exc:  # urllib3 errors, ApiException...
-        from ._errors import translate
-
-        raise translate(exc, action="read the cluster status") from exc
-    return {
-        "engine": record.engine,
-        "context": record.context,
-        "server": api.configuration.host,
-        "server_version": version.git_version,
-        "lab_cluster": record.lab,
-        "nodes": [
-            {
-                "name": n.metadata.name,
-                "ready": any(c.type == "Ready" and c.status == "True"
-                             for c in (n.status.conditions or [])),
-                "kubelet": n.status.node_info.kubelet_version if n.status.node_info else "",
-            }
-            for n in nodes
-        ],
-    }
-
-
 def cmd_status(args: argparse.Namespace) -> int:
     info = cluster_status()
     _print(f"engine:     {info['engine']}{'' if info['lab_cluster'] else ' (not a lab cluster)'}")
     _print(f"context:    {info['context']}")
     _print(f"API server: {info['server']} (Kubernetes {info['server_version']})")
-    from ._client import lab_kubeconfig
-
     _print(f"kubeconfig: {lab_kubeconfig()}")
     _print(f"nodes:      {len(info['nodes'])}")
     for node in info["nodes"]:
         state = "Ready" if node["ready"] else "NotReady"
-        _print(f"  {node['name']:<20} {state:<9} {node['kubelet']}")
+        kind = ("simulated by kwok: no container runs" if node["simulated"]
+                else f"real containers ({node['runtime']})" if node["runtime"] else "")
+        _print(f"  {node['name']:<20} {state:<9} {node['kubelet']:<12} {kind}")
     return 0
 
 
@@ -156,11 +133,17 @@ def cmd_tools(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Jupyter configuration shared by ``k8slab lab`` and Binder (binder/start): the file
+#: browser hides the jupytext twins (notebooks/NN-name.py, kept for review in
+#: diffs), so a learner sees each notebook once.
+JUPYTER_CONFIG_DIR = Path(__file__).resolve().parent / "jupyter"
+
+
 def lab_env() -> dict[str, str]:
     """The environment of JupyterLab and its kernels: the lab kubeconfig, nothing else."""
-    from ._client import lab_kubeconfig
-
     env = dict(os.environ)
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(JUPYTER_CONFIG_DIR), env.get("JUPYTER_CONFIG_PATH", "")) if p)
     env["KUBECONFIG"] = str(lab_kubeconfig())   # a workshop attendee's file, if given
     env["K8SLAB_STATE"] = str(state_dir())
     # helm in a JupyterLab terminal shares the folders of the k8slab.helm wrapper.
@@ -190,7 +173,14 @@ def lab_command(port: int, ip: str, notebook: str | None, root_dir: str | None =
 def cmd_lab(args: argparse.Namespace) -> int:
     started_cluster = False
     attendee = bool(os.environ.get("K8SLAB_KUBECONFIG"))
-    if ClusterRecord.load() is None and not attendee:
+    record = None if attendee else ClusterRecord.load()
+    if not attendee and (record is None or not record_answers(record)):
+        if not args.up and record is not None:
+            raise ClusterUnavailable(
+                f"The recorded {record.engine} lab cluster does not answer (a run that was "
+                "killed left its record behind).",
+                "Start a new one with `k8slab up` (it cleans up the old one), then "
+                "`k8slab lab`; or both at once: `k8slab lab --up`.")
         if not args.up:
             raise no_cluster_error()
         cmd_up(argparse.Namespace(engine=args.engine, nodes=2, port=None, download=False,
@@ -233,13 +223,39 @@ def cmd_lab(args: argparse.Namespace) -> int:
             cmd_down(argparse.Namespace(engine=args.engine))
 
 
+def cmd_images(args: argparse.Namespace) -> int:
+    """``k8slab images [list|build|load]``: the course's locally made images."""
+    from . import _images
+
+    if args.action == "build":
+        _images.build_all(force=args.force)
+        _print("k8slab: every course image is built; `k8slab images load` puts them in "
+               "the running cluster.")
+    elif args.action == "load":
+        record = ClusterRecord.load()
+        if record is None:
+            raise no_cluster_error()
+        socket = record.extra.get("containerd_socket")
+        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None)
+    rows = _images.describe()
+    width = max(len(r["image"]) for r in rows)
+    _print(f"{'IMAGE':<{width}}  BUILT  MADE FROM")
+    for row in rows:
+        _print(f"{row['image']:<{width}}  {'yes' if row['built'] else 'no ':<5}  "
+               f"{row['made from']}")
+    _print("Every image is made on this machine from Debian packages or Go source "
+           "(labels say so); none is pulled from a registry.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="k8slab", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="start the lab cluster")
     up.add_argument("--engine", default="kwok", choices=[*ENGINES, "auto"],
-                    help="kwok (embedded, default), kind, minikube, existing, or auto")
+                    help="kwok (embedded, default), host (a real node here: Linux, root), "
+                         "kind, minikube, existing, or auto")
     up.add_argument("--nodes", type=int, default=2, help="worker nodes (default 2)")
     up.add_argument("--port", type=int, default=None, help="kwok: API server port (36443)")
     up.add_argument("--download", action="store_true",
@@ -274,6 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     tools.add_argument("--check", action="store_true", help="only show, build nothing")
     tools.set_defaults(func=cmd_tools)
 
+    images = sub.add_parser("images", help="the course's images: list, build (offline), "
+                                           "load into the cluster")
+    images.add_argument("action", nargs="?", default="list", choices=["list", "build", "load"])
+    images.add_argument("--force", action="store_true", help="build: make them again")
+    images.set_defaults(func=cmd_images)
+
     try:
         from .workshop import add_parser as add_workshop
     except ImportError:
@@ -284,8 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except K8sLabError as exc:
         print(f"k8slab: error: {exc.message}", file=sys.stderr)
@@ -294,6 +316,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """``k8slab status | head -3``: the reader stopped reading, which is not an error of ours.
+
+    The output goes to /dev/null from here on, or Python's final flush of stdout
+    would fail again at exit. Exit 141 (128 + SIGPIPE), as a Unix tool killed by
+    the signal does. SIGPIPE itself stays ignored (Python's default): dying of
+    it would also kill ``k8slab lab`` or a port-forward whose peer hung up.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

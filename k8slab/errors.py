@@ -33,7 +33,18 @@ class K8sLabError(Exception):
 
 
 class ClusterUnavailable(K8sLabError):
-    """No lab cluster is running, or the API server cannot be reached."""
+    """No lab cluster is running, or the API server cannot be reached.
+
+    Attributes:
+        server: the API server URL that did not answer (``""`` when none was tried).
+        reason: how it failed, in a few words (``connection refused``, ``timed out``).
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, server: str = "",
+                 reason: str = "") -> None:
+        super().__init__(message, hint)
+        self.server = server
+        self.reason = reason
 
 
 class ToolMissing(K8sLabError):

@@ -30,6 +30,7 @@ from ._workshop_cluster import (
     create,
     default_out_dir,
     delete,
+    exec_for_attendees,
     issue_token,
 )
 from ._workshop_objects import (
@@ -56,6 +57,7 @@ __all__ = [
     "create",
     "default_out_dir",
     "delete",
+    "exec_for_attendees",
     "issue_token",
     "plot_progress",
     "progress",
@@ -78,6 +80,7 @@ def cmd_create(args: argparse.Namespace) -> int:
           f"{quota.pods} pods, {quota.cpu} CPU, {quota.memory} memory "
           f"(a container without resources gets requests {requests['cpu']}/"
           f"{requests['memory']}, limits {limits['cpu']}/{limits['memory']}).")
+    print(f"k8slab: {exec_for_attendees()[1]}")
     for att in made:
         until = f"token until {att.expires}" if att.expires else "token until deleted"
         print(f"  {att.name:<24} {att.kubeconfig}  ({until})")

@@ -1,7 +1,8 @@
 """Shared fixtures: one session-wide lab cluster and a fresh namespace per test.
 
 Cluster tests carry the ``cluster`` marker (added automatically to everything
-under ``tests/integration``, ``tests/notebooks`` and ``tests/browser``). The
+under ``tests/integration``, ``tests/notebooks`` and ``tests/browser``; the slide
+build under ``tests/slides`` carries ``slides``: it needs npm, not a cluster). The
 cluster is the one ``./run test`` started; run pytest alone and the session
 fixture starts a kwok cluster itself and stops it at the end.
 """
@@ -22,7 +23,16 @@ os.environ.setdefault("K8SLAB_STATE", str(ROOT / ".k8slab" / "test"))
 os.environ.setdefault("K8SLAB_API_PORT", "36543")
 os.environ.setdefault("K8SLAB_SHOW_COMMANDS", "0")
 
-CLUSTER_DIRS = ("integration", "notebooks", "browser")
+CLUSTER_DIRS = ("integration", "notebooks", "browser", "host")
+
+#: Notebook tests that create or change cluster-scoped objects (namespaces of
+#: their own, PersistentVolumes, a CRD, cluster roles): under pytest-xdist they
+#: share one worker and run one after the other; the rest run side by side,
+#: each in namespaces of its own.
+SERIAL_NOTEBOOK_TESTS = frozenset({
+    "test_nb03_namespaces.py", "test_nb07_workloads.py", "test_nb08_configuration.py",
+    "test_nb09_storage.py", "test_nb11_extending.py",
+})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,8 +42,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.cluster)
         if parts and parts[0] == "notebooks":
             item.add_marker(pytest.mark.notebook)
+            group = "serial" if parts[-1] in SERIAL_NOTEBOOK_TESTS else parts[-1]
+            item.add_marker(pytest.mark.xdist_group(group))
         if parts and parts[0] == "browser":
             item.add_marker(pytest.mark.browser)
+        if parts and parts[0] == "slides":
+            item.add_marker(pytest.mark.slides)
 
 
 def k8slab_cli(*args: str, env: dict[str, str] | None = None, check: bool = True,
@@ -46,10 +60,12 @@ def k8slab_cli(*args: str, env: dict[str, str] | None = None, check: bool = True
 @pytest.fixture(scope="session")
 def cluster():
     """The lab cluster for the whole session (started here if nobody started one)."""
+    from k8slab._client import record_answers
     from k8slab._record import ClusterRecord
 
     started = False
-    if ClusterRecord.load() is None:
+    record = ClusterRecord.load()
+    if record is None or not record_answers(record):  # none, or left dead by a killed run
         k8slab_cli("up")
         started = True
     record = ClusterRecord.load()

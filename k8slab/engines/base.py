@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .._paths import kubeconfig_path, logs_dir, state_dir
 from .._record import ClusterRecord
-from ..errors import ClusterUnavailable, K8sLabError, ToolMissing
+from ..errors import K8sLabError, ToolMissing
 
 CLUSTER_NAME = "k8slab"
 
@@ -48,6 +48,13 @@ class Engine(ABC):
     @abstractmethod
     def down(self, record: ClusterRecord) -> None:
         """Delete what :meth:`up` created (for ``existing``: only forget it)."""
+
+    def restart(self, record: ClusterRecord) -> bool:
+        """Bring a recorded cluster whose processes died back, with its data.
+
+        Returns False when this engine cannot (the caller then starts anew).
+        """
+        return False
 
     def require_available(self) -> None:
         """Raise :class:`ToolMissing` with the engine's own explanation."""
@@ -132,7 +139,20 @@ def write_kubeconfig(text: str) -> Path:
     return path
 
 
-def no_cluster_error() -> ClusterUnavailable:
-    return ClusterUnavailable(
-        "No lab cluster is running.",
-        "Start one with `k8slab up` (or `./run lab` for cluster + JupyterLab).")
+def load_course_images(engine: str) -> None:
+    """Put the course's locally made images into a kind or minikube cluster.
+
+    The course's pods use ``k8slab.local/*`` images that no registry serves;
+    without them, every pod would wait in ``ErrImagePull``. A failure here
+    does not undo the cluster: it says how to load the images later.
+    """
+    import sys
+
+    from .. import _images
+
+    try:
+        _images.load_all(engine, say=lambda m: print(m, file=sys.stderr, flush=True))
+    except K8sLabError as exc:
+        print(f"k8slab: warning: the course images are not loaded: {exc.message}\n"
+              "  -> Pods of the course will show ErrImagePull until you run "
+              "`k8slab images load`.", file=sys.stderr, flush=True)

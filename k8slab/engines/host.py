@@ -69,6 +69,15 @@ def node_name() -> str:
     return name if valid and address.startswith("127.") else "localhost"
 
 
+def _node_runs(state: Path) -> bool:
+    """Whether the host-engine lab kept in ``state`` still has a running containerd."""
+    try:
+        pid = int((state / "node" / "pids" / "containerd.pid").read_text().strip())
+    except (OSError, ValueError):
+        return False
+    return Path(f"/proc/{pid}").exists()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -195,7 +204,7 @@ class HostEngine(KwokEngine):
         self.require_available()
         with contextlib.suppress(OSError):
             owner = LOCK.read_text().strip()
-            if owner and owner != str(state_dir()) and Path(owner, "cluster.json").is_file():
+            if owner and owner != str(state_dir()) and _node_runs(Path(owner)):
                 raise K8sLabError(
                     f"Another host-engine lab runs on this machine (state folder {owner}); "
                     "there can be only one, since its node uses the host's network.",
@@ -207,12 +216,28 @@ class HostEngine(KwokEngine):
             node_dir().mkdir(parents=True, exist_ok=True)
             host_state.HostSnapshot.take().save(before)
         record = super().up(nodes)
-        record.extra.update({"node": node_name(), "nodes": 1})
+        record.extra.update({"node": node_name(), "nodes": 1,
+                             "containerd_socket": str(self.layout().containerd_socket)})
         record.save()
         return record
 
     def bootstrap(self, nodes: int) -> None:
         """Start the node programs, wait until the node is Ready, restore kernel settings."""
+        self._start_node(first_time=True)
+
+    def restart(self, record: ClusterRecord) -> bool:
+        """The control plane from its data (kwokctl), then the node programs again.
+
+        Whatever survived of the node (a containerd, a kubelet, containers) is
+        stopped first; the kubelet then brings every pod of the API back.
+        """
+        self._stop_node(self.layout())
+        if not super().restart(record):
+            return False
+        self._start_node(first_time=False)
+        return True
+
+    def _start_node(self, *, first_time: bool) -> None:
         binaries = _tools.ensure(list(_tools.HOST_NODE_TOOLS))
         _images.build_all(say=lambda m: print(m, file=sys.stderr, flush=True))
         layout = self.layout()
@@ -234,11 +259,21 @@ class HostEngine(KwokEngine):
             # kernel.panic_on_oops at start; the host keeps its own values.
             host_state.write_sysctls({k: v for k, v in before.sysctls.items()
                                       if not k.startswith("net.")})
-        self._cluster_objects(layout)
+        if first_time:
+            self._cluster_objects(layout)
         self._start_dns(layout, binaries["coredns"], kubeconfig)
         Process("provisioner").start([
             sys.executable, "-m", "k8slab.engines.provisioner", f"--kubeconfig={kubeconfig}",
             f"--node={layout.node_name}", f"--root={layout.volumes}"])
+
+    def _stop_node(self, layout: cfg.NodeLayout) -> None:
+        """Stop the node programs, the containers (everything in the pod cgroups)
+        and their shims (every process that talks to our containerd), all at once."""
+        programs = {pid for name in NODE_PROCESSES[:-1] if (pid := Process(name).pid())}
+        host_state.kill_all(programs | host_state.pids_in_cgroups()
+                            | host_state.pids_with_arg(str(layout.containerd_socket)), 3)
+        for name in NODE_PROCESSES:
+            Process(name).stop()
 
     def _write_configs(self, layout: cfg.NodeLayout) -> None:
         for path in (layout.containerd_root, layout.containerd_state, layout.cni_conf_dir,
@@ -278,12 +313,8 @@ class HostEngine(KwokEngine):
                               capture_output=True, text=True, timeout=120)
 
     def _import_images(self, layout: cfg.NodeLayout) -> None:
-        for spec in _images.CATALOG.values():
-            proc = self._ctr(layout, "images", "import", str(spec.archive))
-            if proc.returncode != 0:
-                raise K8sLabError(f"Importing {spec.ref} into containerd failed:\n"
-                                  f"{proc.stderr.strip()}",
-                                  "Rebuild the image: `k8slab images build --force`.")
+        _images.load_all("host", containerd_socket=layout.containerd_socket,
+                         say=lambda m: None)
 
     def _wait_node_ready(self, layout: cfg.NodeLayout, timeout: float = 90) -> None:
         from kubernetes import client
@@ -363,13 +394,7 @@ class HostEngine(KwokEngine):
     def down(self, record: ClusterRecord | None) -> None:
         """Stop the node, put the host back as it was, then stop the control plane."""
         layout = self.layout()
-        for name in NODE_PROCESSES[:-1]:
-            Process(name).stop()
-        # Containers and their shims: everything in the pod cgroups, every shim
-        # that talks to our containerd.
-        host_state.kill_all(host_state.pids_in_cgroups()
-                            | host_state.pids_with_arg(str(layout.containerd_socket)), 3)
-        Process("containerd").stop()
+        self._stop_node(layout)
         before = host_state.HostSnapshot.load(node_dir() / "host-before.json")
         if before is not None:
             kube_proxy = _tools.find("kube-proxy")

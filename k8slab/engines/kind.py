@@ -75,6 +75,7 @@ class KindEngine(Engine):
         record = ClusterRecord(engine=self.name, context=f"kind-{CLUSTER_NAME}",
                                extra={"nodes": 3})
         record.save()
+        base.load_course_images(self.name)
         return record
 
     def down(self, record: ClusterRecord | None) -> None:

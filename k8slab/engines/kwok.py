@@ -9,9 +9,16 @@ container runs and no Docker is needed, but everything a learner talks to
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
+import signal
+import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +26,7 @@ import yaml
 
 from .. import _tools
 from .._paths import cache_dir, logs_dir, state_dir
+from .._pki import Pki, ensure_pki
 from .._record import ClusterRecord
 from ..errors import ClusterUnavailable, K8sLabError
 from .base import (
@@ -35,6 +43,10 @@ DEFAULT_PORT = 36443
 POD_CIDR = "10.244.0.0/16"
 SERVICE_CIDR = "10.96.0.0/16"
 STAGES_FILE = Path(__file__).with_name("kwok-stages.yaml")
+#: The user kwok runs exec as when k8slab runs as root (nobody).
+EXEC_UID = 65534
+#: Ports kwokctl would otherwise pick itself; k8slab must know them to write TLS URLs.
+INTERNAL_PORTS = ("etcd", "etcd-peer", "kwok", "execgate")
 
 #: Stage name -> (environment variable, default "min-max" delay in milliseconds).
 DELAYS: dict[str, tuple[str, str]] = {
@@ -67,6 +79,68 @@ def workdir() -> Path:
     return state_dir() / "kwok"
 
 
+def pki_dir() -> Path:
+    """The certificates of etcd and the exec gate (see ``k8slab._pki``), mode 0700."""
+    return state_dir() / "pki"
+
+
+def exec_dir() -> Path:
+    """Where simulated exec runs: ``sandboxes/<namespace>/<pod>`` (``sandbox`` without bwrap).
+
+    Normally ``.k8slab/simulated``. When k8slab runs as root, exec runs as
+    nobody, who must be able to reach that folder: a state folder below a
+    private one (``/root/...``, pytest's temporary folders) gets a folder of
+    its own in the system's temporary folder instead, named after it.
+    """
+    sim = state_dir() / "simulated"
+    if os.geteuid() != 0 or _reachable_by_others(state_dir()):
+        return sim
+    digest = hashlib.sha256(str(state_dir().resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"k8slab-exec-{digest}"
+
+
+def _reachable_by_others(path: Path) -> bool:
+    path = path.resolve()
+    return all(p.stat().st_mode & 0o001 for p in (path, *path.parents) if p.exists())
+
+
+def bwrap_path() -> str | None:
+    """bubblewrap for the exec sandbox; ``K8SLAB_BWRAP`` names another, ``none`` turns it off.
+
+    Turning it off shows what a machine without user namespaces gets: exec
+    for the machine's owner only (see ``k8slab._workshop_cluster.exec_for_attendees``).
+    """
+    value = os.environ.get("K8SLAB_BWRAP")
+    if value is None:
+        return shutil.which("bwrap")
+    return None if value.strip().lower() in ("", "none", "off") else value
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports free on 127.0.0.1 right now (held together, then released)."""
+    held = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind(("127.0.0.1", 0))
+            held.append(sock)
+        return [s.getsockname()[1] for s in held]
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def _merge_patches(patches: list[dict]) -> list[dict]:
+    """One entry per component: the extra args (and volumes) of every patch, in order."""
+    merged: dict[str, dict] = {}
+    for patch in patches:
+        entry = merged.setdefault(patch["name"], {"name": patch["name"]})
+        for key, value in patch.items():
+            if key != "name":
+                entry.setdefault(key, []).extend(value)
+    return list(merged.values())
+
+
 def kwok_env() -> dict[str, str]:
     """The environment kwokctl runs with: its work folder redirected, no ~/.kube."""
     env = dict(os.environ)
@@ -84,6 +158,16 @@ class KwokEngine(Engine):
         self.port = port or int(os.environ.get("K8SLAB_API_PORT", DEFAULT_PORT))
         #: Let kwokctl download official release binaries (machines with internet).
         self.download = download or os.environ.get("K8SLAB_BINARIES") == "download"
+        #: etcd, etcd peer, kwok controller and exec gate ports, chosen on first use.
+        self.ports: dict[str, int] = {}
+        #: "bwrap" when exec runs in a per-pod sandbox, "none" when it cannot (see up()).
+        self.exec_sandbox = "bwrap"
+
+    def internal_ports(self) -> dict[str, int]:
+        """The ports of the cluster's internal links, picked once per engine object."""
+        if not self.ports:
+            self.ports = dict(zip(INTERNAL_PORTS, free_ports(len(INTERNAL_PORTS)), strict=True))
+        return self.ports
 
     # -- checks ---------------------------------------------------------
     def availability(self) -> Availability:
@@ -108,6 +192,9 @@ class KwokEngine(Engine):
             "cacheDir": str(cache_dir() / "kwokctl"),
             "nodeLeaseDurationSeconds": 40,
         }
+        ports = self.internal_ports()
+        options.update({"etcdPort": ports["etcd"], "etcdPeerPort": ports["etcd-peer"],
+                        "kwokControllerPort": ports["kwok"]})
         if binaries:
             keys = {
                 "kube-apiserver": "kubeApiserverBinary",
@@ -124,7 +211,13 @@ class KwokEngine(Engine):
             "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
             "kind": "KwokctlConfiguration",
             "options": options,
-            "componentsPatches": self.components_patches(),
+            # The engine's own flags, then etcd behind TLS and, when kwok
+            # answers exec itself, the exec gate (one entry per component).
+            "componentsPatches": _merge_patches([
+                *self.components_patches(),
+                *self.etcd_tls_patches(Pki(pki_dir())),
+                *(self.exec_gate_patches(Pki(pki_dir())) if self.uses_exec_gate() else []),
+            ]),
         }]
         docs.extend(self.stages())
         docs.extend(self.debugging_documents())
@@ -148,6 +241,70 @@ class KwokEngine(Engine):
                 {"key": "kubelet-preferred-address-types", "value": "InternalIP"}]},
         ]
 
+    def etcd_tls_patches(self, pki: Pki) -> list[dict]:
+        """etcd speaks TLS only and answers only clients with a certificate of k8slab's CA.
+
+        kwokctl v0.8.0 starts etcd on plain HTTP: any local process could read
+        every Secret from it. These patches switch its client and peer URLs to
+        https (``override`` replaces kwokctl's own flags), require client
+        certificates, and give the API server the one client certificate.
+        """
+        ports = self.internal_ports()
+        client = f"https://127.0.0.1:{ports['etcd']}"
+        peer = f"https://127.0.0.1:{ports['etcd-peer']}"
+
+        def arg(key: str, value: str | Path, override: bool = False) -> dict:
+            return {"key": key, "value": str(value), **({"override": True} if override else {})}
+
+        return [
+            {"name": "etcd", "extraArgs": [
+                arg("listen-client-urls", client, True),
+                arg("advertise-client-urls", client, True),
+                arg("listen-peer-urls", peer, True),
+                arg("initial-advertise-peer-urls", peer, True),
+                arg("initial-cluster", f"node0={peer}", True),
+                arg("cert-file", pki.etcd_cert), arg("key-file", pki.key("etcd")),
+                arg("trusted-ca-file", pki.ca_cert), arg("client-cert-auth", "true"),
+                arg("peer-cert-file", pki.etcd_cert), arg("peer-key-file", pki.key("etcd")),
+                arg("peer-trusted-ca-file", pki.ca_cert), arg("peer-client-cert-auth", "true"),
+            ]},
+            {"name": "kube-apiserver", "extraArgs": [
+                arg("etcd-servers", client, True),
+                arg("etcd-cafile", pki.ca_cert),
+                arg("etcd-certfile", pki.cert("apiserver-etcd-client")),
+                arg("etcd-keyfile", pki.key("apiserver-etcd-client")),
+            ]},
+        ]
+
+    def exec_gate_patches(self, pki: Pki) -> list[dict]:
+        """The simulated nodes advertise the exec gate's port, and only the API server may use it.
+
+        kwok's own port stays where kwokctl puts it (``kwokControllerPort``);
+        ``node-port`` is what kwok writes into each Node's kubelet endpoint, so
+        the API server's exec, logs and port-forward go to the gate first
+        (``k8slab._execgate``). The API server checks the gate's certificate
+        and shows its own client certificate, both from k8slab's CA.
+        """
+        return [
+            {"name": "kwok-controller", "extraArgs": [
+                {"key": "node-port", "value": str(self.internal_ports()["execgate"]),
+                 "override": True}]},
+            {"name": "kube-apiserver", "extraArgs": [
+                {"key": "kubelet-certificate-authority", "value": str(pki.ca_cert)},
+                {"key": "kubelet-client-certificate",
+                 "value": str(pki.cert("apiserver-kubelet-client"))},
+                {"key": "kubelet-client-key", "value": str(pki.key("apiserver-kubelet-client"))},
+            ]},
+        ]
+
+    def exec_user(self) -> int | None:
+        """The uid kwok runs exec as: nobody when k8slab runs as root, else the user itself.
+
+        An ordinary user (Binder's jovyan) cannot switch to another uid: asking
+        kwok to would make every exec fail ("operation not permitted").
+        """
+        return EXEC_UID if os.geteuid() == 0 else None
+
     def stages(self) -> list[dict]:
         """The lifecycle stages, with delays taken from the environment."""
         docs = [d for d in yaml.safe_load_all(STAGES_FILE.read_text()) if d]
@@ -164,12 +321,25 @@ class KwokEngine(Engine):
         """Logs, exec and port-forward for simulated pods, served by kwok.
 
         There is no container, so kwok answers these requests itself: logs come
-        from a file k8slab writes, ``exec`` runs the command as an unprivileged
-        user in a sandbox folder on this machine, and port-forward connects to a
-        tiny simulated HTTP server speaking over stdin/stdout. Every answer says
-        it is simulated.
+        from a file k8slab writes, ``exec`` runs the command on this machine
+        (the exec gate has already wrapped it in the pod's sandbox, see
+        ``k8slab._execgate``; as nobody when k8slab runs as root), and
+        port-forward connects to a tiny simulated HTTP server speaking over
+        stdin/stdout. Every answer says it is simulated.
         """
         sim = state_dir() / "simulated"
+        shared = exec_dir() / "sandbox"
+        local: dict = {
+            # With the sandbox, the command starts in bwrap, which moves into
+            # the pod's /sandbox: kwok itself may start it anywhere.
+            "workDir": "/" if self.exec_sandbox == "bwrap" else str(shared),
+            "envs": [{"name": "K8SLAB_SIMULATED", "value": "1"},
+                     {"name": "PATH", "value": "/usr/local/bin:/usr/bin:/bin"},
+                     {"name": "HOME", "value": str(shared)}],
+        }
+        uid = self.exec_user()
+        if uid is not None:
+            local["securityContext"] = {"runAsUser": uid, "runAsGroup": uid}
         return [
             {
                 "apiVersion": "kwok.x-k8s.io/v1alpha1",
@@ -182,13 +352,7 @@ class KwokEngine(Engine):
                 "apiVersion": "kwok.x-k8s.io/v1alpha1",
                 "kind": "ClusterExec",
                 "metadata": {"name": "lab-exec"},
-                "spec": {"execs": [{"containers": [], "local": {
-                    "workDir": str(sim / "sandbox"),
-                    "envs": [{"name": "K8SLAB_SIMULATED", "value": "1"},
-                             {"name": "PATH", "value": "/usr/local/bin:/usr/bin:/bin"},
-                             {"name": "HOME", "value": str(sim / "sandbox")}],
-                    "securityContext": {"runAsUser": 65534, "runAsGroup": 65534},
-                }}]},
+                "spec": {"execs": [{"containers": [], "local": local}]},
             },
             {
                 "apiVersion": "kwok.x-k8s.io/v1alpha1",
@@ -226,7 +390,7 @@ class KwokEngine(Engine):
             names = ["kwokctl"]
         binaries = _tools.ensure(names)
         ensure_state()
-        _prepare_simulation(state_dir() / "simulated")
+        isolation = self.prepare_isolation()
         config = state_dir() / "kwokctl-config.yaml"
         config.write_text(yaml.safe_dump_all(self.config_documents(
             None if self.download else binaries), sort_keys=False))
@@ -235,6 +399,8 @@ class KwokEngine(Engine):
             subprocess.run(self.delete_command(kwokctl), env=kwok_env(),
                            capture_output=True, timeout=120)
         try:
+            if self.uses_exec_gate():
+                self.start_exec_gate()
             run_logged(self.create_command(kwokctl, config), "kwokctl.log", env=kwok_env(),
                        what="kwokctl create cluster")
             kubeconfig = (self.cluster_dir() / "kubeconfig.yaml").read_text()
@@ -243,7 +409,7 @@ class KwokEngine(Engine):
             record = ClusterRecord(engine=self.name, context=context,
                                    server=f"https://127.0.0.1:{self.port}",
                                    extra={"nodes": nodes, "port": self.port,
-                                          "workdir": str(workdir())})
+                                          "workdir": str(workdir()), **isolation})
             record.save()
             self.bootstrap(nodes)
         except BaseException:
@@ -252,19 +418,158 @@ class KwokEngine(Engine):
             raise
         return record
 
+    def start_command(self, kwokctl: Path) -> list[str]:
+        return [str(kwokctl), "start", "cluster", "--name", CLUSTER_NAME]
+
+    def restart(self, record: ClusterRecord) -> bool:
+        """``kwokctl start cluster``: the same etcd data, CA and tokens as before.
+
+        A workshop survives this: every attendee's kubeconfig still works and
+        every namespace is still there.
+        """
+        kwokctl = _tools.find("kwokctl")
+        if kwokctl is None or not (self.cluster_dir() / "kubeconfig.yaml").is_file():
+            return False
+        if port_in_use(self.port):
+            return False
+        if self.uses_exec_gate():
+            if not self.exec_gate_files()[0].is_file():
+                return False  # its certificates are gone: the nodes' address cannot be served
+            self.stop_exec_gate()
+            self.start_exec_gate()
+        run_logged(self.start_command(kwokctl), "kwokctl.log", env=kwok_env(),
+                   what="kwokctl start cluster", timeout=180)
+        from .._client import record_answers
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if record_answers(record):
+                return True
+            time.sleep(0.3)
+        return False
+
     def bootstrap(self, nodes: int) -> None:
         """After the control plane answers: the simulated nodes and StorageClass."""
         _bootstrap(nodes)
 
     def down(self, record: ClusterRecord | None) -> None:
         kwokctl = _tools.find("kwokctl")
-        if kwokctl is not None and self.cluster_dir().exists():
-            run_logged(self.delete_command(kwokctl), "kwokctl.log", env=kwok_env(),
-                       what="kwokctl delete cluster", timeout=180)
+        try:
+            if kwokctl is not None and self.cluster_dir().exists():
+                run_logged(self.delete_command(kwokctl), "kwokctl.log", env=kwok_env(),
+                           what="kwokctl delete cluster", timeout=180)
+        finally:
+            self.stop_exec_gate()
+            shutil.rmtree(pki_dir(), ignore_errors=True)
+            if not exec_dir().is_relative_to(state_dir()):
+                shutil.rmtree(exec_dir(), ignore_errors=True)
+
+    # -- isolation: etcd certificates, the exec gate (k8slab._execgate) ----
+    def uses_exec_gate(self) -> bool:
+        """True when kwok answers exec itself (a ClusterExec rule), so the gate must wrap it.
+
+        An engine whose pods are real containers (no ClusterExec) gets etcd's
+        TLS but no gate. Whoever restarts a stopped cluster calls
+        :meth:`start_exec_gate` first: its certificates and ports are kept
+        until ``down``.
+        """
+        return any(d.get("kind") == "ClusterExec" for d in self.debugging_documents())
+
+    def prepare_isolation(self) -> dict:
+        """Make a fresh PKI, check the exec sandbox, write the gate's configuration.
+
+        Runs before the kwokctl configuration is written (the exec rule
+        depends on the sandbox being usable). Returns what the cluster record
+        keeps: the internal ports and ``exec_sandbox`` (``bwrap`` or ``none``)
+        with the reason when there is none.
+        """
+        from .._execgate import probe
+
+        ensure_pki(pki_dir(), fresh=True)
+        if not self.uses_exec_gate():  # real containers answer exec (the host engine)
+            self.exec_sandbox = "container"
+            return {"internal_ports": self.internal_ports(), "exec_sandbox": "container"}
+        _prepare_simulation(state_dir() / "simulated", exec_dir())
+        bwrap = bwrap_path()
+        reason = probe(bwrap, exec_dir() / "sandboxes", self.exec_user())
+        self.exec_sandbox = "bwrap" if reason is None else "none"
+        self.write_exec_gate_config(bwrap if reason is None else None)
+        return {"internal_ports": self.internal_ports(), "exec_sandbox": self.exec_sandbox,
+                "exec_sandbox_reason": reason}
+
+    def exec_gate_files(self) -> tuple[Path, Path]:
+        """The gate's configuration and pid file, in the state folder."""
+        return state_dir() / "execgate.json", state_dir() / "execgate.pid"
+
+    def write_exec_gate_config(self, bwrap: str | None) -> Path:
+        """What the gate needs: its ports, certificates and sandbox settings (0600)."""
+        pki = Pki(pki_dir())
+        ports = self.internal_ports()
+        uid = self.exec_user()
+        path, _ = self.exec_gate_files()
+        path.write_text(json.dumps({
+            "listen": ports["execgate"], "upstream": ports["kwok"],
+            "cert": str(pki.cert("execgate")), "key": str(pki.key("execgate")),
+            "ca": str(pki.ca_cert), "sandboxes": str(exec_dir() / "sandboxes"),
+            "bwrap": bwrap, "prlimit": shutil.which("prlimit"), "uid": uid, "gid": uid},
+            indent=2) + "\n")
+        path.chmod(0o600)
+        return path
+
+    def start_exec_gate(self, timeout: float = 15) -> int:
+        """Start the gate (unless its recorded process still runs); return its pid.
+
+        It runs in a session of its own, like kwokctl's components, so that a
+        Ctrl-C in the terminal that ran ``k8slab up`` does not stop it.
+
+        Raises:
+            ClusterUnavailable: it did not listen within ``timeout`` seconds.
+        """
+        config, pid_file = self.exec_gate_files()
+        pid = _read_pid(pid_file)
+        if pid is not None and _alive(pid):
+            return pid
+        port = json.loads(config.read_text())["listen"]
+        logs_dir().mkdir(parents=True, exist_ok=True)
+        log = (logs_dir() / "execgate.log").open("ab")
+        # The gate needs the standard library only: run its file alone (-I -S), without
+        # importing k8slab and its dependencies (about 100 MiB less, which Binder feels).
+        gate = Path(__file__).resolve().parent.parent / "_execgate.py"
+        proc = subprocess.Popen([sys.executable, "-I", "-S", str(gate), str(config)],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                start_new_session=True, cwd="/")
+        log.close()
+        pid_file.write_text(f"{proc.pid}\n")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            if port_in_use(port):
+                return proc.pid
+            time.sleep(0.1)
+        raise ClusterUnavailable(
+            f"The exec gate (k8slab/_execgate.py) did not listen on 127.0.0.1:{port}.",
+            f"Read {logs_dir() / 'execgate.log'}, then `k8slab down` and `k8slab up`.")
+
+    def stop_exec_gate(self) -> None:
+        """Stop the gate started by :meth:`start_exec_gate`, if it runs."""
+        _, pid_file = self.exec_gate_files()
+        pid = _read_pid(pid_file)
+        if pid is not None and _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 5
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        pid_file.unlink(missing_ok=True)
 
     def pids(self) -> list[int]:
-        """Process ids of the cluster components, from kwokctl's pid files."""
+        """Process ids of the cluster components (kwokctl's pid files) and of the exec gate."""
         out = []
+        gate = _read_pid(self.exec_gate_files()[1])
+        if gate is not None and _alive(gate):
+            out.append(gate)
         for pid_file in (self.cluster_dir() / "pids").glob("*.pid"):
             try:
                 out.append(int(pid_file.read_text().strip()))
@@ -273,14 +578,54 @@ class KwokEngine(Engine):
         return out
 
 
-def _prepare_simulation(sim: Path) -> None:
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    """True if ``pid`` runs and is not a zombie (a child k8slab did not reap yet)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` (0711) refusing one that someone else made first (a shared /tmp)."""
+    try:
+        path.mkdir(mode=0o711)
+    except FileExistsError:
+        info = path.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            raise K8sLabError(f"{path} exists but is not a folder of this user's.",
+                              f"Remove it (`rm -rf {path}`), then run `k8slab up` again.") from None
+    path.chmod(0o711)
+
+
+def _prepare_simulation(sim: Path, execs: Path) -> None:
     """Files behind simulated logs and exec (see ``debugging_documents``)."""
-    (sim / "sandbox").mkdir(parents=True, exist_ok=True)
+    sim.mkdir(parents=True, exist_ok=True)
     sim.chmod(0o755)
-    (sim / "sandbox").chmod(0o777)
-    (sim / "sandbox" / "README.txt").write_text(
+    if execs != sim:
+        _private_dir(execs)
+    # Each pod's sandbox is a 0700 folder below; the exec user may pass, not list.
+    (execs / "sandboxes").mkdir(exist_ok=True)
+    (execs / "sandboxes").chmod(0o711)
+    (execs / "sandbox").mkdir(exist_ok=True)
+    (execs / "sandbox").chmod(0o777)
+    (execs / "sandbox" / "README.txt").write_text(
         "This folder stands in for a container's file system: the lab cluster is\n"
-        "simulated by kwok, so `exec` runs here, on the lab machine, as user nobody.\n")
+        "simulated by kwok, so `exec` runs here, on the lab machine (no sandbox could be\n"
+        "made: see `exec_sandbox_reason` in the cluster record).\n")
     # kwok serves this file as the container's log; it must be in the CRI log
     # format ("<time> <stream> <F|P> <message>"), the one kubelets read.
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime())

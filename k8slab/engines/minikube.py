@@ -50,6 +50,7 @@ class MinikubeEngine(Engine):
         (state_dir() / "kubeconfig.yaml").chmod(0o600)
         record = ClusterRecord(engine=self.name, context=PROFILE, extra={"nodes": nodes + 1})
         record.save()
+        base.load_course_images(self.name)
         return record
 
     def down(self, record: ClusterRecord | None) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,26 @@ def test_lab_command_binds_loopback_and_opens_first_notebook():
     assert "--ServerApp.ip=127.0.0.1" in cmd
     assert any(a.endswith("/lab/tree/01-getting-started.ipynb") for a in cmd)
     assert any(a.startswith("--ServerApp.root_dir=") and a.endswith("notebooks") for a in cmd)
+
+
+def test_output_into_a_closed_pipe_is_not_a_traceback():
+    # `k8slab status | head -3`: the reader is gone before the command prints.
+    # (`tools --check` prints without a cluster; status prints the same way.)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "k8slab", "tools", "--check", "kwokctl"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.returncode == 141  # 128 + SIGPIPE, as a Unix tool the signal stopped
+
+
+def test_importing_the_library_loads_no_command_line_engine_or_tool_builder():
+    # Layers run one way: a notebook's `import k8slab` needs none of the CLI machinery.
+    code = ("import sys, k8slab; print(sorted(m for m in sys.modules if m.startswith("
+            "('k8slab.cli', 'k8slab.engines', 'k8slab._tools', 'k8slab.workshop'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

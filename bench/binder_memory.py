@@ -1,0 +1,105 @@
+"""Peak memory of what a Binder session runs: the kwok cluster, JupyterLab, one kernel.
+
+Binder gives a session about 2 GiB. This starts the embedded cluster and
+JupyterLab as ``binder/start`` would, runs notebook 05 (the heaviest of the
+first half of the course) in a kernel with papermill, samples the RSS of every
+process involved twice a second, and prints the peak. Prints numbers; asserts
+nothing. Goal: <= 2 GiB.
+
+    python bench/binder_memory.py
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from k8slab.engines import host_state  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _rss_mib(pids: set[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines()
+                       if line.startswith("VmRSS:")), 0)
+    return total / 1024
+
+
+def _children(pid: int) -> set[int]:
+    out = {pid}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int(Path(entry, "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                out |= _children(int(entry.name))
+    return out
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="k8slab-bench-binder-"))
+    env = {**os.environ, "K8SLAB_STATE": str(tmp / "state"),
+           "K8SLAB_API_PORT": str(_free_port()), "K8SLAB_SHOW_COMMANDS": "0"}
+    k8slab = [sys.executable, "-m", "k8slab"]
+    subprocess.run([*k8slab, "up"], env=env, check=True, capture_output=True)
+    lab = subprocess.Popen([*k8slab, "lab", "--port", str(_free_port()), "--token", "bench"],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    samples: list[tuple[float, float, float]] = []
+    stop = threading.Event()
+    runner: subprocess.Popen | None = None
+
+    def sample() -> None:
+        while not stop.is_set():
+            cluster = _rss_mib(host_state.pids_with_arg(str(tmp / "state")))
+            jupyter = _rss_mib(_children(lab.pid))
+            kernel = _rss_mib(_children(runner.pid)) if runner else 0.0
+            samples.append((cluster, jupyter, kernel))
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    try:
+        time.sleep(8)  # JupyterLab settles
+        thread.start()
+        started = time.monotonic()
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "papermill", str(ROOT / "notebooks" / "05-deployments.ipynb"),
+             str(tmp / "05-out.ipynb"), "-p", "namespace", "bench-binder", "-k", "python3",
+             "--cwd", str(ROOT / "notebooks")], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        code = runner.wait(timeout=900)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        lab.terminate()
+        lab.wait(timeout=30)
+        subprocess.run([*k8slab, "down"], env=env, capture_output=True)
+    peak = max(samples, key=lambda s: sum(s))
+    print(f"notebook 05 ran in {elapsed:.0f} s (papermill exit {code})")
+    print(f"peak RSS: {sum(peak):.0f} MiB (cluster {peak[0]:.0f}, JupyterLab {peak[1]:.0f}, "
+          f"kernel + papermill {peak[2]:.0f}); goal <= 2048 MiB")
+
+
+if __name__ == "__main__":
+    main()
