@@ -315,15 +315,16 @@ lab.wait("Pod", "client", namespace, timeout=timeout)
 # %% [markdown]
 # On kwok this pod is simulated too, and `exec` there would run the command
 # on the lab machine itself, not in a pod, so the next cell sends nothing on
-# that engine. On a real engine it asks DNS for `web`, then makes six requests
-# to `web:80`:
+# that engine. On a real engine it asks DNS for the Service's full name, then
+# makes six requests to `web:80` (the short name works too: the pod's
+# `/etc/resolv.conf` lists `<namespace>.svc.cluster.local` among the domains
+# to try):
 
 # %%
 REQUEST = r"printf 'GET /hello HTTP/1.0\r\nHost: web\r\n\r\n' | nc -w 3 web 80 | tail -n 1"
 if real_containers:
-    lookup = lab.exec("pod/client", "nslookup web", namespace)
-    print(*(line for line in lookup.splitlines() if line.strip()
-            and "NXDOMAIN" not in line), sep="\n")
+    lookup = lab.exec("pod/client", f"nslookup web.{namespace}.svc.cluster.local", namespace)
+    print(*(line for line in lookup.splitlines() if line.strip()), sep="\n")
     answers = lab.exec("pod/client", f"for i in 1 2 3 4 5 6; do {REQUEST}; done",
                        namespace).splitlines()
     in_cluster = [line.strip() for line in answers if line.strip()]
