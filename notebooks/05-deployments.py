@@ -636,8 +636,7 @@ lab.table("Pod", namespace, labels="app=db")
 # %%
 events = lab.events(namespace, object_name=db_pod)
 lab.record("db_unhealthy_events", int((events["reason"] == "Unhealthy").sum()))
-lab.record("db_unhealthy_message", next(iter(events[events["reason"] == "Unhealthy"]["message"]),
-                                        ""))
+lab.record("db_unhealthy_messages", sorted(set(events[events["reason"] == "Unhealthy"]["message"])))
 lab.record("db_killing_events", int((events["reason"] == "Killing").sum()))
 events
 

@@ -31,8 +31,10 @@ def _selector(svc: dict) -> str:
 
 
 def _web_pods(namespace: str) -> list[str]:
+    """Running web pods, without those being deleted (they are no endpoint any more)."""
     return sorted(p["metadata"]["name"] for p in list_("Pod", namespace, labels={"app": "web"})
-                  if (p.get("status") or {}).get("phase") == "Running")
+                  if (p.get("status") or {}).get("phase") == "Running"
+                  and not p["metadata"].get("deletionTimestamp"))
 
 
 @exercise("06.frontend", "Expose the web pods on port 8000",

@@ -57,7 +57,7 @@ def test_nb05_runs_records_and_cleans_up(cluster):
         for name in ("hello_before_update", "hello_after_update", "hello_after_rollback"):
             assert "simulated by the k8slab kwok cluster" in run.last(name)
         assert run.last("db_killing_events") == 0
-        assert "(simulated by kwok)" in run.last("db_unhealthy_message")
+        assert all("(simulated by kwok)" in m for m in run.last("db_unhealthy_messages"))
         assert run.last("db_ping_after_restart").startswith("(kwok")
     else:
         # Real nginx answers, through the API server, with its version and pod name.
@@ -67,8 +67,8 @@ def test_nb05_runs_records_and_cleans_up(cluster):
         assert _hello_version(run.last("hello_after_rollback")) == "1.0"
         # The real kubelet killed the container after the failed probes, and Redis is back.
         assert run.last("db_killing_events") >= 1
-        assert run.last("db_unhealthy_message").startswith(
-            'Liveness probe failed: command timed out: "redis-cli ping"')
+        assert any(m.startswith('Liveness probe failed: command timed out: "redis-cli ping"')
+                   for m in run.last("db_unhealthy_messages"))
         assert run.last("db_ping_after_restart") == "PONG"
 
     checks = run.checks()
