@@ -34,7 +34,8 @@
 # 4. Scale it with a slider and with a manifest, and see which one wins.
 # 5. Roll out a new image version without downtime, read the rollout history,
 #    and roll back.
-# 6. Let a liveness probe restart an application that stopped answering.
+# 6. Find out why a rollout never finishes, and fix it.
+# 7. Let a liveness probe restart an application that stopped answering.
 
 # %% [markdown]
 # ## Prerequisites
@@ -56,13 +57,13 @@
 #
 # The namespace, whether the hidden solutions run (the test suite sets it to
 # `True`), how long to wait for the cluster, and how long to give the
-# liveness probe to act.
+# liveness probe to act (about 15 s on a real node).
 
 # %% tags=["parameters"]
 namespace = "nb05-deployments"
 solve_exercises = False
 timeout = 60
-liveness_wait = 30
+liveness_wait = 60
 
 # %% [markdown]
 # ## Setup
@@ -73,10 +74,26 @@ liveness_wait = 30
 
 # %% tags=["setup"]
 
+import time
+
 import k8slab as lab
 from k8slab import plots, widgets
 
 lab.setup(namespace)
+
+# %% [markdown]
+# Which engine runs this lab? On the **host** engine (and on kind or
+# minikube) the pods below are real containers: nginx really serves, Redis
+# really hangs and is really restarted. On the **kwok** engine the control
+# plane is just as real (the same API server, controllers and scheduler), but
+# the nodes are simulated: no container runs, and kwok plays what a kubelet
+# would report. Each cell that depends on it says which one you saw.
+
+# %%
+engine = lab.status()["engine"]
+real_containers = engine != "kwok"
+print(f"engine: {engine} ·",
+      "real containers" if real_containers else "simulated nodes (kwok): no container runs")
 
 # %% [markdown]
 # ## A Deployment, line by line
@@ -94,6 +111,14 @@ lab.manifest("manifests/05-deployments-web.yaml")
 # - `template`: the pod to create whenever one is missing. It is notebook 04's
 #   pod without a name (the controller names each copy), and its labels must
 #   match the selector, or the API server refuses the Deployment.
+#
+# The image, `k8slab.local/web:1.0`, is nginx 1.22.1 from Debian, packed by
+# k8slab as a small unprivileged web server on port 8080; its page says
+# "web 1.0", and `/hello` answers with the name of the pod that served it.
+# The template also has a **readiness probe**: the kubelet asks `/healthz`
+# every 2 s, and the pod counts as *ready* only once it answers. Without one,
+# "ready" would only mean "the container started", which says nothing about
+# whether nginx can serve yet.
 #
 # Apply it, and wait for the **rollout**: until all three pods are available.
 
@@ -203,7 +228,15 @@ recorder.plot(title="Self-healing: 2 of 3 pods deleted")
 # (pods that exist and are not being deleted) goes back to three almost
 # immediately, then `ready` climbs back as the new pods start. `desired` never
 # moved: nobody changed what you asked for, so the controllers restored it.
-# The same happens when a node dies: its pods are recreated elsewhere.
+#
+# A node that dies is slower to heal. The control plane first marks it
+# unreachable (after about 40 s without news), then lets its pods run out
+# their `tolerationSeconds` for the `node.kubernetes.io/unreachable` taint,
+# **300 s** by default, before it evicts them; only then does the ReplicaSet
+# create replacements elsewhere. (A StatefulSet's pods, notebook 07, are not
+# replaced at all until someone confirms the node is gone, by deleting the
+# node or force-deleting the pods: two pods with the same identity must never
+# run at once.)
 
 # %%
 replacements = [name for name in recorder.pods_seen if name not in before]
@@ -253,9 +286,12 @@ lab.record("replicas_after_apply", lab.get("Deployment", "web", namespace)["spec
 #
 # Scale `web` to 4 replicas by applying a manifest that says so: `lab.apply`
 # takes YAML text, so copy the manifest printed at the top into a string and
-# change one line (the slider would work too, but would not last). Wait for
-# the rollout, then run the check (exercise id `05.scale`). The solution is
-# hidden in the cell after the check.
+# change one line. The slider would change the count too, but imperatively,
+# and the check can tell: the API server records in each object's
+# `metadata.managedFields` which client set each field, and whether by an
+# `Apply` (declarative) or an `Update` (imperative). Wait for the rollout,
+# then run the check (exercise id `05.scale`). The solution is hidden in the
+# cell after the check.
 
 # %%
 # Your code here
@@ -266,7 +302,9 @@ lab.check("05.scale", namespace)
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
     manifest = lab.manifest("manifests/05-deployments-web.yaml")
-    lab.apply(manifest.replace("replicas: 3", "replicas: 4"), namespace)
+    four = manifest.replace("replicas: 3", "replicas: 4")
+    print(four)
+    lab.apply(four, namespace)
     lab.wait("Deployment", "web", namespace, timeout=timeout)
     lab.check("05.scale", namespace)
 
@@ -282,19 +320,30 @@ lab.table("Deployment", namespace)
 # ## Rolling update: a new version without downtime
 #
 # A new version of an application is a new image. The file
-# `manifests/05-deployments-web-v2.yaml` is the same Deployment with
-# `nginx-unprivileged:1.28` instead of `1.27`. Changing the pod template
-# starts a **rolling update**: the Deployment creates a second ReplicaSet for
-# the new template and moves pods from the old one to the new one, a few at a
-# time. We record it:
+# `manifests/05-deployments-web-v2.yaml` is the same Deployment with the image
+# `k8slab.local/web:2.0` instead of `web:1.0`. First, what version answers
+# today? `lab.http_get` sends one request to a pod of the Deployment, through
+# the API server (as `kubectl port-forward` does):
+
+# %%
+before_update = lab.http_get("deployment/web", 8080, "/hello", namespace)
+print(before_update.body.strip() if not before_update.simulated
+      else "kwok: a simulated answer (no nginx runs), " + before_update.headers["server"])
+lab.record("hello_before_update", before_update.body.strip())
+lab.record("hello_simulated", before_update.simulated)
+
+# %% [markdown]
+# Changing the pod template starts a **rolling update**: the Deployment
+# creates a second ReplicaSet for the new template and moves pods from the old
+# one to the new one, a few at a time. We record it:
 
 # %%
 recorder = plots.ReplicaRecorder("web", namespace).start()
-recorder.mark("apply 1.28")
+recorder.mark("apply web 2.0")
 lab.apply("manifests/05-deployments-web-v2.yaml", namespace)
 lab.wait("Deployment", "web", namespace, timeout=timeout)
 recorder.stop()
-recorder.plot(title="Rolling update from nginx 1.27 to 1.28")
+recorder.plot(title="Rolling update from web 1.0 to web 2.0")
 
 # %% [markdown]
 # How fast it goes is set by the Deployment's `strategy`; we kept the
@@ -302,7 +351,17 @@ recorder.plot(title="Rolling update from nginx 1.27 to 1.28")
 # means at most one pod *above* 3 (25% of 3, rounded up) and none below
 # (rounded down): the Deployment starts one new pod, waits until it is
 # available, removes one old pod, and repeats. `available` never drops below
-# three: users are served throughout.
+# three.
+#
+# "Available" means ready (for `minReadySeconds`, 0 here), and ready means
+# what the readiness probe says: a new pod takes its share of the work only
+# once it answers `/healthz`. That is what keeps users served throughout.
+# Without a readiness probe, a pod is ready as soon as its container has
+# started, and a slow-starting application would be sent traffic, and count
+# as available, before it can answer. (kwok runs no probe: its pods are
+# ready as soon as they "start", unless their probe asks a page the web image
+# lacks, which kwok imitates.) Notebook 06 meets pods that run but never
+# become ready, and what that does to their Service.
 
 # %%
 during = recorder.samples
@@ -310,6 +369,15 @@ lab.record("rollout_min_available", min(s["available"] for s in during))
 lab.record("rollout_max_pods", max(s["pods"] for s in during))
 print("available went down to", min(s["available"] for s in during),
       "· pods went up to", max(s["pods"] for s in during))
+
+# %% [markdown]
+# And the answer now:
+
+# %%
+after_update = lab.http_get("deployment/web", 8080, "/hello", namespace)
+print(after_update.body.strip() if not after_update.simulated
+      else "kwok: a simulated answer again; the image name is all that changed")
+lab.record("hello_after_update", after_update.body.strip())
 
 # %% [markdown]
 # ### The rollout history
@@ -321,7 +389,7 @@ print("available went down to", min(s["available"] for s in during),
 
 # %%
 history = lab.table("ReplicaSet", namespace)
-first_rs = history[history["images"].str.endswith(":1.27")]["name"].iloc[0]
+first_rs = history[history["images"].str.endswith(":1.0")]["name"].iloc[0]
 print("revision:", lab.get("Deployment", "web", namespace)["metadata"]["annotations"])
 history
 
@@ -335,7 +403,7 @@ lab.record("revisions", dict(zip(history["images"], history["revision"], strict=
 #
 # ### Rolling back
 #
-# Version 1.28 turns out to be broken; you want 1.27 back, fast. A rollback
+# Version 2.0 turns out to be broken; you want 1.0 back, fast. A rollback
 # is just another rolling update, towards the previous template. Three ways
 # to get there:
 #
@@ -347,13 +415,13 @@ lab.record("revisions", dict(zip(history["images"], history["revision"], strict=
 # 3. Let Kubernetes find the previous template in the history:
 #    `kubectl rollout undo deployment/web` (or `--to-revision=1`). It copies
 #    the old ReplicaSet's template back into the Deployment. Quick, but your
-#    manifest file still says 1.28: the next apply undoes the undo.
+#    manifest file still says 2.0: the next apply undoes the undo.
 #
 # Whichever way, the Deployment notices that the template matches an existing
 # ReplicaSet (same `pod-template-hash`) and scales *that one* back up rather
 # than creating a new one. The revision number moves on to 3.
 #
-# ### Exercise 2: roll back to 1.27
+# ### Exercise 2: roll back to web 1.0
 #
 # Roll `web` back to `k8slab.local/web:1.0` and wait until the
 # rollout completes. Then run the check (exercise id `05.rollback`). The
@@ -367,6 +435,7 @@ lab.check("05.rollback", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/05-deployments-web.yaml"))
     lab.apply("manifests/05-deployments-web.yaml", namespace)
     lab.wait("Deployment", "web", namespace, timeout=timeout)
     lab.check("05.rollback", namespace)
@@ -383,32 +452,113 @@ lab.record("serving_rs_is_first", bool(serving["name"] == first_rs))
 lab.record("serving_revision", serving["revision"])
 after
 
+# %%
+after_rollback = lab.http_get("deployment/web", 8080, "/hello", namespace)
+print(after_rollback.body.strip() if not after_rollback.simulated
+      else "kwok: a simulated answer")
+lab.record("hello_after_rollback", after_rollback.body.strip())
+
+# %% [markdown]
+# ## A rollout that never finishes
+#
+# A colleague prepared web 2.0 again, with new resource settings, and applied
+# it. Their terminal is still waiting on `kubectl rollout status`. Let us
+# apply the same file, without waiting for the rollout this time, and look:
+
+# %%
+lab.apply("manifests/05-deployments-web-greedy.yaml", namespace)
+
+
+def unscheduled_pods() -> list[dict]:
+    """The web pods the scheduler could not place (PodScheduled is False)."""
+    return [p for p in lab.list("Pod", namespace, labels={"app": "web"})
+            if any(c["type"] == "PodScheduled" and c["status"] == "False"
+                   for c in p["status"].get("conditions") or [])]
+
+
+deadline = time.monotonic() + timeout
+while not unscheduled_pods():  # the scheduler answers within a second
+    if time.monotonic() > deadline:
+        raise lab.WaitTimeout("No pod became unschedulable.",
+                              "Look at lab.table('Pod', namespace).")
+    time.sleep(0.5)
+lab.table("Pod", namespace, labels="app=web")
+
+# %% [markdown]
+# One new pod is `Pending`, and stays so; the three web 1.0 pods still run
+# and serve (with `maxUnavailable` at 0, the Deployment removes no old pod
+# before a new one is available, so a broken rollout does not take the
+# service down). The rollout is not failing loudly: it is just not making
+# progress. After `progressDeadlineSeconds` (600 s by default) the
+# Deployment's `Progressing` condition turns `False` with the reason
+# `ProgressDeadlineExceeded`, and `kubectl rollout status` gives up; nothing
+# is rolled back by itself. What does the Deployment say, and what do the
+# events of the Pending pod say?
+
+# %%
+stuck_pod = unscheduled_pods()[0]["metadata"]["name"]
+print(lab.diagnose("Deployment", "web", namespace))
+stuck_events = lab.events(namespace, object_name=stuck_pod)
+lab.record("stuck_reasons", sorted(set(stuck_events["reason"])))
+stuck_events
+
+# %% [markdown]
+# ### Exercise 3: finish the rollout
+#
+# Read the `FailedScheduling` message: the scheduler says, node by node, why
+# the pod fits nowhere. Compare the pod's `resources` in
+# `lab.manifest("manifests/05-deployments-web-greedy.yaml")` with those of
+# the earlier manifests, fix the YAML (as text, like in exercise 1) and apply
+# it; the Deployment replaces the Pending pod with one from the corrected
+# template. Wait for the rollout, then run the check (exercise id
+# `05.unstuck`). (`kubectl rollout undo deployment/web` would also unblock the
+# service, by going back to web 1.0, but the colleague wants 2.0.) The
+# solution is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("05.unstuck", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    print(lab.manifest("manifests/05-deployments-web-greedy-fixed.yaml"))
+    lab.apply("manifests/05-deployments-web-greedy-fixed.yaml", namespace)
+    lab.wait("Deployment", "web", namespace, timeout=timeout)
+    lab.check("05.unstuck", namespace)
+
+# %% [markdown]
+# The scheduler is the same real kube-scheduler on every engine, and it
+# compares requests with each node's allocatable resources, not with what is
+# actually used: a request that no node can satisfy leaves the pod Pending
+# for ever, on kwok's simulated nodes as on real ones.
+
+# %%
+final = lab.get("Deployment", "web", namespace)
+lab.record("unstuck_image", final["spec"]["template"]["spec"]["containers"][0]["image"])
+lab.record("unstuck_pending", len(unscheduled_pods()))
+lab.table("Pod", namespace, labels="app=web")
+
 # %% [markdown]
 # ## A liveness probe restarts a stuck application
 #
 # A story you may have lived. A colleague runs a monstrous query against the
-# team's time-series database; the database freezes. It is still "running"
-# (the process exists) but it answers nobody. The colleague sends you a
-# message: "could you restart the database?". Half an hour later, another
-# huge query, another message. You become the restart button.
+# team's database; the database freezes. It is still "running" (the process
+# exists) but it answers nobody. The colleague sends you a message: "could
+# you restart the database?". Half an hour later, another huge query, another
+# message. You become the restart button.
 #
 # With Kubernetes you describe, once, how to tell a healthy application from
 # a stuck one, and the node's kubelet does the restarting. That description
 # is a **liveness probe**: an HTTP request, a TCP connection or a command
 # that the kubelet runs periodically in each container. When it fails several
-# times in a row, the kubelet kills the container and starts it again, in the
-# same pod.
+# times in a row, the kubelet stops the container and starts it again, in the
+# same pod. Our database is Redis 7.0 (from Debian, packed by k8slab); its
+# probe runs `redis-cli ping` inside the container:
 
 # %%
 lab.manifest("manifests/05-deployments-db.yaml")
-
-# %% [markdown]
-# On a real cluster you would wait for the query that freezes the database.
-# On the kwok engine nothing runs, so the annotation `k8slab.io/simulate:
-# stuck` asks kwok to play the scene: a few seconds after the pod starts, its
-# probe "fails" once, kwok records the `Unhealthy` event a kubelet would, and
-# counts one restart. (On kind or minikube the annotation means nothing, and
-# a healthy InfluxDB will not be restarted.)
 
 # %%
 lab.apply("manifests/05-deployments-db.yaml", namespace)
@@ -416,7 +566,29 @@ lab.wait("Deployment", "db", namespace, timeout=timeout)
 db_pod = lab.list("Pod", namespace, labels={"app": "db"})[0]["metadata"]["name"]
 
 # %% [markdown]
-# Let us watch the database pod until its container is restarted:
+# Now the monstrous query. `DEBUG SLEEP 60` makes Redis do nothing at all for
+# a minute, the way a huge query keeps a single-threaded database busy: every
+# other client, the probe's `redis-cli ping` included, waits for an answer
+# that does not come. We send it from inside the pod, in the background, with
+# `lab.exec` (`kubectl exec`).
+#
+# On the kwok engine no Redis runs, so there is nothing to freeze: the
+# annotation `k8slab.io/simulate: stuck` in the manifest asks kwok to play
+# the scene instead. A few seconds after the pod starts, its probe "fails",
+# kwok records the `Unhealthy` event a kubelet would, and counts one restart.
+# (Anywhere else that annotation means nothing.)
+
+# %%
+if real_containers:
+    print(lab.exec(f"pod/{db_pod}", "redis-cli ping", namespace).strip(), "- healthy, before")
+    lab.exec(f"pod/{db_pod}", "redis-cli DEBUG SLEEP 60 >/dev/null 2>&1 &", namespace)
+    print("DEBUG SLEEP 60 sent: Redis answers nobody for a minute")
+else:
+    print("kwok: no Redis to freeze; kwok plays the hang a few seconds after the start")
+
+# %% [markdown]
+# Let us watch the database pod until its container is restarted (about
+# 3 failed probes × 3 s, plus the stop):
 
 # %%
 restarts, last_state = 0, {}
@@ -426,28 +598,62 @@ for change, obj in lab.watch("Pod", namespace, name=db_pod, timeout=liveness_wai
     print(f"{change:9} ready={status.get('ready')} restartCount={restarts}")
     if restarts:
         break
-print(f"{db_pod}: {restarts} restart(s); previous container: {last_state or 'none'}")
+previous = last_state.get("terminated") or {}
+print(f"{db_pod}: {restarts} restart(s); previous container: "
+      f"exit code {previous.get('exitCode')}, reason {previous.get('reason')}")
 
 # %% [markdown]
-# The container was killed (`exitCode: 137` means it was sent signal 9,
-# SIGKILL: 128 + 9) and started again. The pod is the same one, with the
-# same name and address; only its container is new, and `restartCount`
-# (the `restarts` column) keeps score. This is different from self-healing
-# above, where the ReplicaSet replaced whole pods.
+# The pod is the same one, with the same name and address; only its container
+# is new, and `restartCount` (the `restarts` column) keeps score. This is
+# different from self-healing above, where the ReplicaSet replaced whole pods.
+#
+# How was the container stopped? The kubelet does not kill at once: it sends
+# **SIGTERM**, waits up to the pod's `terminationGracePeriodSeconds` (10 s in
+# our manifest, 30 s by default), and only then sends **SIGKILL**. The exit
+# code of the previous container says which one ended it:
+#
+# - **0** (reason `Completed`): the process stopped by itself on SIGTERM.
+#   Redis does: the signal interrupts its `DEBUG SLEEP`, and it shuts down
+#   cleanly. (kwok imitates that answer.)
+# - **137** = 128 + 9 (reason `Error`): the process was still there at the
+#   end of the grace period and SIGKILL (signal 9) ended it. That is what you
+#   see from an application that ignores SIGTERM or is too stuck to handle it;
+#   a shell or `sleep` running as the container's first process (PID 1)
+#   ignores SIGTERM too, which is why a long grace period can make such pods
+#   slow to stop.
 
 # %%
 lab.record("db_restarts", restarts)
-lab.record("db_last_exit_code", (last_state.get("terminated") or {}).get("exitCode"))
+lab.record("db_last_exit_code", previous.get("exitCode"))
+lab.record("db_last_reason", previous.get("reason"))
 lab.table("Pod", namespace, labels="app=db")
 
 # %% [markdown]
-# The Events tell the story, with the kubelet's (here kwok's) `Unhealthy`
-# warning:
+# The Events tell the story: the kubelet's (on kwok, kwok's) `Unhealthy`
+# warning, and on a real node its `Killing` notice, "failed liveness probe,
+# will be restarted".
 
 # %%
 events = lab.events(namespace, object_name=db_pod)
 lab.record("db_unhealthy_events", int((events["reason"] == "Unhealthy").sum()))
+lab.record("db_unhealthy_messages", sorted(set(events[events["reason"] == "Unhealthy"]["message"])))
+lab.record("db_killing_events", int((events["reason"] == "Killing").sum()))
 events
+
+# %% [markdown]
+# And the database answers again: a new container, a fresh Redis (its data,
+# kept nowhere, is gone; notebook 09 gives a database a volume that survives).
+
+# %%
+if real_containers:
+    lab.wait("Pod", db_pod, namespace, timeout=timeout, until=lambda p: (
+        all(s.get("ready") for s in p["status"].get("containerStatuses") or [{}]),
+        "waiting for the new container to be ready"))
+    pong = lab.exec(f"pod/{db_pod}", "redis-cli ping", namespace).strip()
+else:
+    pong = "(kwok: no Redis to ask)"
+print(pong)
+lab.record("db_ping_after_restart", pong)
 
 # %% [markdown]
 # Liveness has two siblings, worth knowing from the start:
@@ -460,7 +666,9 @@ events
 #
 # Be careful with liveness probes: one that fails when the application is
 # merely busy makes things worse, restarting a database in the middle of its
-# work. Probe something cheap, and give generous timeouts.
+# work. Probe something cheap, and give generous timeouts: our 1 s timeout
+# and 3 × 3 s threshold are for the lab; in production, think 5 s, 10 s
+# and 3 to 6 failures, and a startup probe for slow starts.
 
 # %% [markdown]
 # ## Summary
@@ -473,10 +681,13 @@ events
 # - Scaling changes `spec.replicas`; an imperative scale lasts until the
 #   manifest is applied again.
 # - Changing the template rolls out a new ReplicaSet, pod by pod, without
-#   dropping below the available count; old ReplicaSets are the **rollout
-#   history**, and rolling back re-activates one of them.
+#   dropping below the available count; a **readiness probe** decides when a
+#   new pod counts as available. Old ReplicaSets are the **rollout history**,
+#   and rolling back re-activates one of them.
 # - A **liveness probe** lets the kubelet restart a container that stopped
-#   answering: the `Unhealthy` event and the restart count show it happened.
+#   answering: SIGTERM first, SIGKILL (exit code 137) only if the process is
+#   still there after the grace period; the `Unhealthy` and `Killing` events
+#   and the restart count show it happened.
 #
 # ## What's next
 #

@@ -31,9 +31,11 @@
 # 1. Create a ClusterIP Service and read its label selector and ports.
 # 2. Find its endpoints in EndpointSlices, the objects that list the pods behind it.
 # 3. Check that its name and IP stay put while its pods come and go.
-# 4. Send HTTP requests to it through a port-forward.
-# 5. Expose it on every node with a NodePort Service.
-# 6. Diagnose a Service whose selector matches no pod.
+# 4. Send HTTP requests to it through a port-forward, and see which pod answered.
+# 5. Call it by name from inside the cluster, from another pod.
+# 6. Expose it on every node with a NodePort Service.
+# 7. Diagnose a Service whose selector matches no pod.
+# 8. Repair pods that run but are not ready, so that their Service reaches them.
 
 # %% [markdown]
 # ## Prerequisites
@@ -47,8 +49,10 @@
 # **Time to learn**: 30 minutes
 #
 # This notebook starts where notebook 05 left off: the `web` Deployment with
-# three nginx pods labelled `app=web`. You do not need to have run notebook
-# 05: the setup cell below recreates that state in a fresh namespace.
+# three pods labelled `app=web`, running the course's `web` image (nginx
+# 1.22.1 from Debian, packed by k8slab, listening on 8080; its `/hello` page
+# names the pod that answered). You do not need to have run notebook 05: the
+# setup cell below recreates that state in a fresh namespace.
 
 # %% [markdown]
 # ## Parameters
@@ -65,12 +69,27 @@ timeout = 60
 # state: `lab.setup` applies the Deployment and waits until its pods run.
 
 # %% tags=["setup"]
+import time
 import urllib.request
 from collections.abc import Callable
 
 import k8slab as lab
 
 lab.setup(namespace, "manifests/06-services-web.yaml")
+
+# %% [markdown]
+# Which engine runs this lab? On the **host** engine (and on kind or
+# minikube) the pods are real containers on a real network: kube-proxy on the
+# node routes Service addresses, CoreDNS answers Service names. On the
+# **kwok** engine the API objects are just as real, but the nodes are
+# simulated: no container runs, no packet flows, and the addresses are only
+# numbers written into the objects.
+
+# %%
+engine = lab.status()["engine"]
+real_containers = engine != "kwok"
+print(f"engine: {engine} ·", "real containers and network" if real_containers
+      else "simulated nodes (kwok): no container runs, no traffic flows")
 
 # %% [markdown]
 # ## The problem: moving targets
@@ -116,8 +135,10 @@ print("ClusterIP:", cluster_ip, "· DNS name:", f"web.{namespace}.svc.cluster.lo
 # it until it is deleted. It also has a DNS name: inside the cluster, `web`
 # (from the same namespace) or `web.<namespace>.svc.cluster.local` (from
 # anywhere) resolves to that IP. CoreDNS answers those names on kind and
-# minikube; the kwok engine runs no DNS server, so there the name is only a
-# convention you can read.
+# minikube, and the host engine runs it too (the `kube-dns` Service, at
+# 10.96.0.10, is what every pod's `/etc/resolv.conf` names); on the kwok
+# engine no pod runs to ask, so there the name is only a convention you can
+# read. We will ask it from inside a pod below.
 
 # %% [markdown]
 # ## EndpointSlices: who is behind the Service
@@ -182,7 +203,8 @@ for item in slices:
 # One slice (a slice holds up to 100 endpoints), whose port is 8080: the
 # Service's target port, resolved from its name `http`. Each endpoint points
 # at a pod (`targetRef`) and says whether that pod is ready. A pod that is not
-# ready stays in the slice, marked not ready, and receives no traffic.
+# ready (its readiness probe fails, or it is shutting down) stays in the
+# slice, marked `ready: false`, and kube-proxy sends it no traffic.
 
 # %%
 lab.record("cluster_ip", cluster_ip)
@@ -222,13 +244,17 @@ lab.record("endpoints_after", sorted(after))
 # rules on each node catch packets sent to it and redirect them to a pod.
 # From your laptop, outside the cluster, that address leads nowhere. On the
 # kwok engine it is even less: the pod and Service addresses are *simulated*
-# (no kube-proxy, no container behind them), so **never** try to connect to
-# them directly.
+# (no kube-proxy, no container behind them). In this course we **never**
+# connect to pod or Service addresses from the lab machine: we go through the
+# API server, or from inside another pod.
 #
 # The way in from outside is a **port-forward**, as with
-# `kubectl port-forward service/web 8080:80`: the API server opens a stream
-# to one pod behind the Service, and the bytes travel inside that stream.
-# `lab.http_get` sends one request that way:
+# `kubectl port-forward service/web 8080:80`. Note who does what: the
+# *client* (kubectl, or here the library) reads the Service, picks **one** of
+# its pods, and asks the API server to open a stream to *that pod*; the API
+# server relays the bytes to the pod's node, and the node into the pod. No
+# Service routing is involved at all. `lab.http_get` sends one request that
+# way:
 
 # %%
 response = lab.http_get("service/web", 80, "/", namespace)
@@ -236,31 +262,90 @@ print(response.status, "· simulated:", response.simulated)
 print(response.body[:300])
 
 # %% [markdown]
-# On kind or minikube nginx itself answers. On kwok the answer comes from a
-# tiny simulated server (its header `X-K8slab-Simulated: true` and its text
-# say so), but it came through the real API server, which picked a real pod
-# of the Service, like kubectl does.
+# On the host engine (and on kind or minikube) nginx itself answers, with the
+# page "web 1.0". On kwok the answer comes from a tiny simulated server (its
+# header `X-K8slab-Simulated: true` and its text say so), but it came through
+# the real API server, to the pod the client picked.
 #
 # `lab.port_forward` keeps a local port open for as long as a `with` block
 # runs, so any HTTP client on your machine can use it, here Python's own
-# `urllib`. The local port is on `127.0.0.1`, your own machine:
+# `urllib`. The local port is on `127.0.0.1`, your own machine. We ask for
+# `/hello`, whose answer names the pod that served it:
 
 # %%
 with (lab.port_forward("service/web", 80, namespace) as local_port,
       urllib.request.urlopen(f"http://127.0.0.1:{local_port}/hello", timeout=10) as answer):
     forwarded_status = answer.status
+    hello = answer.read().decode().strip()
     print(f"127.0.0.1:{local_port} ->", answer.status, answer.headers.get("Server"))
+    print(hello if real_containers else hello[:120] + "...")
 
 # %% [markdown]
-# One caveat: a port-forward chooses **one** pod when it starts and sticks to
-# it. It is a debugging tool, not a load balancer: real traffic goes through
-# the Service's IP (inside the cluster) or through the ways in of the next
-# section and of notebook 10.
+# The pod that answered (on a real engine, its name is in the answer) is one
+# of the three endpoints: the one the client picked when the forward started.
+# A port-forward sticks to that pod. It is a debugging tool, not a load
+# balancer: real traffic goes through the Service's IP (inside the cluster,
+# next section) or through the ways in of the NodePort section and of
+# notebook 10.
 
 # %%
+served_by = hello.split()[2] if real_containers else None
+print("served by:", served_by or "(kwok: a simulated answer names no pod)",
+      "· one of the endpoints:", served_by in after if served_by else "-")
 lab.record("http_status", response.status)
 lab.record("http_simulated", response.simulated)
+lab.record("http_body", response.body)
 lab.record("port_forward_status", forwarded_status)
+lab.record("hello", hello)
+lab.record("hello_pod", served_by)
+
+# %% [markdown]
+# ## From inside the cluster: a name and a balanced address
+#
+# Inside the cluster, a client simply calls `web` (or `web:80`): DNS turns
+# the name into the ClusterIP, and kube-proxy's rules on the node send each
+# new connection to one of the ready endpoints, picked at random. Let us be
+# that client: a small BusyBox pod, from which we use `nslookup` and `nc`
+# (netcat, writing a bare HTTP request by hand).
+
+# %%
+lab.apply("manifests/06-services-client.yaml", namespace)
+lab.wait("Pod", "client", namespace, timeout=timeout)
+
+# %% [markdown]
+# On kwok this pod is simulated too, and `exec` there would run the command
+# on the lab machine itself, not in a pod, so the next cell sends nothing on
+# that engine. On a real engine it asks DNS for the Service's full name, then
+# makes six requests to `web:80` (the short name works too: the pod's
+# `/etc/resolv.conf` lists `<namespace>.svc.cluster.local` among the domains
+# to try):
+
+# %%
+REQUEST = r"printf 'GET /hello HTTP/1.0\r\nHost: web\r\n\r\n' | nc -w 3 web 80 | tail -n 1"
+if real_containers:
+    lookup = lab.exec("pod/client", f"nslookup web.{namespace}.svc.cluster.local", namespace)
+    print(*(line for line in lookup.splitlines() if line.strip()), sep="\n")
+    answers = lab.exec("pod/client", f"for i in 1 2 3 4 5 6; do {REQUEST}; done",
+                       namespace).splitlines()
+    in_cluster = [line.strip() for line in answers if line.strip()]
+    print(*in_cluster, sep="\n")
+else:
+    lookup, in_cluster = "", []
+    print("kwok: no DNS server, no kube-proxy, no container: nothing to ask from inside")
+
+# %% [markdown]
+# On a real engine: DNS answered with the Service's ClusterIP, not with pod
+# addresses, and the six answers usually come from more than one pod (the
+# choice is random for each connection, so two or three different names
+# appear). This is the Service doing its real job, which a port-forward
+# never does.
+
+# %%
+in_cluster_pods = sorted({line.split()[2] for line in in_cluster if line.startswith("Hello")})
+print("pods that answered:", in_cluster_pods or "(none on kwok)")
+lab.record("dns_answer_has_cluster_ip", cluster_ip in lookup)
+lab.record("in_cluster_answers", len(in_cluster))
+lab.record("in_cluster_pods", in_cluster_pods)
 
 # %% [markdown]
 # ### Exercise 1: a second door to the same pods
@@ -282,6 +367,7 @@ lab.check("06.frontend", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/06-services-frontend.yaml"))
     lab.apply("manifests/06-services-frontend.yaml", namespace)
     wait_for_endpoints("frontend", lambda eps: len(eps) == 3)
     print(lab.http_get("service/frontend", 8000, "/", namespace).status)
@@ -300,34 +386,57 @@ lab.apply("manifests/06-services-web-nodeport.yaml", namespace)
 lab.table("Service", namespace)
 
 # %% [markdown]
-# The `ports` column reads `80:30080/TCP`: port 80 on the ClusterIP, port
-# 30080 on each node. Who can reach port 30080 depends on where the nodes are:
+# The manifest names no node port: the API server picked a free one in the
+# range and wrote it into the Service. That matters on a shared cluster: a
+# node port is one per cluster, so if every attendee of a workshop asked for
+# the same fixed number, only the first would get it. Read it back:
+
+# %%
+node_port_service = lab.get("Service", "web-nodeport", namespace)
+node_port = node_port_service["spec"]["ports"][0]["nodePort"]
+print("ports column:", f"80:{node_port}/TCP", "· node port:", node_port)
+
+# %% [markdown]
+# Port 80 on the ClusterIP, port `node_port` on each node. Who can reach it
+# depends on where the nodes are:
 #
-# - On **kind**, the nodes are containers on your machine, and the lab's kind
-#   configuration (`manifests/kind-cluster.yaml`) maps `127.0.0.1:30080` on
-#   your machine to port 30080 of a node: you can open
-#   <http://127.0.0.1:30080/> in a browser.
+# - On the **host** engine the node is this machine, and kube-proxy's rules
+#   catch that port on the node's address. We still do not call it from the
+#   lab machine (the course's network rule); the client pod calls the node's
+#   address instead, as a machine of your network would. kube-proxy needs a
+#   moment to write the rules of a new Service: a first try may be refused.
+# - On **kind**, the nodes are containers on your machine; only the ports the
+#   kind configuration maps in advance are reachable from it
+#   (`manifests/kind-cluster.yaml` maps 30080).
 # - On **minikube**, `minikube service web-nodeport --url` prints the address.
 # - On **kwok**, the nodes are simulated and no kube-proxy runs: nothing
-#   listens on port 30080. The Service is real (stored, validated, given its
-#   port), but no traffic can flow through it.
+#   listens on the node port. The Service is real (stored, validated, given
+#   its port), but no traffic can flow through it.
 #
 # In the cloud, type **LoadBalancer** goes one step further: the cloud
 # provider puts a load balancer with a public address in front of the node
 # ports. Notebook 10 shows the usual way for web traffic, an Ingress.
 
 # %%
-engine = lab.status()["engine"]
-if engine == "kind":
-    with urllib.request.urlopen("http://127.0.0.1:30080/", timeout=10) as answer:
-        print("kind answered on 127.0.0.1:30080:", answer.status)
+node = lab.get("Node", lab.get("Pod", "client", namespace)["spec"]["nodeName"])
+node_ip = next(a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP")
+if real_containers:
+    request = REQUEST.replace("nc -w 3 web 80", f"nc -w 3 {node_ip} {node_port}")
+    for _ in range(15):  # kube-proxy programs the new port within a second or two
+        via_node_port = lab.exec("pod/client", request, namespace).strip()
+        print(f"{node_ip}:{node_port} ->", via_node_port)
+        if via_node_port.startswith("Hello"):
+            break
+        time.sleep(1)
 else:
-    print(f"On the {engine} engine, use lab.http_get or lab.port_forward instead.")
+    via_node_port = ""
+    print(f"kwok: node {node['metadata']['name']} ({node_ip}) is simulated; "
+          f"nothing listens on port {node_port}")
 
 # %%
-node_port_service = lab.get("Service", "web-nodeport", namespace)
 lab.record("nodeport_type", node_port_service["spec"]["type"])
-lab.record("node_port", node_port_service["spec"]["ports"][0]["nodePort"])
+lab.record("node_port", node_port)
+lab.record("via_node_port", via_node_port)
 
 # %% [markdown]
 # ## A Service that reaches nobody
@@ -387,12 +496,95 @@ lab.check("06.fix-selector", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/06-services-storefront-fixed.yaml"))
     lab.apply("manifests/06-services-storefront-fixed.yaml", namespace)
     wait_for_endpoints("storefront", lambda eps: len(eps) > 0)
     lab.check("06.fix-selector", namespace)
 
 # %% [markdown]
-# The Services of the namespace, and their endpoints, once both exercises are done:
+# ## Running is not ready
+#
+# A Service sends traffic only to **ready** endpoints, and "ready" is what
+# the pod's **readiness probe** says: the kubelet asks it regularly (here an
+# HTTP GET), and marks the pod ready only while it succeeds. A pod can thus
+# run for ever and receive nothing. Another colleague deployed a `shop`, two
+# pods and a Service; the pods are `Running`, yet the shop is unreachable:
+
+# %%
+lab.apply("manifests/06-services-shop.yaml", namespace)
+
+
+def shop_unhealthy_events() -> list[str]:
+    """The messages of the Unhealthy events of the shop's pods."""
+    events = lab.events(namespace)
+    mine = events[(events["reason"] == "Unhealthy") & events["object"].str.contains("shop-")]
+    return list(mine["message"])
+
+
+def shop_stuck() -> bool:
+    """Both shop pods run, none is ready, and the kubelet said why (an HTTP answer)."""
+    pods = [p for p in lab.list("Pod", namespace, labels={"app": "shop"})
+            if p["status"].get("phase") == "Running"]
+    ready = [p for p in pods if any(c["type"] == "Ready" and c["status"] == "True"
+                                    for c in p["status"].get("conditions") or [])]
+    answered = [m for m in shop_unhealthy_events() if "statuscode" in m]
+    return len(pods) == 2 and not ready and bool(answered)
+
+
+deadline = time.monotonic() + timeout
+while not shop_stuck():  # look once a second: the probe runs every 2 s
+    if time.monotonic() > deadline:
+        raise lab.WaitTimeout("The shop pods did not settle.", "Look at lab.events(namespace).")
+    time.sleep(1)
+lab.table("Pod", namespace, labels="app=shop")
+
+# %% [markdown]
+# Running, but not ready; the Service lists both pods in its slice, marked
+# `ready: false`, and has no endpoint to send traffic to. The events say why:
+
+# %%
+print(*sorted(set(shop_unhealthy_events())), sep="\n")
+unhealthy = next(m for m in shop_unhealthy_events() if "statuscode" in m)
+shop_slices = lab.list("EndpointSlice", namespace,
+                       labels={"kubernetes.io/service-name": "shop"})
+print("shop endpoints:", [(ep["targetRef"]["name"], ep["conditions"].get("ready"))
+                          for s in shop_slices for ep in s.get("endpoints") or []])
+lab.record("shop_ready_endpoints", len(ready_endpoints(shop_slices)))
+lab.record("shop_unhealthy_message", unhealthy)
+
+# %% [markdown]
+# On a real node nginx itself answered the probe with `404`; on kwok, kwok
+# plays the same answer (its message says so), driven by the probe's path.
+# On a busy real node you may also see `connection refused`: a first probe
+# that ran before nginx was listening. That one is harmless (a probe that
+# fails then passes makes the pod ready a little later); the `404` is not.
+#
+# ### Exercise 3: open the shop
+#
+# Make the `shop` pods ready endpoints of their Service. Look at the probe in
+# the manifest (`lab.manifest("manifests/06-services-shop.yaml")`), compare
+# with the pages the web image serves (`/`, `/hello`, `/healthz`, `/whoami`),
+# fix the YAML and apply it. The Deployment rolls out new pods; wait for two
+# ready endpoints with `wait_for_endpoints("shop", lambda eps: len(eps) == 2)`,
+# then run the check (exercise id `06.readiness`). The solution is hidden in
+# the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("06.readiness", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    print(lab.manifest("manifests/06-services-shop-fixed.yaml"))
+    lab.apply("manifests/06-services-shop-fixed.yaml", namespace)
+    wait_for_endpoints("shop", lambda eps: len(eps) == 2)
+    lab.wait("Deployment", "shop", namespace, timeout=timeout)
+    lab.check("06.readiness", namespace)
+
+# %% [markdown]
+# The Services of the namespace, and their endpoints, once the exercises are done:
 
 # %%
 services = lab.table("Service", namespace)
@@ -404,15 +596,19 @@ services
 #
 # - A **Service** gives a changing set of pods one stable name and one stable
 #   virtual IP (its ClusterIP). It finds its pods with a **label selector**.
-# - The EndpointSlice controller lists the ready matching pods in
-#   **EndpointSlices**; kube-proxy on each node routes the ClusterIP to them.
+# - The EndpointSlice controller lists the matching pods in
+#   **EndpointSlices**, each marked ready or not; kube-proxy on each node
+#   routes the ClusterIP to the ready ones, a random one per connection.
 # - Pods can all be replaced: the endpoints change, the Service does not.
-# - From outside the cluster, reach a Service through a **port-forward**
-#   (`lab.http_get`, `lab.port_forward`), never by pod or Service IP.
-# - **NodePort** opens the same port on every node; kind maps
-#   `127.0.0.1:30080` to it, while on kwok nothing listens.
+# - Inside the cluster, clients call the Service by its DNS name. From
+#   outside, a **port-forward** (`lab.http_get`, `lab.port_forward`) reaches
+#   one pod that the client picked, through the API server.
+# - **NodePort** opens the same port on every node; let the API server pick
+#   it. On kwok nothing listens on it.
 # - A selector that matches no pod leaves the Service without endpoints, and
 #   no error anywhere: look at the `endpoints` column, or ask `lab.diagnose`.
+# - A pod that runs but fails its **readiness probe** stays out of the
+#   Service's ready endpoints: its `Unhealthy` events say why.
 #
 # ## What's next
 #

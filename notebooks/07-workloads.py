@@ -33,6 +33,7 @@
 # 3. Run a DaemonSet and count its pods per node.
 # 4. Run Jobs: completions, parallelism, retries and deadlines.
 # 5. Schedule work with a CronJob, keep a short history, and run it on demand.
+# 6. Find out why a StatefulSet never starts, and repair it.
 
 # %% [markdown]
 # ## Prerequisites
@@ -69,6 +70,21 @@ import time
 import k8slab as lab
 
 lab.setup(namespace)
+
+# %% [markdown]
+# Which engine runs this lab? On the **host** engine (and on kind or
+# minikube) the pods are real containers: Job pods really run their command
+# and leave real logs, and each StatefulSet pod gets a real directory on a
+# disk. On the **kwok** engine the controllers are just as real, but kwok
+# plays the nodes: no container runs, Job pods "succeed" after a short delay,
+# and volumes exist only as API objects. The cells say which one you saw.
+
+# %%
+engine = lab.status()["engine"]
+real_containers = engine != "kwok"
+nodes = [n["metadata"]["name"] for n in lab.list("Node")]
+print(f"engine: {engine} · {len(nodes)} node(s): {', '.join(nodes)} ·",
+      "real containers" if real_containers else "simulated nodes (kwok)")
 
 # %% [markdown]
 # ## StatefulSets: pods with an identity
@@ -124,26 +140,48 @@ lab.table("Pod", namespace, labels="app=web")
 # ### One disk per pod
 #
 # The StatefulSet controller created a claim for each pod, named
-# `<template>-<pod>`: `data-web-0`, `data-web-1`, `data-web-2`. Each claim
-# asks for the class `standard`, the cluster's default StorageClass, which
-# creates a volume for each claim (notebook 09 explains how), so each one is
-# `Bound` to a volume of its own.
+# `<template>-<pod>`: `data-web-0`, `data-web-1`, `data-web-2`. The template
+# names no StorageClass, so each claim gets the cluster's **default** class
+# (the API server writes its name into the claim), whose provisioner creates
+# a volume for each claim (notebook 09 explains how): each claim is `Bound`
+# to a volume of its own.
 
 # %%
 claims = {c["metadata"]["name"]: c for c in lab.list("PersistentVolumeClaim", namespace)}
 for name, claim in claims.items():
     print(name, claim["status"]["phase"], claim["spec"]["storageClassName"],
           "->", claim["spec"]["volumeName"])
+provisioners = {lab.get("PersistentVolume", c["spec"]["volumeName"])["metadata"]
+                .get("annotations", {}).get("pv.kubernetes.io/provisioned-by")
+                for c in claims.values()}
+print("provisioned by:", ", ".join(sorted(p or "?" for p in provisioners)))
 lab.record("claims", sorted(claims))
+lab.record("provisioners", sorted(p or "?" for p in provisioners))
+
+# %% [markdown]
+# On the host engine the provisioner is a real one: each volume is a
+# directory on this machine, mounted into its pod, where nginx serves its
+# pages from (`/usr/share/nginx/html`). On kwok the provisioner is kwok
+# itself, and the volume is only an object. Let us give `web-1` a page of its
+# own, written into its disk from inside the pod (on kwok there is no disk to
+# write to, and `exec` would run on the lab machine, so the cell skips it):
+
+# %%
+PAGE = "/usr/share/nginx/html/index.html"
+if real_containers:
+    lab.exec("pod/web-1", f"echo 'the data of web-1' > {PAGE}", namespace)
+    print("web-1 serves:", lab.http_get("pod/web-1", 8080, "/", namespace).body.strip())
+else:
+    print("kwok: no disk and no nginx behind web-1; nothing written")
 
 # %% [markdown]
 # ### A stable network identity
 #
 # Each pod carries its own `hostname` and the Service's name as `subdomain`;
 # together they make its DNS name. The headless Service lists every pod under
-# its hostname in its EndpointSlice. The embedded kwok cluster runs no DNS
-# server (CoreDNS), so we read the records' source instead of resolving them;
-# on kind, `nslookup web-0.web` from another pod would answer.
+# its hostname in its EndpointSlice, which is where the cluster DNS server
+# (CoreDNS) reads its records from. We read that source first, then, on a
+# real engine, ask DNS itself from inside `web-0`.
 
 # %%
 web_service = lab.get("Service", "web", namespace)
@@ -159,6 +197,18 @@ hostnames = sorted(e["hostname"] for s in slices for e in s.get("endpoints") or 
 lab.record("headless_cluster_ip", web_service["spec"]["clusterIP"])
 lab.record("dns_hostnames", hostnames)
 hostnames
+
+# %%
+web1_name = f"web-1.web.{namespace}.svc.cluster.local"
+if real_containers:
+    lookup = lab.exec("pod/web-0", f"nslookup {web1_name}", namespace)
+    web1_ip = lab.get("Pod", "web-1", namespace)["status"]["podIP"]
+    print("\n".join(line for line in lookup.splitlines() if line.strip()))
+    print(f"web-1's pod IP is {web1_ip}: DNS answers with the pod itself, no virtual IP")
+    lab.record("dns_resolves_web1", web1_ip in lookup)
+else:
+    print(f"kwok: no DNS server runs; {web1_name} is only a name you can read")
+    lab.record("dns_resolves_web1", None)
 
 # %% [markdown]
 # ### Replace a pod: same name, same disk
@@ -188,6 +238,19 @@ lab.record("replaced_new_uid", new["metadata"]["uid"] != old["metadata"]["uid"])
 lab.record("replaced_same_claim", claim_of(new) == claim_of(old))
 
 # %% [markdown]
+# And on a real engine, the proof that the disk came back: the new `web-1`
+# serves the page its predecessor wrote.
+
+# %%
+if real_containers:
+    kept_page = lab.http_get("pod/web-1", 8080, "/", namespace).body.strip()
+    print("the new web-1 serves:", kept_page)
+else:
+    kept_page = None
+    print("kwok: nothing was written, so there is nothing to read back")
+lab.record("web1_page_after_replace", kept_page)
+
+# %% [markdown]
 # ### Scale down: the highest ordinal goes first, its disk stays
 #
 # Scaling down removes pods from the end, `web-2` first. Its claim is **not**
@@ -211,7 +274,7 @@ remaining_claims
 # ### Exercise 1: scale back up, to four
 #
 # Scale the StatefulSet `web` to **4** replicas with
-# `scale("StatefulSet", "web", namespace, 4)`, then wait for the rollout with
+# `lab.scale("StatefulSet", "web", namespace, 4)`, then wait for the rollout with
 # `lab.wait("StatefulSet", "web", namespace)`. Watch the order again: `web-2`
 # comes back first, then `web-3`. Exercise id: `07.scale-web`. The solution is
 # hidden in the cell after the check.
@@ -255,12 +318,53 @@ agents[["name", "phase", "node"]]
 # %%
 per_node = agents.groupby("node").size().to_dict()
 lab.record("daemonset_pods_per_node", per_node)
-print(per_node)
+print(f"{len(nodes)} node(s), {len(agents)} agent(s):", per_node)
 
 # %% [markdown]
-# The lab cluster has two nodes, so there are two agents, one on each. Each
-# agent learns the name of its node from the `NODE_NAME` variable, filled
-# from the pod's own `spec.nodeName` (notebook 08 covers variables).
+# One agent per node: on the host engine that is one agent on its single real
+# node, on kwok two agents on its two simulated nodes. Each agent learns the
+# name of its node from the `NODE_NAME` variable, filled from the pod's own
+# `spec.nodeName` (notebook 08 covers variables). On a real engine its log is
+# real:
+
+# %%
+for _ in range(10):  # an agent that has just started may not have written yet
+    agent_log = lab.logs(agents["name"].iloc[0], namespace).strip()
+    if agent_log:
+        break
+    time.sleep(0.5)
+print(agent_log)
+lab.record("agent_log", agent_log)
+
+# %% [markdown]
+# ### Every node? Taints and tolerations
+#
+# "Every node" means every node whose **taints** the pod tolerates. A taint
+# is a mark on a node that keeps pods away (`NoSchedule`) or even evicts
+# them (`NoExecute`), unless a pod carries a matching **toleration**. A kind
+# cluster's control-plane node is tainted
+# `node-role.kubernetes.io/control-plane:NoSchedule`, so on kind (one control
+# plane, two workers) this DaemonSet runs two agents, not three; minikube's
+# single node is not tainted. Agents that must run everywhere (log
+# collectors, network plugins) add a toleration for that taint. The lab's
+# nodes:
+
+# %%
+for node in lab.list("Node"):
+    taints = node["spec"].get("taints") or []
+    print(node["metadata"]["name"], "taints:",
+          [f"{x['key']}:{x['effect']}" for x in taints] or "none")
+
+# %% [markdown]
+# The DaemonSet controller itself adds tolerations to its pods, so that an
+# agent stays on a node that is short of memory or briefly unreachable,
+# where ordinary pods would be evicted:
+
+# %%
+agent = lab.get("Pod", agents["name"].iloc[0], namespace)
+tolerated = sorted({t["key"] for t in agent["spec"].get("tolerations") or []})
+print(*tolerated, sep="\n")
+lab.record("agent_tolerations", tolerated)
 
 # %% [markdown]
 # ## Jobs: work that finishes
@@ -298,10 +402,17 @@ lab.record("job_most_active", most_active)
 lab.table("Pod", namespace, labels="job-name=batch")[["name", "phase", "node"]]
 
 # %% [markdown]
-# On the kwok cluster every Job pod "succeeds" about two seconds after it
-# starts: no command really runs. The finished pods stay, with phase
-# `Succeeded`, so that you can read their logs; `ttlSecondsAfterFinished` on
-# the Job would delete the Job and its pods some time after it finishes.
+# The finished pods stay, with phase `Succeeded`, so that you can read their
+# logs; `ttlSecondsAfterFinished` on the Job would delete the Job and its pods
+# some time after it finishes. On a real engine each pod really ran
+# `echo ...; sleep 2`; on kwok no command runs, every Job pod "succeeds"
+# about two seconds after it starts, and its log is kwok's simulated one.
+
+# %%
+job_pod = lab.list("Pod", namespace, labels={"job-name": "batch"})[0]["metadata"]["name"]
+job_log = lab.logs(job_pod, namespace).strip()
+print(f"{job_pod}:", job_log)
+lab.record("job_log", job_log)
 
 # %% [markdown]
 # ### When a Job fails
@@ -309,13 +420,15 @@ lab.table("Pod", namespace, labels="job-name=batch")[["name", "phase", "node"]]
 # A real container can fail: it exits with a non-zero code. With
 # `restartPolicy: Never` the Job controller then creates a new pod, and
 # counts the failure; after `backoffLimit` + 1 failed pods, the Job is
-# marked `Failed` with the reason `BackoffLimitExceeded`. Simulated pods
-# never fail, so we cannot show that here.
+# marked `Failed` with the reason `BackoffLimitExceeded`. (kwok's simulated
+# pods never fail.)
 #
-# Another limit we *can* show is time: `activeDeadlineSeconds` is the most a
-# Job may take, retries included. Our next Job needs a minute and is allowed
-# one second. When the deadline passes, the Job controller stops the pods and
-# marks the Job `Failed`, whatever the backoff limit says.
+# Another limit, which every engine shows, is time: `activeDeadlineSeconds`
+# is the most a Job may take, retries included. Our next Job needs a minute
+# and is allowed one second. When the deadline passes, the Job controller
+# stops its pods (SIGTERM, then SIGKILL after the pod's grace period: 1 s
+# here, as `sleep` ignores SIGTERM) and marks the Job `Failed`, whatever the
+# backoff limit says.
 
 # %%
 lab.apply("manifests/07-workloads-job-deadline.yaml", namespace)
@@ -346,6 +459,7 @@ lab.check("07.parallel-job", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/07-workloads-job-thumbnails.yaml"))
     lab.apply("manifests/07-workloads-job-thumbnails.yaml", namespace)
     lab.wait("Job", "thumbnails", namespace, timeout=timeout)
     lab.check("07.parallel-job", namespace)
@@ -358,6 +472,12 @@ if solve_exercises:
 # `0 3 * * *` means 03:00 every day; `*/15 * * * *` means every 15 minutes.
 # Other fields:
 #
+# - `timeZone`: the zone the schedule is read in (here `Etc/UTC`). Without
+#   it, the schedule follows the time zone of the controller manager's
+#   machine; in a zone with daylight saving time, a job at `30 2 * * *` is
+#   skipped or run twice on the nights the clocks change. Name the zone
+#   (`Europe/Paris`) so that everybody reads the schedule the same way, and
+#   prefer hours that exist every day;
 # - `concurrencyPolicy`: what to do if the previous run is still going
 #   (`Allow`, `Forbid` or `Replace`);
 # - `successfulJobsHistoryLimit` and `failedJobsHistoryLimit`: how many
@@ -423,11 +543,115 @@ lab.check("07.cronjob-now", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 if solve_exercises:
+    print(lab.manifest("manifests/07-workloads-cronjob-cleanup.yaml"))
     lab.apply("manifests/07-workloads-cronjob-cleanup.yaml", namespace)
     cleanup = lab.get("CronJob", "cleanup", namespace)
     lab.apply(lab.job_from_cronjob(cleanup, "cleanup-now"), namespace)
     lab.wait("Job", "cleanup-now", namespace, timeout=timeout)
     lab.check("07.cronjob-now", namespace)
+
+# %% [markdown]
+# ## A StatefulSet that never starts
+#
+# A colleague copied a small Redis cache from another cluster, as a
+# StatefulSet with one replica and a disk. Here it never starts:
+
+# %%
+lab.apply("manifests/07-workloads-cache.yaml", namespace)
+
+
+def claim_failed() -> bool:
+    """The cache's claim exists and the volume controller said why it has no volume."""
+    events = lab.events(namespace, object_name="data-cache-0")
+    return bool((events["reason"] == "ProvisioningFailed").any())
+
+
+deadline = time.monotonic() + timeout
+while not claim_failed():  # the controllers answer within seconds
+    if time.monotonic() > deadline:
+        raise lab.WaitTimeout("The claim data-cache-0 did not fail.",
+                              "Look at lab.events(namespace).")
+    time.sleep(1)
+lab.table("Pod", namespace, labels="app=cache")
+
+# %% [markdown]
+# The pod is `Pending`. Its events say why the scheduler does not place it,
+# and the claim it waits for says why it has no volume:
+
+# %%
+print(lab.diagnose("Pod", "cache-0", namespace))
+cache_claim = lab.get("PersistentVolumeClaim", "data-cache-0", namespace)
+claim_events = lab.events(namespace, object_name="data-cache-0")
+print("data-cache-0:", cache_claim["status"]["phase"], "· class",
+      cache_claim["spec"]["storageClassName"])
+print(claim_events["message"].iloc[-1])
+lab.record("cache_claim_phase", cache_claim["status"]["phase"])
+lab.record("cache_claim_reasons", sorted(set(claim_events["reason"])))
+lab.table("StorageClass")
+
+# %% [markdown]
+# The claim asks for a class, `fast-ssd`, that exists on the cluster the
+# manifest came from, not here. Nobody provisions a volume for it, the claim
+# stays `Pending`, and the pod that needs it cannot be scheduled. Nothing
+# fails loudly: the pieces wait for each other.
+#
+# The obvious fix, changing the class in the StatefulSet, is refused: the
+# API server lets you change a StatefulSet's pod template and replica count,
+# not its `volumeClaimTemplates`. Let us try, with the template fixed:
+
+# %%
+try:
+    lab.apply(lab.manifest("manifests/07-workloads-cache.yaml")
+              .replace("      storageClassName: fast-ssd\n", ""), namespace)
+    refused = ""
+except lab.K8sLabError as err:
+    refused = err.message
+print(refused)
+lab.record("cache_update_refused", refused)
+
+# %% [markdown]
+# ### Exercise 4: give the cache a disk
+#
+# Make `cache-0` run with a Bound claim. You need three steps, in order:
+# delete the StatefulSet `cache` (its pod goes with it), delete the claim
+# `data-cache-0` (a StatefulSet never deletes claims itself), and apply the
+# cache's YAML with a class that exists, or better with no `storageClassName`
+# at all, so that the claim gets the cluster's default class, whatever its
+# name. `lab.delete` and `lab.wait(..., until="deleted")` help; then wait for
+# the StatefulSet and run the check (exercise id `07.unbound`). The solution
+# is hidden in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("07.unbound", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+if solve_exercises:
+    lab.delete("StatefulSet", "cache", namespace)
+    lab.wait("Pod", "cache-0", namespace, until="deleted", timeout=timeout)
+    lab.delete("PersistentVolumeClaim", "data-cache-0", namespace)
+    lab.wait("PersistentVolumeClaim", "data-cache-0", namespace, until="deleted",
+             timeout=timeout)
+    print(lab.manifest("manifests/07-workloads-cache-fixed.yaml"))
+    lab.apply("manifests/07-workloads-cache-fixed.yaml", namespace)
+    lab.wait("StatefulSet", "cache", namespace, timeout=timeout)
+    lab.check("07.unbound", namespace)
+
+# %% [markdown]
+# The new claim names the default class, which provisioned its volume. On a
+# real engine Redis really runs on it:
+
+# %%
+fixed_claim = lab.get("PersistentVolumeClaim", "data-cache-0", namespace)
+print("data-cache-0:", fixed_claim["status"]["phase"], "· class",
+      fixed_claim["spec"]["storageClassName"])
+cache_ping = (lab.exec("pod/cache-0", "redis-cli ping", namespace).strip()
+              if real_containers else "(kwok: no Redis runs)")
+print("redis-cli ping:", cache_ping)
+lab.record("cache_claim_class", fixed_claim["spec"]["storageClassName"])
+lab.record("cache_ping", cache_ping)
 
 # %% [markdown]
 # ## Which controller for which job?
@@ -446,11 +670,15 @@ if solve_exercises:
 # - A StatefulSet gives its pods stable names (`web-0`...), DNS records
 #   through a headless Service, and one claim each; it starts them in order
 #   and keeps their claims when pods are replaced or scaled away.
-# - A DaemonSet runs one pod per node: two nodes, two pods.
+# - A DaemonSet runs one pod per node whose taints it tolerates: one real
+#   node on the host engine, two simulated ones on kwok.
 # - A Job runs pods until `completions` succeed, `parallelism` at a time;
 #   `backoffLimit` and `activeDeadlineSeconds` decide when it fails.
 # - A CronJob creates Jobs on a cron schedule, prunes old ones, and can be run
 #   on demand by creating a Job from its template with an owner reference.
+# - A claim that asks for a StorageClass the cluster lacks stays `Pending`,
+#   and so does its pod; `volumeClaimTemplates` cannot change, so the fix is
+#   delete, then re-create. Name no class to get the cluster's default.
 #
 # ## What's next
 #

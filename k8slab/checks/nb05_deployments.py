@@ -8,7 +8,7 @@ Example:
 
 from __future__ import annotations
 
-from .._resources import find
+from .._resources import dynamic, find, list_, resource_for
 from .._rollout import deployment_rollout
 from ..exercises import exercise
 
@@ -25,9 +25,40 @@ def _image(deployment: dict) -> str:
     return containers[0].get("image", "") if containers else ""
 
 
-@exercise("05.scale", "Scale web to 4 replicas",
-          hint="Apply the web manifest as YAML text with 'replicas: 4' (or use the slider), "
-               "then lab.wait('Deployment', 'web', namespace).")
+def _web_with_managed_fields(namespace: str) -> dict | None:
+    """The web Deployment as stored, ``managedFields`` included (``find`` drops them)."""
+    try:
+        return dynamic().get(resource_for("Deployment"), name="web",
+                             namespace=namespace).to_dict()
+    except Exception as exc:
+        if getattr(exc, "status", None) == 404:
+            return None
+        raise
+
+
+def replicas_manager(deployment: dict) -> tuple[str, str]:
+    """Who last set ``spec.replicas``, and how: ``(manager, operation)``.
+
+    The API server records in ``metadata.managedFields`` which client owns
+    each field. An ``Apply`` (``kubectl apply --server-side``, ``lab.apply``)
+    is a declarative change; an ``Update`` (``kubectl scale``, the slider, an
+    edit) is an imperative one. Returns ``("", "")`` when nobody owns it.
+
+    Example:
+        >>> replicas_manager({"metadata": {"managedFields": [{"manager": "k8slab",
+        ...     "operation": "Apply", "fieldsV1": {"f:spec": {"f:replicas": {}}}}]}})
+        ('k8slab', 'Apply')
+    """
+    for entry in (deployment.get("metadata") or {}).get("managedFields") or []:
+        if "f:replicas" in ((entry.get("fieldsV1") or {}).get("f:spec") or {}):
+            return entry.get("manager", ""), entry.get("operation", "")
+    return "", ""
+
+
+@exercise("05.scale", "Scale web to 4 replicas, declaratively",
+          hint="Apply the web manifest as YAML text with 'replicas: 4' (the slider or "
+               "kubectl scale is imperative, and does not count), then "
+               "lab.wait('Deployment', 'web', namespace).")
 def _scale(namespace: str) -> tuple[bool, str]:
     web = _web(namespace)
     if web is None:
@@ -36,12 +67,16 @@ def _scale(namespace: str) -> tuple[bool, str]:
     ready = (web.get("status") or {}).get("readyReplicas") or 0
     if wanted != 4:
         return False, f"web asks for {wanted} replicas, not 4"
+    manager, operation = replicas_manager(_web_with_managed_fields(namespace) or web)
+    if operation != "Apply":
+        return False, (f"web has 4 replicas, but set imperatively ({manager or 'someone'}, "
+                       f"{operation or 'no record'}): apply a manifest that says replicas: 4")
     if ready != 4:
         return False, f"web asks for 4 replicas but only {ready} are ready yet: wait a moment"
     return True, "web runs 4 ready replicas"
 
 
-@exercise("05.rollback", "Roll web back to nginx 1.27",
+@exercise("05.rollback", "Roll web back to web 1.0",
           hint="Re-apply manifests/05-deployments-web.yaml (the previous template), then "
                "lab.wait('Deployment', 'web', namespace).")
 def _rollback(namespace: str) -> tuple[bool, str]:
@@ -53,9 +88,37 @@ def _rollback(namespace: str) -> tuple[bool, str]:
     if image != FIRST_IMAGE:
         return False, f"web's template runs {image}, not {FIRST_IMAGE}"
     if revision < 3:
-        return False, (f"web runs {image} at revision {revision}: roll it out to 1.28 "
+        return False, (f"web runs {image} at revision {revision}: roll it out to web 2.0 "
                        "first (the section above), then roll back")
     done, message = deployment_rollout(web)
     if not done:
         return False, f"the rollback is under way: {message}"
     return True, f"web runs {image} again, as revision {revision} ({message})"
+
+
+def _unscheduled(pod: dict) -> str | None:
+    """The scheduler's message for a pod it could not place, else None."""
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
+            return cond.get("message") or cond.get("reason") or "not scheduled"
+    return None
+
+
+@exercise("05.unstuck", "Finish the stuck rollout of web",
+          hint="Read the events of the Pending pod (lab.events(namespace)): what does the "
+               "scheduler say? Compare the pod's resources with the earlier manifests, fix the "
+               "YAML, apply it, then lab.wait('Deployment', 'web', namespace).")
+def _unstuck(namespace: str) -> tuple[bool, str]:
+    web = _web(namespace)
+    if web is None:
+        return False, f"there is no Deployment 'web' in namespace {namespace!r}"
+    pods = [p for p in list_("Pod", namespace, labels={"app": "web"})
+            if not p["metadata"].get("deletionTimestamp")]
+    stuck = {p["metadata"]["name"]: _unscheduled(p) for p in pods if _unscheduled(p)}
+    if stuck:
+        name, why = next(iter(stuck.items()))
+        return False, f"pod {name} cannot be scheduled: {why}"
+    done, message = deployment_rollout(web)
+    if not done:
+        return False, f"the rollout of web is not finished: {message}"
+    return True, f"web runs {_image(web)}, rollout finished ({message})"

@@ -31,8 +31,10 @@ def _selector(svc: dict) -> str:
 
 
 def _web_pods(namespace: str) -> list[str]:
+    """Running web pods, without those being deleted (they are no endpoint any more)."""
     return sorted(p["metadata"]["name"] for p in list_("Pod", namespace, labels={"app": "web"})
-                  if (p.get("status") or {}).get("phase") == "Running")
+                  if (p.get("status") or {}).get("phase") == "Running"
+                  and not p["metadata"].get("deletionTimestamp"))
 
 
 @exercise("06.frontend", "Expose the web pods on port 8000",
@@ -49,7 +51,7 @@ def _frontend(namespace: str) -> tuple[bool, str]:
                        "not on 8000")
     if port.get("targetPort", 8000) not in (8080, "http"):
         return False, (f"port 8000 forwards to the pods' port {port.get('targetPort')!r}; "
-                       "nginx-unprivileged listens on 8080")
+                       "the web image listens on 8080")
     found, wanted = ready_endpoints("frontend", namespace), _web_pods(namespace)
     if not found:
         return False, f"Service 'frontend' has no ready endpoint (selector {_selector(svc)})"
@@ -70,3 +72,29 @@ def _fix_selector(namespace: str) -> tuple[bool, str]:
         return False, (f"Service 'storefront' has no ready endpoint: its selector "
                        f"{_selector(svc)} matches no ready pod")
     return True, f"Service 'storefront' now reaches {len(found)} pods: {', '.join(found)}"
+
+
+def _is_ready(pod: dict) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or [])
+
+
+@exercise("06.readiness", "Make the shop's pods ready endpoints",
+          hint="The pods run but are not ready: read their Unhealthy events "
+               "(lab.events(namespace)). Which page does the readiness probe ask for, and "
+               "which pages does the web image serve? Fix the path in the YAML, apply it.")
+def _readiness(namespace: str) -> tuple[bool, str]:
+    if not exists("Service", "shop", namespace) or not exists("Deployment", "shop", namespace):
+        return False, "the Deployment and Service 'shop' are missing (apply the shop manifest)"
+    pods = [p for p in list_("Pod", namespace, labels={"app": "shop"})
+            if (p.get("status") or {}).get("phase") == "Running"
+            and not p["metadata"].get("deletionTimestamp")]
+    unready = sorted(p["metadata"]["name"] for p in pods if not _is_ready(p))
+    found = ready_endpoints("shop", namespace)
+    if unready or not found:
+        paths = sorted({(c.get("readinessProbe") or {}).get("httpGet", {}).get("path", "?")
+                        for p in pods for c in p["spec"]["containers"]})
+        return False, (f"Service 'shop' has {len(found)} ready endpoint(s); pods not ready: "
+                       f"{', '.join(unready) or 'none running yet'} (their probe asks "
+                       f"{', '.join(paths) or '?'})")
+    return True, f"Service 'shop' reaches {len(found)} ready pods: {', '.join(found)}"

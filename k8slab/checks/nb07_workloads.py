@@ -12,7 +12,7 @@ def _condition(obj: dict, kind: str) -> bool:
 
 
 @exercise("07.scale-web", "Scale the StatefulSet web to 4 replicas",
-          hint="scale('StatefulSet', 'web', namespace, 4), then lab.wait('StatefulSet', 'web', "
+          hint="lab.scale('StatefulSet', 'web', namespace, 4), then lab.wait('StatefulSet', 'web', "
                "namespace).")
 def _scale_web(namespace: str) -> tuple[bool, str]:
     if not exists("StatefulSet", "web", namespace):
@@ -74,3 +74,25 @@ def _cronjob_now(namespace: str) -> tuple[bool, str]:
     if not done:
         return False, f"{len(runs)} run(s) started, none complete yet: wait for the Job"
     return True, f"CronJob 'cleanup' is scheduled every 15 minutes and ran now ({done[0]})"
+
+
+@exercise("07.unbound", "Give the cache a disk it can get",
+          hint="Read the events of the claim data-cache-0: which StorageClass does it ask "
+               "for, and which classes exist (lab.table('StorageClass'))? volumeClaimTemplates "
+               "cannot change: delete the StatefulSet and the claim, then apply a fixed YAML.")
+def _unbound(namespace: str) -> tuple[bool, str]:
+    if not exists("StatefulSet", "cache", namespace):
+        return False, "there is no StatefulSet 'cache' (apply the fixed manifest)"
+    if not exists("PersistentVolumeClaim", "data-cache-0", namespace):
+        return False, "the claim data-cache-0 does not exist yet: wait for the StatefulSet"
+    claim = get("PersistentVolumeClaim", "data-cache-0", namespace)
+    phase = (claim.get("status") or {}).get("phase")
+    wanted = claim["spec"].get("storageClassName")
+    if phase != "Bound":
+        classes = sorted(c["metadata"]["name"] for c in list_("StorageClass"))
+        return False, (f"claim data-cache-0 is {phase}: it asks for StorageClass {wanted!r}; "
+                       f"this cluster has {', '.join(classes) or 'none'}")
+    ready = (get("StatefulSet", "cache", namespace).get("status") or {}).get("readyReplicas", 0)
+    if ready < 1:
+        return False, "the claim is Bound; cache-0 is not ready yet: wait for the StatefulSet"
+    return True, f"cache-0 is ready with claim data-cache-0 Bound (class {wanted})"
