@@ -298,13 +298,41 @@ def http_get(target: str, port: int, path: str = "/", namespace: str = "default"
     _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"PORT:{pod_port}", "-n",
                                        namespace) + f" && curl http://127.0.0.1:PORT{path}",
                       "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward")
-    pf = _open_forward(pod, namespace, int(pod_port))
-    sock = pf.socket(int(pod_port))
+    return forward_get(pod, int(pod_port), path, namespace, timeout=timeout)
+
+
+def _complete(raw: bytes) -> bool:
+    """Has a whole HTTP response arrived (its head and Content-Length bytes of body)?
+
+    A port-forward stream does not always report the server's close, so the
+    length says when to stop reading.
+    """
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if sep and name.strip().lower() == b"content-length":
+            return len(body) >= int(value.strip())
+    return False
+
+
+def forward_get(pod: str, port: int, path: str, namespace: str, *, host: str | None = None,
+                user_agent: str = "k8slab", timeout: float = 10) -> HttpResponse:
+    """One ``GET path`` to a pod's port over a port-forward stream of the API server.
+
+    The one place that speaks HTTP through a port-forward: ``http_get`` and
+    the Ingress lesson's ``deliver`` (which keeps a proxied request's Host
+    header) both call it.
+
+    Raises:
+        K8sLabError: nothing answered (the pod does not listen on that port).
+    """
+    pf = _open_forward(pod, namespace, port)
+    sock = pf.socket(port)
     sock.settimeout(timeout)
+    chunks: list[bytes] = []
     try:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {pod}\r\nUser-Agent: k8slab\r\n"
-                     "Connection: close\r\n\r\n".encode())
-        chunks = []
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host or pod}\r\nUser-Agent: {user_agent}"
+                     "\r\nConnection: close\r\n\r\n".encode())
         while True:
             try:
                 data = sock.recv(65536)
@@ -313,19 +341,16 @@ def http_get(target: str, port: int, path: str = "/", namespace: str = "default"
             if not data:
                 break
             chunks.append(data)
-            raw = b"".join(chunks)
-            head, sep, body = raw.partition(b"\r\n\r\n")
-            length = next((int(h.split(b":")[1]) for h in head.split(b"\r\n")
-                           if h.lower().startswith(b"content-length:")), None)
-            if sep and length is not None and len(body) >= length:
+            if _complete(b"".join(chunks)):
                 break
     finally:
         sock.close()
         pf.close()
-    error = pf.error(int(pod_port))
     if not chunks:
-        raise K8sLabError(f"No answer from pod {pod!r} port {pod_port}: {error or 'timeout'}.",
-                          "Is the application listening on that port?")
+        error = pf.error(port)
+        raise K8sLabError(f"No answer from pod {pod!r} port {port}: {error or 'timeout'}.",
+                          "Is the application listening on that port? Try "
+                          f"lab.logs({pod!r}, {namespace!r}).")
     return parse_http(b"".join(chunks))
 
 

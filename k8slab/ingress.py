@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from . import _display
-from ._pods import HttpResponse, _open_forward, parse_http, resolve_pod
+from ._pods import HttpResponse, forward_get, resolve_pod
 from ._resources import get, list_
 
 #: The path types of ``networking.k8s.io/v1``.
@@ -275,20 +275,6 @@ def answer_summary(response: HttpResponse) -> str:
     return body.splitlines()[0][:80] if body else ""
 
 
-def _complete(raw: bytes) -> bool:
-    """Has a whole HTTP response arrived (its head and Content-Length bytes of body)?
-
-    A port-forward stream does not always report the server's close, so the
-    length says when to stop reading.
-    """
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if sep and name.strip().lower() == b"content-length":
-            return len(body) >= int(value.strip())
-    return False
-
-
 def deliver(pod: str, port: int, path: str, host: str, namespace: str, *,
             timeout: float = 10) -> HttpResponse:
     """``GET path`` with ``Host: host`` to a pod's port, through the API server's port-forward.
@@ -303,32 +289,8 @@ def deliver(pod: str, port: int, path: str, host: str, namespace: str, *,
                       + f" & sleep 1; curl -s -H {shlex.quote('Host: ' + host)} "
                       f"{shlex.quote(f'http://127.0.0.1:{local}{path}')}; kill $!",
                       "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward")
-    pf = _open_forward(pod, namespace, port)
-    sock = pf.socket(port)
-    sock.settimeout(timeout)
-    chunks: list[bytes] = []
-    try:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: k8slab-ingress\r\n"
-                     "Connection: close\r\n\r\n".encode())
-        while True:
-            try:
-                data = sock.recv(65536)
-            except TimeoutError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-            if _complete(b"".join(chunks)):
-                break
-    finally:
-        sock.close()
-        pf.close()
-    if not chunks:
-        from .errors import K8sLabError
-        raise K8sLabError(f"No answer from pod {pod!r} port {port}.",
-                          "Is the application listening on that port? Try "
-                          f"lab.logs({pod!r}, {namespace!r}).")
-    return parse_http(b"".join(chunks))
+    return forward_get(pod, port, path, namespace, host=host, user_agent="k8slab-ingress",
+                       timeout=timeout)
 
 
 def send(ingresses: dict | Iterable[dict], host: str, path: str, namespace: str, *,

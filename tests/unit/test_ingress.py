@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab import ingress
+from k8slab import _pods, ingress
 from k8slab.ingress import host_matches, path_matches, route
 
 
@@ -151,6 +151,6 @@ def test_answer_summary_names_the_page_or_its_first_line():
 
 def test_a_response_is_complete_once_its_content_length_arrived():
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
-    assert not ingress._complete(head + b"hel")
-    assert ingress._complete(head + b"hello")
-    assert not ingress._complete(b"HTTP/1.1 200 OK\r\nContent-Le")
+    assert not _pods._complete(head + b"hel")
+    assert _pods._complete(head + b"hello")
+    assert not _pods._complete(b"HTTP/1.1 200 OK\r\nContent-Le")
