@@ -18,6 +18,8 @@ ALLOW_ENV = "K8SLAB_ALLOW_ANY_CONTEXT"
 LAB_ENGINES = ("kwok", "host", "kind", "minikube", "workshop")
 #: Contexts in kubeconfigs that k8slab wrote for workshop attendees.
 LAB_CONTEXT_PREFIX = "k8slab-"
+#: Contexts of an attendee's own cluster (k8slab._workshop_vclusters.CONTEXT_PREFIX).
+VCLUSTER_CONTEXT_PREFIX = "k8slab-vcluster-"
 
 
 def _attendee_record() -> ClusterRecord | None:
@@ -29,8 +31,10 @@ def _attendee_record() -> ClusterRecord | None:
 
     with open(path) as fh:
         context = (yaml.safe_load(fh) or {}).get("current-context", "")
-    return ClusterRecord(engine="workshop" if context.startswith(LAB_CONTEXT_PREFIX)
-                         else "existing", context=context, kubeconfig=path,
+    # An attendee's own cluster (workshop mode ``cluster``) is a whole kwok lab.
+    engine = ("kwok" if context.startswith(VCLUSTER_CONTEXT_PREFIX)
+              else "workshop" if context.startswith(LAB_CONTEXT_PREFIX) else "existing")
+    return ClusterRecord(engine=engine, context=context, kubeconfig=path,
                          lab=context.startswith(LAB_CONTEXT_PREFIX))
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from . import _workshop_vclusters as vclusters
+from ._record import ClusterRecord
 from ._workshop_cluster import (
     TOKEN_MODES,
     Attendee,
@@ -62,6 +64,7 @@ __all__ = [
     "plot_progress",
     "progress",
     "role_rules",
+    "vclusters",
 ]
 
 
@@ -71,6 +74,8 @@ def _quota_cell(att: Attendee, key: str) -> str:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    if args.mode == "cluster":
+        return vclusters.cmd_create(args)
     quota = Quota(pods=args.quota_pods, cpu=args.quota_cpu, memory=args.quota_memory,
                   storage=args.quota_storage)
     made = create(args.count, prefix=args.prefix, quota=quota, out=args.out, hours=args.hours,
@@ -81,6 +86,7 @@ def cmd_create(args: argparse.Namespace) -> int:
           f"(a container without resources gets requests {requests['cpu']}/"
           f"{requests['memory']}, limits {limits['cpu']}/{limits['memory']}).")
     print(f"k8slab: {exec_for_attendees()[1]}")
+    print(f"k8slab: {vclusters.namespace_cost_line(len(made))}")
     for att in made:
         until = f"token until {att.expires}" if att.expires else "token until deleted"
         print(f"  {att.name:<24} {att.kubeconfig}  ({until})")
@@ -92,6 +98,8 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if vclusters.print_list(args.workshop) and not ClusterRecord.load():
+        return 0  # attendees with clusters of their own, and no shared cluster
     found = attendees(args.workshop)
     if not found:
         which = f"of the workshop {args.workshop!r} " if args.workshop else ""
@@ -112,6 +120,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    own = vclusters.delete(None if args.all else args.names, workshop=args.workshop)
+    if own:
+        print(f"k8slab: stopped and removed the cluster(s) of {', '.join(own)}.")
+    args.names = [n for n in args.names if n not in own]
+    if (own and not args.names and not args.all) or (args.all and not ClusterRecord.load()):
+        return 0
     gone = delete(args.names or None, all=args.all, workshop=args.workshop,
                   timeout=args.timeout)
     print(f"k8slab: deleted {len(gone)} attendee(s): {', '.join(gone) or 'none'} "
@@ -158,6 +172,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "auto: request, else secret")
     c.add_argument("--server", default=None,
                    help="API server URL attendees use (default: the lab kubeconfig's)")
+    c.add_argument("--mode", default="namespace", choices=vclusters.MODES,
+                   help="namespace: one shared cluster, a namespace each (default, large "
+                        "rooms); cluster: a kwok cluster of their own each (every notebook)")
+    c.add_argument("--first-port", type=int, default=vclusters.FIRST_PORT,
+                   help=f"--mode cluster: API ports from here on ({vclusters.FIRST_PORT})")
+    c.add_argument("--nodes", type=int, default=2,
+                   help="--mode cluster: simulated nodes per cluster (2)")
     c.set_defaults(func=cmd_create)
 
     ls = sub.add_parser("list", help="attendees, their pods, quota use and kubeconfig")

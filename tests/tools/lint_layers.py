@@ -24,7 +24,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "_config_view", "_timeline", "_workshop_objects"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
     "teaching": ("exercises", "checks", "ingress", "gitops", "controller", "helm",
-                 "_workshop_cluster", "_workshop_progress", "workshop", "__init__"),
+                 "_workshop_cluster", "_workshop_progress", "_workshop_vclusters", "_workshop_z2jh",
+                 "workshop", "__init__"),
     "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images"),
 }
 
