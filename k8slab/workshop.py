@@ -24,6 +24,7 @@ import argparse
 from pathlib import Path
 
 from . import _workshop_vclusters as vclusters
+from . import _workshop_z2jh
 from ._record import ClusterRecord
 from ._workshop_cluster import (
     TOKEN_MODES,
@@ -84,7 +85,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     print(f"k8slab: workshop {args.prefix!r}: {len(made)} attendees, each with "
           f"{quota.pods} pods, {quota.cpu} CPU, {quota.memory} memory "
           f"(a container without resources gets requests {requests['cpu']}/"
-          f"{requests['memory']}, limits {limits['cpu']}/{limits['memory']}).")
+          f"{requests['memory']}, a memory limit of {limits['memory']}).")
     print(f"k8slab: {exec_for_attendees()[1]}")
     print(f"k8slab: {vclusters.namespace_cost_line(len(made))}")
     for att in made:
@@ -192,6 +193,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     d.add_argument("--timeout", type=float, default=300,
                    help="seconds to wait for the namespaces to disappear (300)")
     d.set_defaults(func=cmd_delete)
+
+    z = sub.add_parser("z2jh", help="zero-to-jupyterhub values for a workshop on an existing "
+                       "cluster (KubeSpawner, a namespace per attendee)")
+    z.add_argument("count", type=int, help="how many attendees")
+    z.add_argument("--prefix", default="attendee", help="their names' prefix (attendee)")
+    z.add_argument("--out", type=Path, default=Path("."), help="folder for the files (.)")
+    z.add_argument("--hub-namespace", default="k8slab-hub", help="the hub's namespace")
+    z.add_argument("--instructor", default="instructor", help="the hub admin's user name")
+    z.add_argument("--image", default="k8slab-course",
+                   help="user image (this repository built by repo2docker), without tag")
+    z.add_argument("--tag", default="latest", help="the user image's tag")
+    z.set_defaults(func=_workshop_z2jh.cmd_z2jh)
 
     p = sub.add_parser("progress", help="which attendee passed which exercise")
     p.add_argument("--prefix", default="", help="only exercises whose id starts with it (05.)")
