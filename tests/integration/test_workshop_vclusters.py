@@ -137,3 +137,27 @@ def test_both_run_notebook_03_at_once_and_see_only_their_own(room, tmp_path):
         marks = _core(_kubeconfig(env, name)).list_namespaced_config_map(
             "default", label_selector="owner").items
         assert [m.metadata.labels["owner"] for m in marks] == [name]
+
+
+def test_a_dead_attendee_cluster_comes_back_with_its_data(room, tmp_path):
+    """Kill a control plane: `workshop create` again restarts it, its data and tokens kept."""
+    import signal
+    import time
+
+    env, _, states = room
+    one = _kubeconfig(env, "vc-01")
+    kept = tmp_path / "vc-01-before.yaml"
+    kept.write_text(one.read_text())       # the file the attendee already has
+    _core(kept).create_namespaced_config_map("default", {"metadata": {"name": "survivor"}})
+    for pid in cluster_pids(states[0]):   # processes this test's `workshop create` started
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while cluster_pids(states[0]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not cluster_pids(states[0])
+    out = k8slab_cli("workshop", "create", "2", "--mode", "cluster", "--prefix", "vc",
+                     "--first-port", str(FIRST_PORT), env=env).stdout
+    assert "2 attendees" in out, out
+    # The attendee's old kubeconfig (old token, same CA) still works, and the data is there.
+    names = [c.metadata.name for c in _core(kept).list_namespaced_config_map("default").items]
+    assert "survivor" in names and "whose" in names
