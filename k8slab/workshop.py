@@ -126,6 +126,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
         print(f"k8slab: stopped and removed the cluster(s) of {', '.join(own)}.")
     args.names = [n for n in args.names if n not in own]
     if (own and not args.names and not args.all) or (args.all and not ClusterRecord.load()):
+        if not own:
+            print("k8slab: no attendee cluster and no shared lab cluster: nothing to delete.")
         return 0
     gone = delete(args.names or None, all=args.all, workshop=args.workshop,
                   timeout=args.timeout)
