@@ -95,7 +95,7 @@ def nonroot() -> None:
                        PATH=f"{user.python.parent}{os.pathsep}/usr/bin:/bin")
         run = [*user.prefix, "env", "-i", *(f"{k}={v}" for k, v in env.items())]
         lab = subprocess.Popen(
-            [*run, str(ROOT / "binder" / "start"), str(user.python), "-m", "jupyter", "lab",
+            [*run, str(ROOT / "binder" / "start"), str(user.python), "-m", "jupyterlab",
              "--no-browser", "--ip", "127.0.0.1", "--port", str(_free_port()),
              "--IdentityProvider.token=bench", f"--ServerApp.root_dir={ROOT}"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(user.home))
@@ -137,6 +137,8 @@ def nonroot() -> None:
             lab.wait(timeout=30)
             subprocess.run([*run, str(user.python), "-m", "k8slab", "down"],
                            capture_output=True, cwd=str(user.home))
+        if not any(s[1] for s in samples):
+            raise SystemExit("bench: JupyterLab did not run as the user: no number printed")
         _report(samples, elapsed, code, f"as the ordinary user {user.name} (uid {user.uid})")
 
 
