@@ -129,6 +129,7 @@ class Operator:
         # Progress in annotations only: this CRD's status schema would prune kopf's own field.
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage()
         settings.posting.level = logging.INFO          # handlers' infos become Events too
+        settings.posting.loggers = True                # (kopf 1.45 posts them only if asked)
         settings.watching.server_timeout = 30
         settings.networking.request_timeout = 30
         self._settings = settings
@@ -206,9 +207,10 @@ class Operator:
             last: how many rows to show.
             everything: also show kopf's routine "Handler ... succeeded." lines.
         """
-        rows = [e.__dict__ for e in self.entries()
-                if everything or not _ROUTINE.match(e.message)][-last:]
-        frame = pd.DataFrame(rows, columns=["seconds", "object", "handler", "level", "message"])
+        rows = [{**e.__dict__, "message": e.message if e.level == "INFO"
+                 else f"{e.level}: {e.message}"}
+                for e in self.entries() if everything or not _ROUTINE.match(e.message)][-last:]
+        frame = pd.DataFrame(rows, columns=["seconds", "object", "handler", "message"])
         frame["seconds"] = frame["seconds"].round(1)
         return frame
 
@@ -414,5 +416,22 @@ def set_status(obj: dict, status: dict, logger: Any = None) -> bool:
         raise translate(exc, action="update the status of", kind=kind, name=meta["name"],
                         namespace=meta["namespace"]) from exc
     if logger is not None:
-        logger.info("status " + ", ".join(f"{k}={v}" for k, v in status.items()))
+        logger.info(f"status {_status_line(status)}")
     return True
+
+
+def _status_line(status: dict) -> str:
+    """``Progressing, 1/3 ready`` for the usual fields; ``key=value, ...`` otherwise.
+
+    Example:
+        >>> _status_line({"phase": "Ready", "replicas": 3, "readyReplicas": 3})
+        'Ready, 3/3 ready'
+        >>> _status_line({"url": "service/home:80"})
+        'url=service/home:80'
+    """
+    rest = {k: v for k, v in status.items() if k not in ("phase", "replicas", "readyReplicas")}
+    parts = [str(status["phase"])] if "phase" in status else []
+    if "replicas" in status:
+        parts.append(f"{status.get('readyReplicas') or 0}/{status['replicas']} ready")
+    parts += [f"{k}={v}" for k, v in rest.items()]
+    return ", ".join(parts)

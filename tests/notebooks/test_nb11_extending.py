@@ -41,7 +41,7 @@ def _check_run(run, cluster, ns: str) -> None:
     for made in ("created Deployment/home", "created Service/home",
                  "created Deployment/shop", "created Service/shop"):
         assert made in messages, (made, messages)
-    assert any(m.startswith("status phase=Ready") for m in messages), messages
+    assert any(m.startswith("status Ready, ") for m in messages), messages
     assert any(m.endswith("is processed: 1 succeeded; 0 failed.") for m in messages), messages
     assert run.last("website_events") > 0            # kopf posted the handler's infos as Events
     assert run.last("kopf_annotation") is True
