@@ -93,8 +93,11 @@ class _Collector(logging.Handler):
         except Exception:  # best effort: an older or newer kopf may keep it elsewhere
             handler = ""
         obj = f"{ref.get('kind', '')}/{ref.get('name', '')}" if ref else "(operator)"
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[0] is not None:
+            message += f" ({record.exc_info[0].__name__})"  # kopf's text omits the type
         self.operator._add(Entry(time.monotonic() - self.operator.started, obj, handler,
-                                 record.levelname, record.getMessage()))
+                                 record.levelname, message))
 
 
 class Operator:

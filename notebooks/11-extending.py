@@ -320,9 +320,9 @@ def reconcile(site: dict, logger) -> None:
 WEBSITES = ("k8slab.io", "v1alpha1", "websites")
 
 
-@kopf.on.resume(*WEBSITES)
-@kopf.on.create(*WEBSITES)
-@kopf.on.update(*WEBSITES, field="spec")
+@kopf.on.resume(*WEBSITES, backoff=2)   # backoff: retry a failed handler after 2 s, not 60
+@kopf.on.create(*WEBSITES, backoff=2)
+@kopf.on.update(*WEBSITES, field="spec", backoff=2)
 def website_changed(body, logger, **_):
     reconcile(body, logger)
 
