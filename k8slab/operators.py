@@ -55,7 +55,8 @@ from .errors import K8sLabError
 FIELD_MANAGER = "website-operator"
 
 #: kopf's routine lines, left out of the timeline unless asked for.
-_ROUTINE = re.compile(r"^Handler '.*' succeeded\.$")
+_ROUTINE = re.compile(r"^(Handler '.*' succeeded\.|Activity '.*' succeeded\."
+                      r"|Initial authentication has .*|OS signals are ignored.*)$")
 
 #: kopf's warnings that are expected here (it runs in a thread, not as a program).
 _EXPECTED = re.compile(r"^OS signals are ignored")
@@ -403,10 +404,12 @@ def _what_changed(before: dict, after: dict) -> str:
 
 def set_status(obj: dict, status: dict, logger: Any = None) -> bool:
     """Write ``status`` through the status subresource when it differs; True if written."""
-    if (obj.get("status") or {}) == status:
+    kind, meta = obj["kind"], obj["metadata"]
+    # The object as it is now: another handler may have written the same status meanwhile.
+    now = read(kind, meta["name"], meta["namespace"]) or obj
+    if (now.get("status") or {}) == status:
         return False
     dyn = _dyn()
-    kind, meta = obj["kind"], obj["metadata"]
     res = resource_of(dyn, kind, obj.get("apiVersion"))
     target = res.subresources.get("status")
     if target is None:
