@@ -305,7 +305,8 @@ def reconcile(site: dict, logger) -> None:
     # 1. deployment = yaml.safe_load(f"""...""") and service = ..., from spec
     # 2. for each: kopf.adopt(obj, owner=site); operators.apply(obj, logger)
     # 3. read the Deployment back, then operators.set_status(site, {...}, logger)
-    logger.info(f"reconcile is not written yet: nothing done for {name} in {namespace}")
+    logger.info(f"reconcile is not written yet: nothing done for {name} in {namespace}, "
+                f"which asks for {spec['replicas']} x {spec['image']}")
 
 
 # %% [markdown]
