@@ -288,7 +288,7 @@ def start(namespace: str, *, quiet: bool = False) -> Operator:
         The running :class:`Operator`.
 
     Example:
-        >>> op = lab.start_operator("nb11-extending")                 # doctest: +SKIP
+        >>> op = start("nb11-extending")                              # doctest: +SKIP
         kopf 1.45.2 is running the operator in namespace 'nb11-extending' ...
     """
     stop(namespace)

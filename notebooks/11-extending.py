@@ -270,9 +270,10 @@ lab.table("Website", namespace)
 #    YAML filled in from its `spec` (`image`, `replicas`, `port`), with the
 #    pods labelled `k8slab.io/website: <name>` and selected by that label;
 # 2. `kopf.adopt(obj, owner=site)` each of them: it puts them in the
-#    Website's namespace and adds an **ownerReference** pointing at the
-#    Website; then `operators.apply(obj, logger)` (server-side apply, which
-#    logs what it created or changed);
+#    Website's namespace, adds an **ownerReference** pointing at the Website
+#    (and copies the Website's labels, if any); then
+#    `operators.apply(obj, logger)` (server-side apply, which logs what it
+#    created or changed);
 # 3. read the Deployment back (`operators.read("Deployment", name,
 #    namespace)`) and write the Website's status through the **status
 #    subresource**, a URL of its own (`.../websites/home/status`), with
