@@ -243,11 +243,12 @@ def _latest_handlers(handlers: Iterable[Any]) -> list[Any]:
     return [h for h in handlers if latest[f"{h.fn.__module__}.{h.fn.__qualname__}"] is h.fn]
 
 
-def _registry_from_default() -> Any:
-    """A fresh kopf registry: the notebook's latest handlers, and the lab's login only."""
+def _registry_from(source: Any = None) -> Any:
+    """A fresh kopf registry: the latest handlers of ``source`` (kopf's default registry,
+    where ``@kopf.on...`` puts them), and the lab's login only."""
     import kopf
 
-    default = kopf.get_default_registry()
+    default = source if source is not None else kopf.get_default_registry()
     fresh = kopf.OperatorRegistry()
     # kopf's registries keep their handlers in these sub-registries (kopf 1.x).
     for part in ("_indexing", "_watching", "_spawning", "_changing", "_webhooks"):
@@ -274,7 +275,7 @@ def _login(**_: Any) -> Any:
                                private_key_path=cfg.key_file or None)
 
 
-def start(namespace: str, *, quiet: bool = False) -> Operator:
+def start(namespace: str, *, registry: Any = None, quiet: bool = False) -> Operator:
     """Run the handlers defined so far (``@kopf.on...``) as an operator for ``namespace``.
 
     An operator already running for that namespace is stopped first, so a
@@ -282,6 +283,8 @@ def start(namespace: str, *, quiet: bool = False) -> Operator:
 
     Args:
         namespace: the only namespace the operator watches.
+        registry: a ``kopf.OperatorRegistry`` whose handlers to run instead of
+            those of kopf's default registry (``@kopf.on...(registry=...)``).
         quiet: do not print the start line.
 
     Returns:
@@ -292,7 +295,7 @@ def start(namespace: str, *, quiet: bool = False) -> Operator:
         kopf 1.45.2 is running the operator in namespace 'nb11-extending' ...
     """
     stop(namespace)
-    registry = _registry_from_default()
+    registry = _registry_from(registry)
     op = Operator(namespace, registry)
     op.start()
     _RUNNING[namespace] = op
