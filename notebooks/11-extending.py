@@ -411,6 +411,9 @@ spec:
                                     "readyReplicas": counts.get("readyReplicas", 0)}, logger)
 
     op = operators.start(namespace)
+    for site in ("home", "shop"):
+        lab.wait("Website", site, namespace, until=crds.status_matches(phase="Ready"),
+                 timeout=timeout)
     lab.check("11.operator", namespace)
 
 # %% [markdown]
