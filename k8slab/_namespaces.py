@@ -8,6 +8,8 @@ workshop tools can find them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import _display
 from ._manifests import Source
 from ._resources import apply, delete, exists, find
@@ -106,6 +108,16 @@ def setup(name: str, *manifests: Source, fresh: bool = True, wait_for: bool = Tr
     print(f"namespace {name!r} is ready" + (f" with {', '.join(applied)}" if applied else ""))
 
 
+#: What must stop before a namespace goes (e.g. an operator running in this kernel for it).
+_BEFORE_CLEANUP: list[Callable[[str], None]] = []
+
+
+def before_cleanup(hook: Callable[[str], None]) -> None:
+    """Have ``hook(namespace)`` run at the start of :func:`cleanup` (a higher layer's stop)."""
+    if hook not in _BEFORE_CLEANUP:
+        _BEFORE_CLEANUP.append(hook)
+
+
 def cleanup(name: str, *, wait_for: bool = True, timeout: float = 120,
             allow_any_context: bool = False) -> None:
     """Delete a lesson's namespace and everything in it (refused off the lab cluster).
@@ -117,6 +129,8 @@ def cleanup(name: str, *, wait_for: bool = True, timeout: float = 120,
         >>> lab.cleanup("demo")                              # doctest: +SKIP
     """
     _attendee_may_use(name)
+    for hook in _BEFORE_CLEANUP:
+        hook(name)
     if _attendee_namespace() == name:
         _empty(name, allow_any_context=allow_any_context, wait_for=wait_for, timeout=timeout)
         return

@@ -21,9 +21,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
                     "_rollout"),
     "core": ("_errors", "_client", "_guard", "_status", "_resources", "_watch", "_wait",
              "_diagnose", "_pods", "_access", "_actions", "_namespaces", "_discovery",
-             "_config_view", "_timeline", "_workshop_objects"),
+             "_config_view", "_timeline", "_workshop_objects", "_own_client"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
-    "teaching": ("exercises", "checks", "ingress", "gitops", "controller", "helm",
+    "teaching": ("exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
                  "_workshop_cluster", "_workshop_progress", "workshop", "__init__"),
     "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images"),
 }
