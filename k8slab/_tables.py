@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ._objects import age
+from . import _display
+from ._objects import age, is_true, selector_string
 from ._resources import list_
 from ._storage_view import claims_frame, volumes_frame
 
@@ -133,7 +134,7 @@ def services_frame(services: list[dict], slices: list[dict] | None = None) -> pd
             "type": spec.get("type", "ClusterIP"),
             "cluster_ip": spec.get("clusterIP", ""),
             "ports": ", ".join(ports),
-            "selector": ",".join(f"{k}={v}" for k, v in (spec.get("selector") or {}).items()),
+            "selector": selector_string(spec.get("selector")) or "",
             "endpoints": ", ".join(sorted(by_service.get(name, []))),
             "age": age(_meta(svc).get("creationTimestamp")),
         })
@@ -164,8 +165,7 @@ def nodes_frame(nodes: list[dict]) -> pd.DataFrame:
     rows = []
     for n in nodes:
         status = n.get("status") or {}
-        ready = any(c.get("type") == "Ready" and c.get("status") == "True"
-                    for c in status.get("conditions") or [])
+        ready = is_true(n, "Ready")
         labels = _meta(n).get("labels") or {}
         roles = [k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")]
         alloc = status.get("allocatable") or {}
@@ -226,12 +226,8 @@ def table(kind: str, namespace: str | None = None, *, labels: str | dict | None 
     res = resource_for(kind)
     items = list_(res.kind, namespace, labels=labels)
     if res.kind == "Service":
-        from . import _display
-        shown = _display.mute()
-        try:
+        with _display.quiet():
             slices = list_("EndpointSlice", namespace)
-        finally:
-            _display.restore(shown)
         return services_frame(items, slices)
     if res.kind in ("PersistentVolume", "PersistentVolumeClaim"):
 

@@ -27,7 +27,9 @@ import time
 import ipywidgets as w
 
 from . import _display
-from ._timeline import BackgroundWatch, ShowOnce
+from ._background_watch import BackgroundWatch
+from ._objects import selector_string
+from ._show_once import ShowOnce
 from .errors import K8sLabError
 
 __all__ = ["LivePods", "NamespacePicker", "ReplicaSlider", "live_pods", "namespace_picker",
@@ -228,8 +230,7 @@ class LivePods(ShowOnce):
     def __init__(self, namespace: str, labels: str | dict | None = None, *,
                  timeout: float = 300) -> None:
         self.namespace = namespace
-        self.labels = labels if labels is None or isinstance(labels, str) else ",".join(
-            f"{k}={v}" for k, v in labels.items())
+        self.labels = selector_string(labels)
         self.timeout = timeout
         self.html = w.HTML()
         self._started = time.monotonic()
