@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._display import in_notebook
+
 MIME = "application/vnd.k8slab.record+json"
 
 
@@ -21,8 +23,6 @@ def record(name: str, value: Any) -> Any:
         >>> _ = record("replicas", 3)
         recorded replicas = 3
     """
-    from ._display import in_notebook
-
     payload = json.loads(json.dumps({"name": name, "value": value}, default=str))
     if in_notebook():
         from IPython.display import display

@@ -19,6 +19,7 @@ from kubernetes.dynamic.exceptions import ResourceNotFoundError
 from . import _display
 from ._client import connect
 from ._errors import translate
+from ._guard import require_lab_cluster
 from ._manifests import Source, load
 from ._objects import selector_string
 from .errors import ApiError, ManifestError, WaitTimeout
@@ -252,8 +253,6 @@ def delete(kind: str | Source, name: str | None = None, namespace: str | None = 
         >>> lab.delete("Pod", "nginx", "demo", wait=True)   # doctest: +SKIP
         1
     """
-    from ._guard import require_lab_cluster
-
     if name is not None and isinstance(kind, str):
         targets = [(kind, None, name, namespace)]
     else:

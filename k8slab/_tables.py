@@ -8,13 +8,16 @@ unit-tested on objects captured from a live cluster and usable in code
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import _display
+from ._frames import dataframe
 from ._objects import age, is_true, selector_string
-from ._resources import list_
+from ._resources import list_, resource_for
 from ._storage_view import claims_frame, volumes_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _meta(obj: dict) -> dict:
@@ -198,7 +201,7 @@ def generic_frame(items: list[dict]) -> pd.DataFrame:
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=columns)
+    return dataframe(rows, columns=columns)
 
 
 _BUILDERS: dict[str, Callable[[list[dict]], pd.DataFrame]] = {
@@ -221,8 +224,6 @@ def table(kind: str, namespace: str | None = None, *, labels: str | dict | None 
         >>> lab.table("Pod", "demo")                        # doctest: +SKIP
                        name    phase   status ready  restarts      node  ...
     """
-    from ._resources import resource_for
-
     res = resource_for(kind)
     items = list_(res.kind, namespace, labels=labels)
     if res.kind == "Service":
@@ -241,4 +242,3 @@ def events(namespace: str | None = None, *, object_name: str | None = None) -> p
     if object_name:
         frame = frame[frame["object"].str.endswith("/" + object_name)].reset_index(drop=True)
     return frame
-

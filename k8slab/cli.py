@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import _tools
-from ._client import lab_kubeconfig, record_answers
+from . import _target, _tools
+from ._client import record_answers
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
 from ._status import cluster_status, no_cluster_error
@@ -107,7 +107,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     _print(f"engine:     {info['engine']}{'' if info['lab_cluster'] else ' (not a lab cluster)'}")
     _print(f"context:    {info['context']}")
     _print(f"API server: {info['server']} (Kubernetes {info['server_version']})")
-    _print(f"kubeconfig: {lab_kubeconfig()}")
+    _print(f"kubeconfig: {_target.kubeconfig()}")
     _print(f"nodes:      {len(info['nodes'])}")
     for node in info["nodes"]:
         state = "Ready" if node["ready"] else "NotReady"
@@ -144,7 +144,7 @@ def lab_env() -> dict[str, str]:
     env = dict(os.environ)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(JUPYTER_CONFIG_DIR), env.get("JUPYTER_CONFIG_PATH", "")) if p)
-    env["KUBECONFIG"] = str(lab_kubeconfig())   # a workshop attendee's file, if given
+    env["KUBECONFIG"] = str(_target.kubeconfig())   # a workshop attendee's file, if given
     env["K8SLAB_STATE"] = str(state_dir())
     # helm in a JupyterLab terminal shares the folders of the k8slab.helm wrapper.
     for kind in ("CACHE", "CONFIG", "DATA"):
@@ -172,7 +172,7 @@ def lab_command(port: int, ip: str, notebook: str | None, root_dir: str | None =
 
 def cmd_lab(args: argparse.Namespace) -> int:
     started_cluster = False
-    attendee = bool(os.environ.get("K8SLAB_KUBECONFIG"))
+    attendee = _target.attendee_kubeconfig() is not None
     record = None if attendee else ClusterRecord.load()
     if not attendee and (record is None or not record_answers(record)):
         if not args.up and record is not None:

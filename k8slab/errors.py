@@ -8,6 +8,8 @@ experts.
 
 from __future__ import annotations
 
+from html import escape
+
 
 class K8sLabError(Exception):
     """Root of every error k8slab raises on purpose.
@@ -23,8 +25,6 @@ class K8sLabError(Exception):
         super().__init__(message if not hint else f"{message}\n  -> {hint}")
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display only
-        from html import escape
-
         hint = f"<br><b>Fix:</b> {escape(self.hint)}" if self.hint else ""
         return (
             '<div style="border-left:4px solid #c0392b;padding:4px 8px">'

@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from .. import helm
-from .._resources import exists, get
+from .._resources import find
 from ..errors import HelmError
 from ..exercises import exercise
 
@@ -26,15 +26,13 @@ def _release(name: str, namespace: str) -> dict | None:
 
 
 def _ready(name: str, namespace: str) -> int:
-    if not exists("Deployment", name, namespace):
-        return 0
-    return int((get("Deployment", name, namespace).get("status") or {}).get("readyReplicas") or 0)
+    deployment = find("Deployment", name, namespace) or {}
+    return int((deployment.get("status") or {}).get("readyReplicas") or 0)
 
 
 def _message(configmap: str, namespace: str) -> str | None:
-    if not exists("ConfigMap", configmap, namespace):
-        return None
-    return (get("ConfigMap", configmap, namespace).get("data") or {}).get("MESSAGE")
+    found = find("ConfigMap", configmap, namespace)
+    return None if found is None else (found.get("data") or {}).get("MESSAGE")
 
 
 @exercise("12.upgrade-values", "Upgrade the release to 4 replicas and a greeting of your own",

@@ -11,10 +11,12 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import _images
 from .._paths import kubeconfig_path, logs_dir, state_dir
 from .._record import ClusterRecord
 from ..errors import K8sLabError, ToolMissing
@@ -146,10 +148,6 @@ def load_course_images(engine: str) -> None:
     without them, every pod would wait in ``ErrImagePull``. A failure here
     does not undo the cluster: it says how to load the images later.
     """
-    import sys
-
-    from .. import _images
-
     try:
         _images.load_all(engine, say=lambda m: print(m, file=sys.stderr, flush=True))
     except K8sLabError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 
-from .._paths import manifests_dir
+from .._paths import manifests_dir, state_dir
 from .._record import ClusterRecord
 from ..errors import K8sLabError
 from . import base
@@ -58,8 +58,6 @@ class KindEngine(Engine):
 
     @staticmethod
     def _scratch_kubeconfig():
-        from .._paths import state_dir
-
         return state_dir() / "kind-kubeconfig.yaml"
 
     def up(self, nodes: int = 2) -> ClusterRecord:
