@@ -248,7 +248,18 @@ def cmd_images(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: The ``workshop`` line of ``k8slab --help``, shown without loading the workshop modules.
+WORKSHOP_HELP = "one namespace and kubeconfig per attendee on a shared cluster"
+
+
+def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
+    """The command line; ``workshop=False`` only names the workshop command.
+
+    Why: the workshop's commands live in :mod:`k8slab.workshop`, which loads
+    pandas and matplotlib for its progress view; ``k8slab --help``,
+    ``k8slab up`` and the rest should not pay for that. :func:`main` loads
+    them when the command line says ``workshop``.
+    """
     parser = argparse.ArgumentParser(prog="k8slab", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -296,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     images.add_argument("--force", action="store_true", help="build: make them again")
     images.set_defaults(func=cmd_images)
 
+    if not workshop:
+        sub.add_parser("workshop", help=WORKSHOP_HELP)
+        return parser
     try:
         from .workshop import add_parser as add_workshop
     except ImportError:
@@ -307,7 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        words = sys.argv[1:] if argv is None else argv
+        args = build_parser(workshop="workshop" in words).parse_args(argv)
         return args.func(args)
     except K8sLabError as exc:
         print(f"k8slab: error: {exc.message}", file=sys.stderr)

@@ -27,7 +27,6 @@ from kubernetes import client
 
 from .. import _tools
 from .._client import connect, record_answers
-from .._execgate import probe
 from .._paths import cache_dir, logs_dir, state_dir
 from .._pki import Pki, ensure_pki
 from .._record import ClusterRecord
@@ -490,6 +489,9 @@ class KwokEngine(Engine):
             return {"internal_ports": self.internal_ports(), "exec_sandbox": "container"}
         _prepare_simulation(state_dir() / "simulated", exec_dir())
         bwrap = bwrap_path()
+        # The exec gate is an asyncio server: the command line loads it only to use it.
+        from .._execgate import probe
+
         reason = probe(bwrap, exec_dir() / "sandboxes", self.exec_user())
         self.exec_sandbox = "bwrap" if reason is None else "none"
         self.write_exec_gate_config(bwrap if reason is None else None)
