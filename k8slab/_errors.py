@@ -1,5 +1,8 @@
 """Turn client exceptions into short explanations a learner can act on.
 
+The private half of the error handling: the classes are public in
+:mod:`k8slab.errors`; this module only maps the client's exceptions onto them.
+
 The official client raises ``ApiException`` with a JSON body, or urllib3
 errors when nothing answers. :func:`translate` maps them to
 :class:`~k8slab.errors.ApiError` or :class:`~k8slab.errors.ClusterUnavailable`

@@ -1,4 +1,7 @@
-"""Values a notebook records for its tests to read back.
+"""Values a notebook records for its tests to read back (``lab.record``).
+
+Not to be confused with :mod:`k8slab._record` (``cluster.json``, the record of
+the running lab cluster).
 
 A papermill test should assert on what a notebook *produced*, not only that it
 ran. :func:`record` displays a value with a k8slab-specific MIME type that the

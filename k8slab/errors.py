@@ -4,6 +4,10 @@ Each message is written for a learner: what went wrong, on which object and
 namespace, and the next command to run. The original exception (an
 ``ApiException``, a ``yaml.YAMLError``...) stays chained as ``__cause__`` for
 experts.
+
+This module is public (``k8slab.errors``, re-exported as ``lab.K8sLabError``...)
+and holds the classes only; :mod:`k8slab._errors` is the private translator
+that turns the client's exceptions into them.
 """
 
 from __future__ import annotations

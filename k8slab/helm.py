@@ -46,6 +46,7 @@ import yaml
 
 from . import _display, _guard, _target, _tools
 from ._manifests import resolve_path
+from ._objects import selector_of
 from ._paths import PROJECT_ROOT, state_dir
 from ._resources import list_
 from .errors import ClusterUnavailable, HelmError, ToolMissing, WaitTimeout
@@ -498,9 +499,8 @@ def pod_selectors(manifest: str) -> list[dict[str, str]]:
     selectors = []
     for doc in yaml.safe_load_all(manifest):
         if isinstance(doc, dict) and doc.get("kind") in _WORKLOADS:
-            spec = doc.get("spec") or {}
-            labels = (spec.get("selector") or {}).get("matchLabels") or \
-                (((spec.get("template") or {}).get("metadata") or {}).get("labels"))
+            template = (doc.get("spec") or {}).get("template") or {}
+            labels = selector_of(doc) or (template.get("metadata") or {}).get("labels")
             if labels:
                 selectors.append(dict(labels))
     return selectors
