@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import _target, _tools
+from . import _images, _target, _tools
 from ._client import record_answers
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
@@ -225,8 +225,6 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 def cmd_images(args: argparse.Namespace) -> int:
     """``k8slab images [list|build|load]``: the course's locally made images."""
-    from . import _images
-
     if args.action == "build":
         _images.build_all(force=args.force)
         _print("k8slab: every course image is built; `k8slab images load` puts them in "
