@@ -76,6 +76,20 @@ def which(program: str) -> str | None:
     return shutil.which(program)
 
 
+def not_installed(command: str, install: str) -> Availability:
+    """An engine's command is missing: where to get it, and the engine that needs nothing."""
+    return Availability(False, f"the `{command}` command is not installed.",
+                        f"Install {command} ({install}) or use the embedded engine: "
+                        "`k8slab up --engine kwok`.")
+
+
+def docker_for(who: str) -> Availability:
+    """Availability of an engine that runs its nodes in Docker (``who`` says which, and how)."""
+    docker = docker_running()
+    return docker if docker.ok else Availability(False, f"{who} needs Docker, but "
+                                                 f"{docker.reason}", docker.fix)
+
+
 def docker_running() -> Availability:
     """kind and minikube's docker driver need a running Docker engine, not just its CLI."""
     docker = which("docker")
