@@ -54,7 +54,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb08-configuration"  # the namespace this notebook works in
-solve_exercises = False           # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                      # seconds to wait for a rollout before giving up
 
 # %% [markdown]
@@ -247,11 +246,10 @@ else:
 lab.check("08.toolbox", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply("manifests/08-configuration-toolbox.yaml", namespace)
-    lab.wait("Pod", "toolbox", namespace, timeout=timeout)
-    display(lab.pod_view("toolbox", namespace))
-    lab.check("08.toolbox", namespace)
+lab.apply("manifests/08-configuration-toolbox.yaml", namespace)
+lab.wait("Pod", "toolbox", namespace, timeout=timeout)
+display(lab.pod_view("toolbox", namespace))
+lab.check("08.toolbox", namespace)
 
 # %% [markdown]
 # ## Changing a ConfigMap
@@ -335,10 +333,9 @@ lab.compare_views({"at start": started, "running container, after the change": r
 lab.check("08.restart", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.restart("Deployment", "app", namespace)
-    lab.wait("Deployment", "app", namespace, timeout=timeout)
-    lab.check("08.restart", namespace)
+lab.restart("Deployment", "app", namespace)
+lab.wait("Deployment", "app", namespace, timeout=timeout)
+lab.check("08.restart", namespace)
 
 # %% [markdown]
 # A pod of the new generation starts with the new value:
@@ -448,11 +445,10 @@ refusal
 lab.check("08.read-one-secret", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply("manifests/08-configuration-secret-reader.yaml", namespace)
-    print(lab.can_i("get", "secrets", namespace, user=reader, name="db-credentials"))
-    print(lab.can_i("get", "secrets", namespace, user=reader, name="some-other-secret"))
-    lab.check("08.read-one-secret", namespace)
+lab.apply("manifests/08-configuration-secret-reader.yaml", namespace)
+print(lab.can_i("get", "secrets", namespace, user=reader, name="db-credentials"))
+print(lab.can_i("get", "secrets", namespace, user=reader, name="some-other-secret"))
+lab.check("08.read-one-secret", namespace)
 
 # %% [markdown]
 # A rule with `resourceNames` does not allow a plain `list` or `watch` of

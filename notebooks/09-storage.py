@@ -56,7 +56,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb09-storage"   # the namespace this notebook works in
-solve_exercises = False      # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                 # seconds to wait for a pod or a claim before giving up
 
 # %% [markdown]
@@ -216,10 +215,9 @@ lab.volumes(namespace)
 lab.check("09.claim-spare", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply("manifests/09-storage-spare-claim.yaml", namespace)
-    lab.wait("PersistentVolumeClaim", "spare", namespace, timeout=timeout)
-    lab.check("09.claim-spare", namespace)
+lab.apply("manifests/09-storage-spare-claim.yaml", namespace)
+lab.wait("PersistentVolumeClaim", "spare", namespace, timeout=timeout)
+lab.check("09.claim-spare", namespace)
 
 # %% [markdown]
 # ## Access modes
@@ -353,10 +351,9 @@ lab.table("PersistentVolumeClaim", namespace)
 lab.check("09.reuse-claim", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply("manifests/09-storage-reader.yaml", namespace)
-    lab.wait("Pod", "reader", namespace, timeout=timeout)
-    lab.check("09.reuse-claim", namespace)
+lab.apply("manifests/09-storage-reader.yaml", namespace)
+lab.wait("Pod", "reader", namespace, timeout=timeout)
+lab.check("09.reuse-claim", namespace)
 
 # %%
 claim_of_reader = None
