@@ -59,7 +59,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb06-services"
-solve_exercises = False
 timeout = 60
 
 # %% [markdown]
@@ -366,12 +365,11 @@ lab.record("in_cluster_pods", in_cluster_pods)
 lab.check("06.frontend", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/06-services-frontend.yaml"))
-    lab.apply("manifests/06-services-frontend.yaml", namespace)
-    wait_for_endpoints("frontend", lambda eps: len(eps) == 3)
-    print(lab.http_get("service/frontend", 8000, "/", namespace).status)
-    lab.check("06.frontend", namespace)
+print(lab.manifest("manifests/06-services-frontend.yaml"))
+lab.apply("manifests/06-services-frontend.yaml", namespace)
+wait_for_endpoints("frontend", lambda eps: len(eps) == 3)
+print(lab.http_get("service/frontend", 8000, "/", namespace).status)
+lab.check("06.frontend", namespace)
 
 # %% [markdown]
 # ## NodePort: a port on every node
@@ -495,11 +493,10 @@ lab.record("storefront_error", storefront_error)
 lab.check("06.fix-selector", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/06-services-storefront-fixed.yaml"))
-    lab.apply("manifests/06-services-storefront-fixed.yaml", namespace)
-    wait_for_endpoints("storefront", lambda eps: len(eps) > 0)
-    lab.check("06.fix-selector", namespace)
+print(lab.manifest("manifests/06-services-storefront-fixed.yaml"))
+lab.apply("manifests/06-services-storefront-fixed.yaml", namespace)
+wait_for_endpoints("storefront", lambda eps: len(eps) > 0)
+lab.check("06.fix-selector", namespace)
 
 # %% [markdown]
 # ## Running is not ready
@@ -576,12 +573,11 @@ lab.record("shop_unhealthy_message", unhealthy)
 lab.check("06.readiness", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/06-services-shop-fixed.yaml"))
-    lab.apply("manifests/06-services-shop-fixed.yaml", namespace)
-    wait_for_endpoints("shop", lambda eps: len(eps) == 2)
-    lab.wait("Deployment", "shop", namespace, timeout=timeout)
-    lab.check("06.readiness", namespace)
+print(lab.manifest("manifests/06-services-shop-fixed.yaml"))
+lab.apply("manifests/06-services-shop-fixed.yaml", namespace)
+wait_for_endpoints("shop", lambda eps: len(eps) == 2)
+lab.wait("Deployment", "shop", namespace, timeout=timeout)
+lab.check("06.readiness", namespace)
 
 # %% [markdown]
 # The Services of the namespace, and their endpoints, once the exercises are done:

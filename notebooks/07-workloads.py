@@ -54,7 +54,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb07-workloads"   # the namespace this notebook works in
-solve_exercises = False        # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                   # seconds to wait for a controller before giving up
 
 # %% [markdown]
@@ -286,10 +285,9 @@ remaining_claims
 lab.check("07.scale-web", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.scale("StatefulSet", "web", namespace, 4)
-    lab.wait("StatefulSet", "web", namespace, timeout=timeout)
-    lab.check("07.scale-web", namespace)
+lab.scale("StatefulSet", "web", namespace, 4)
+lab.wait("StatefulSet", "web", namespace, timeout=timeout)
+lab.check("07.scale-web", namespace)
 
 # %% [markdown]
 # Did `web-2` get its old disk back? Its claim `data-web-2` was kept, so the
@@ -458,11 +456,10 @@ lab.events(namespace, object_name="too-slow")
 lab.check("07.parallel-job", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/07-workloads-job-thumbnails.yaml"))
-    lab.apply("manifests/07-workloads-job-thumbnails.yaml", namespace)
-    lab.wait("Job", "thumbnails", namespace, timeout=timeout)
-    lab.check("07.parallel-job", namespace)
+print(lab.manifest("manifests/07-workloads-job-thumbnails.yaml"))
+lab.apply("manifests/07-workloads-job-thumbnails.yaml", namespace)
+lab.wait("Job", "thumbnails", namespace, timeout=timeout)
+lab.check("07.parallel-job", namespace)
 
 # %% [markdown]
 # ## CronJobs: work on a schedule
@@ -542,13 +539,12 @@ print(f"report-run-2 is owned by {owner['kind']}/{owner['name']}")
 lab.check("07.cronjob-now", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/07-workloads-cronjob-cleanup.yaml"))
-    lab.apply("manifests/07-workloads-cronjob-cleanup.yaml", namespace)
-    cleanup = lab.get("CronJob", "cleanup", namespace)
-    lab.apply(lab.job_from_cronjob(cleanup, "cleanup-now"), namespace)
-    lab.wait("Job", "cleanup-now", namespace, timeout=timeout)
-    lab.check("07.cronjob-now", namespace)
+print(lab.manifest("manifests/07-workloads-cronjob-cleanup.yaml"))
+lab.apply("manifests/07-workloads-cronjob-cleanup.yaml", namespace)
+cleanup = lab.get("CronJob", "cleanup", namespace)
+lab.apply(lab.job_from_cronjob(cleanup, "cleanup-now"), namespace)
+lab.wait("Job", "cleanup-now", namespace, timeout=timeout)
+lab.check("07.cronjob-now", namespace)
 
 # %% [markdown]
 # ## A StatefulSet that never starts
@@ -628,16 +624,15 @@ lab.record("cache_update_refused", refused)
 lab.check("07.unbound", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.delete("StatefulSet", "cache", namespace)
-    lab.wait("Pod", "cache-0", namespace, until="deleted", timeout=timeout)
-    lab.delete("PersistentVolumeClaim", "data-cache-0", namespace)
-    lab.wait("PersistentVolumeClaim", "data-cache-0", namespace, until="deleted",
-             timeout=timeout)
-    print(lab.manifest("manifests/07-workloads-cache-fixed.yaml"))
-    lab.apply("manifests/07-workloads-cache-fixed.yaml", namespace)
-    lab.wait("StatefulSet", "cache", namespace, timeout=timeout)
-    lab.check("07.unbound", namespace)
+lab.delete("StatefulSet", "cache", namespace)
+lab.wait("Pod", "cache-0", namespace, until="deleted", timeout=timeout)
+lab.delete("PersistentVolumeClaim", "data-cache-0", namespace)
+lab.wait("PersistentVolumeClaim", "data-cache-0", namespace, until="deleted",
+         timeout=timeout)
+print(lab.manifest("manifests/07-workloads-cache-fixed.yaml"))
+lab.apply("manifests/07-workloads-cache-fixed.yaml", namespace)
+lab.wait("StatefulSet", "cache", namespace, timeout=timeout)
+lab.check("07.unbound", namespace)
 
 # %% [markdown]
 # The new claim names the default class, which provisioned its volume. On a

@@ -55,7 +55,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb08-configuration"  # the namespace this notebook works in
-solve_exercises = False           # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                      # seconds to wait for a rollout before giving up
 
 # %% [markdown]
@@ -249,12 +248,11 @@ else:
 lab.check("08.toolbox", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/08-configuration-toolbox.yaml"))
-    lab.apply("manifests/08-configuration-toolbox.yaml", namespace)
-    lab.wait("Pod", "toolbox", namespace, timeout=timeout)
-    display(lab.pod_view("toolbox", namespace))
-    lab.check("08.toolbox", namespace)
+print(lab.manifest("manifests/08-configuration-toolbox.yaml"))
+lab.apply("manifests/08-configuration-toolbox.yaml", namespace)
+lab.wait("Pod", "toolbox", namespace, timeout=timeout)
+display(lab.pod_view("toolbox", namespace))
+lab.check("08.toolbox", namespace)
 
 # %% [markdown]
 # ## A pod that cannot start
@@ -325,11 +323,10 @@ lab.record("report_waiting_message", stuck.get("message"))
 lab.check("08.config-key", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/08-configuration-report-fixed.yaml"))
-    lab.apply("manifests/08-configuration-report-fixed.yaml", namespace)
-    lab.wait("Deployment", "report", namespace, timeout=timeout)
-    lab.check("08.config-key", namespace)
+print(lab.manifest("manifests/08-configuration-report-fixed.yaml"))
+lab.apply("manifests/08-configuration-report-fixed.yaml", namespace)
+lab.wait("Deployment", "report", namespace, timeout=timeout)
+lab.check("08.config-key", namespace)
 
 # %%
 report_pods = lab.list("Pod", namespace, labels="app=report")
@@ -426,10 +423,9 @@ lab.compare_views({"at start": started, "running container, after the change": r
 lab.check("08.restart", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.restart("Deployment", "app", namespace)
-    lab.wait("Deployment", "app", namespace, timeout=timeout)
-    lab.check("08.restart", namespace)
+lab.restart("Deployment", "app", namespace)
+lab.wait("Deployment", "app", namespace, timeout=timeout)
+lab.check("08.restart", namespace)
 
 # %% [markdown]
 # A pod of the new generation starts with the new value:
@@ -539,12 +535,11 @@ refusal
 lab.check("08.read-one-secret", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/08-configuration-secret-reader.yaml"))
-    lab.apply("manifests/08-configuration-secret-reader.yaml", namespace)
-    print(lab.can_i("get", "secrets", namespace, user=reader, name="db-credentials"))
-    print(lab.can_i("get", "secrets", namespace, user=reader, name="some-other-secret"))
-    lab.check("08.read-one-secret", namespace)
+print(lab.manifest("manifests/08-configuration-secret-reader.yaml"))
+lab.apply("manifests/08-configuration-secret-reader.yaml", namespace)
+print(lab.can_i("get", "secrets", namespace, user=reader, name="db-credentials"))
+print(lab.can_i("get", "secrets", namespace, user=reader, name="some-other-secret"))
+lab.check("08.read-one-secret", namespace)
 
 # %% [markdown]
 # A rule with `resourceNames` does not allow a plain `list` or `watch` of

@@ -57,7 +57,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb09-storage"   # the namespace this notebook works in
-solve_exercises = False      # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                 # seconds to wait for a pod or a claim before giving up
 
 # %% [markdown]
@@ -217,11 +216,10 @@ lab.volumes(namespace)
 lab.check("09.claim-spare", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/09-storage-spare-claim.yaml"))
-    lab.apply("manifests/09-storage-spare-claim.yaml", namespace)
-    lab.wait("PersistentVolumeClaim", "spare", namespace, timeout=timeout)
-    lab.check("09.claim-spare", namespace)
+print(lab.manifest("manifests/09-storage-spare-claim.yaml"))
+lab.apply("manifests/09-storage-spare-claim.yaml", namespace)
+lab.wait("PersistentVolumeClaim", "spare", namespace, timeout=timeout)
+lab.check("09.claim-spare", namespace)
 
 # %% [markdown]
 # ## Access modes
@@ -367,11 +365,10 @@ lab.table("PersistentVolumeClaim", namespace)
 lab.check("09.reuse-claim", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/09-storage-reader.yaml"))
-    lab.apply("manifests/09-storage-reader.yaml", namespace)
-    lab.wait("Pod", "reader", namespace, timeout=timeout)
-    lab.check("09.reuse-claim", namespace)
+print(lab.manifest("manifests/09-storage-reader.yaml"))
+lab.apply("manifests/09-storage-reader.yaml", namespace)
+lab.wait("Pod", "reader", namespace, timeout=timeout)
+lab.check("09.reuse-claim", namespace)
 
 # %%
 claim_of_reader = None
@@ -452,12 +449,11 @@ lab.record("auditor_unschedulable", auditor_unschedulable())
 lab.check("09.claim-name", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/09-storage-auditor-fixed.yaml"))
-    lab.delete("Pod", "auditor", namespace, wait=True)
-    lab.apply("manifests/09-storage-auditor-fixed.yaml", namespace)
-    lab.wait("Pod", "auditor", namespace, timeout=timeout)
-    lab.check("09.claim-name", namespace)
+print(lab.manifest("manifests/09-storage-auditor-fixed.yaml"))
+lab.delete("Pod", "auditor", namespace, wait=True)
+lab.apply("manifests/09-storage-auditor-fixed.yaml", namespace)
+lab.wait("Pod", "auditor", namespace, timeout=timeout)
+lab.check("09.claim-name", namespace)
 
 # %% [markdown]
 # ## When a claim goes: reclaim policies

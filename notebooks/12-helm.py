@@ -62,7 +62,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb12-helm"
-solve_exercises = False
 timeout = 60
 
 # %% [markdown]
@@ -407,11 +406,10 @@ helm.history("web", namespace)
 lab.check("12.upgrade-values", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    helm.upgrade("web", "12-helm-chart", namespace,
-                 values={"replicaCount": 4, "message": "Hello from exercise 1"},
-                 timeout=timeout)
-    lab.check("12.upgrade-values", namespace)
+helm.upgrade("web", "12-helm-chart", namespace,
+             values={"replicaCount": 4, "message": "Hello from exercise 1"},
+             timeout=timeout)
+lab.check("12.upgrade-values", namespace)
 
 # %% [markdown]
 # ### Exercise 2: one chart, two releases
@@ -430,11 +428,10 @@ if solve_exercises:
 lab.check("12.second-release", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    helm.install("canary", "12-helm-chart", namespace,
-                 values={"replicaCount": 1, "message": "Hello from the canary"},
-                 timeout=timeout)
-    lab.check("12.second-release", namespace)
+helm.install("canary", "12-helm-chart", namespace,
+             values={"replicaCount": 1, "message": "Hello from the canary"},
+             timeout=timeout)
+lab.check("12.second-release", namespace)
 
 # %%
 helm.releases(namespace)
