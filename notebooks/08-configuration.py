@@ -61,9 +61,12 @@ timeout = 60                      # seconds to wait for a rollout before giving 
 # ## Setup
 #
 # This notebook uses a few more helpers of the library: `lab.pod_view`
-# and `lab.compare_views` (what a pod sees of its configuration), `lab.restart` (like
-# `kubectl rollout restart`), and `lab.can_i` and `lab.as_user` (permission checks,
-# like `kubectl auth can-i` and `kubectl --as`).
+# and `lab.compare_views` (what a pod sees of its configuration), and
+# `lab.can_i` and `lab.as_user` (permission checks, like `kubectl auth can-i`
+# and `kubectl --as`). For the daily commands you type **kubectl** itself: a
+# cell that starts with `%kubectl` runs the lab's real kubectl against the lab
+# cluster and shows what it prints (`{namespace}` is replaced by this
+# notebook's namespace).
 
 # %% tags=["setup"]
 import base64
@@ -109,6 +112,13 @@ config["data"]
 lab.apply("manifests/08-configuration-secret.yaml", namespace)
 secret = lab.get("Secret", "db-credentials", namespace)
 secret["data"]
+
+# %% [markdown]
+# `kubectl get -o yaml` shows the same thing, as an administrator sees it
+# (`stringData` is gone: it was only a way in):
+
+# %%
+# %kubectl get secret db-credentials -n {namespace} -o yaml
 
 # %% [markdown]
 # base64 is an *encoding*, not a cipher: it turns any bytes (a certificate, a
@@ -281,12 +291,19 @@ while not report_waiting():  # the kubelet says why within a second or two
     if time.monotonic() > deadline:
         raise lab.WaitTimeout("The report's pod did not settle.", "Look at lab.events(namespace).")
     time.sleep(0.5)
-lab.table("Pod", namespace, labels="app=report")
+# %kubectl get pods -n {namespace} -l app=report
 
 # %% [markdown]
-# The pod is `Pending`: it has a node, but its container was never created.
-# Its status says why, and so does the kubelet's `Failed` event (what
-# `kubectl describe pod -l app=report` shows at the bottom):
+# The `STATUS` column shows the container's waiting reason. The pod is
+# `Pending`: it has a node, but its container was never created. `kubectl
+# describe` says why, in the container's `State` and in the kubelet's
+# `Failed` event at the bottom:
+
+# %%
+# %kubectl describe pod -n {namespace} -l app=report
+
+# %% [markdown]
+# The same two facts, read from the API:
 
 # %%
 stuck = next(iter(report_waiting().values()))
@@ -398,8 +415,8 @@ lab.compare_views({"at start": started, "running container, after the change": r
 # template** changes: it rolls out new pods progressively (notebook 05). The
 # usual trick is to change nothing that matters, just an annotation of the
 # template. That is all `kubectl rollout restart` does: it writes the current
-# time into the annotation `kubectl.kubernetes.io/restartedAt`. `lab.restart`
-# does the same.
+# time into the annotation `kubectl.kubernetes.io/restartedAt` (`lab.restart`
+# does the same from Python).
 #
 # Two other habits avoid the manual step altogether: name each version of a
 # ConfigMap (`app-config-v2`) and point the Deployment at the new name, or
@@ -411,8 +428,10 @@ lab.compare_views({"at start": started, "running container, after the change": r
 # ### Exercise 3: restart the application
 #
 # Make the pods of the Deployment `app` see `LOG_LEVEL=debug` in their
-# environment: restart them with `lab.restart("Deployment", "app", namespace)`
-# and wait for the rollout with `lab.wait("Deployment", "app", namespace)`.
+# environment: restart them with `kubectl rollout restart` (in a `%kubectl`
+# cell: `%kubectl rollout restart deployment/app -n {namespace}`) and wait for
+# the rollout with `kubectl rollout status` (or `lab.wait("Deployment", "app",
+# namespace)`).
 # The check verifies that every pod started after the ConfigMap changed.
 # Exercise id: `08.restart`. The solution is hidden in the cell after the check.
 
@@ -423,8 +442,8 @@ lab.compare_views({"at start": started, "running container, after the change": r
 lab.check("08.restart", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-lab.restart("Deployment", "app", namespace)
-lab.wait("Deployment", "app", namespace, timeout=timeout)
+# %kubectl rollout restart deployment/app -n {namespace}
+# %kubectl rollout status deployment/app -n {namespace} --timeout=60s
 lab.check("08.restart", namespace)
 
 # %% [markdown]
@@ -470,6 +489,8 @@ after_restart
 
 # %%
 lab.manifest("manifests/08-configuration-rbac.yaml")
+
+# %%
 lab.apply("manifests/08-configuration-rbac.yaml", namespace)
 lab.get("Role", "configmap-reader", namespace)["rules"]
 
@@ -488,6 +509,18 @@ answers = {resource: lab.can_i("get", resource, namespace, user=reader)
 lab.record("reader_may_get", {resource: bool(answer) for resource, answer in answers.items()})
 for answer in answers.values():
     print(answer)
+
+# %% [markdown]
+# `kubectl auth can-i` asks the same question from a terminal, `--as` naming
+# the user (here `{reader}`, the variable that holds
+# `system:serviceaccount:<namespace>:reader`). It prints `yes` or `no`, and its exit status is 1 for `no` (handy
+# in scripts), so the second cell says it expects a failure:
+
+# %%
+# %kubectl auth can-i get configmaps -n {namespace} --as={reader}
+
+# %%
+# %kubectl --expect-fail auth can-i get secrets -n {namespace} --as={reader}
 
 # %% [markdown]
 # ### Trying it for real
@@ -522,11 +555,13 @@ refusal
 # ### Exercise 4: one Secret, and no other
 #
 # The `reader` program needs the database credentials, but nothing else of
-# the namespace's Secrets. Create a Role that allows `get` on the Secret
-# `db-credentials` only (`resourceNames`), and a RoleBinding that grants it
-# to the ServiceAccount `reader`. Test with `lab.can_i(..., name="db-credentials")`
-# and with another name. Exercise id: `08.read-one-secret`. The solution is
-# hidden in the cell after the check.
+# the namespace's Secrets. Write the YAML of a Role that allows `get` on the
+# Secret `db-credentials` only (`resourceNames`), and of a RoleBinding that
+# grants it to the ServiceAccount `reader`: start from the manifest printed
+# above, and look at its `rules` and `subjects`. Apply it, then test with
+# `kubectl auth can-i get secret/db-credentials --as=...` and with another
+# name (or `lab.can_i(..., name="db-credentials")`). Exercise id:
+# `08.read-one-secret`. The solution is hidden in the cell after the check.
 
 # %%
 # Your code here
@@ -537,8 +572,8 @@ lab.check("08.read-one-secret", namespace)
 # %% tags=["solution"] jupyter={"source_hidden": true}
 print(lab.manifest("manifests/08-configuration-secret-reader.yaml"))
 lab.apply("manifests/08-configuration-secret-reader.yaml", namespace)
-print(lab.can_i("get", "secrets", namespace, user=reader, name="db-credentials"))
-print(lab.can_i("get", "secrets", namespace, user=reader, name="some-other-secret"))
+# %kubectl auth can-i get secret/db-credentials -n {namespace} --as={reader}
+# %kubectl --expect-fail auth can-i get secret/some-other-secret -n {namespace} --as={reader}
 lab.check("08.read-one-secret", namespace)
 
 # %% [markdown]

@@ -65,7 +65,9 @@ timeout = 60                 # seconds to wait for a pod or a claim before givin
 # Two tables come back often: `lab.volumes(namespace)` lists the
 # PersistentVolumes that belong to this notebook (they are cluster-wide), and
 # `lab.table("PersistentVolumeClaim", namespace)` the claims of its namespace,
-# like `kubectl get pv` and `kubectl get pvc`.
+# like `kubectl get pv` and `kubectl get pvc`. A cell that starts with
+# `%kubectl` runs the lab's real kubectl (`{namespace}` is replaced by this
+# notebook's namespace): the commands you would type on any cluster.
 
 # %% tags=["setup"]
 import time
@@ -258,6 +260,9 @@ print(spare["spec"]["accessModes"], "bound to", (spare["spec"].get("claimRef") o
 # we look it up rather than assume it:
 
 # %%
+# %kubectl get storageclass
+
+# %%
 classes = lab.list("StorageClass")
 default_class = next(c for c in classes if c["metadata"].get("annotations", {}).get(
     "storageclass.kubernetes.io/is-default-class") == "true")
@@ -423,22 +428,29 @@ lab.record("auditor_phase", auditor["status"]["phase"])
 lab.record("auditor_unschedulable", auditor_unschedulable())
 
 # %% [markdown]
+# What an administrator types first, `kubectl describe`: no `Node`, and the
+# scheduler's `FailedScheduling` event at the bottom.
+
+# %%
+# %kubectl describe pod auditor -n {namespace}
+
+# %% [markdown]
 # `Pending`, and on no node: the **scheduler** (not the kubelet) refuses to
 # place a pod whose claim does not exist, since it could not know on which
-# node that storage will be. Its `FailedScheduling` event (the last lines of
-# `kubectl describe pod auditor`) says why, for every node. This is the real
+# node that storage will be. Its `FailedScheduling` event says why, for every
+# node. This is the real
 # scheduler on every engine, kwok included. It keeps retrying: a claim of that
 # name would unblock the pod.
 #
 # ### Exercise 3: give the auditor its claim
 #
-# Which claims exist in the namespace (`lab.table("PersistentVolumeClaim",
-# namespace)`, or `kubectl get pvc`)? Which one does the auditor name? Fix the
-# manifest (start from `lab.manifest("manifests/09-storage-auditor.yaml")`,
-# look at `persistentVolumeClaim.claimName`). A pod's volumes cannot be
-# changed in place: the API server refuses the update, so delete the pod
-# first (`lab.delete("Pod", "auditor", namespace, wait=True)`), then apply
-# your YAML and wait with `lab.wait("Pod", "auditor", namespace)`.
+# Which claims exist in the namespace (`%kubectl get pvc -n {namespace}`)?
+# Which one does the auditor name? Fix the manifest (start from
+# `lab.manifest("manifests/09-storage-auditor.yaml")`, look at
+# `persistentVolumeClaim.claimName`). A pod's volumes cannot be changed in
+# place: the API server refuses the update, so delete the pod first
+# (`%kubectl delete pod auditor -n {namespace}`), then apply your YAML and wait
+# with `lab.wait("Pod", "auditor", namespace)`.
 # Exercise id: `09.claim-name`. The solution is hidden in the cell after the
 # check.
 
@@ -449,8 +461,9 @@ lab.record("auditor_unschedulable", auditor_unschedulable())
 lab.check("09.claim-name", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+# %kubectl get pvc -n {namespace}
+# %kubectl delete pod auditor -n {namespace}
 print(lab.manifest("manifests/09-storage-auditor-fixed.yaml"))
-lab.delete("Pod", "auditor", namespace, wait=True)
 lab.apply("manifests/09-storage-auditor-fixed.yaml", namespace)
 lab.wait("Pod", "auditor", namespace, timeout=timeout)
 lab.check("09.claim-name", namespace)
@@ -472,6 +485,13 @@ lab.record("protected_claim", {"deleting": bool(held["metadata"].get("deletionTi
                                "finalizers": held["metadata"].get("finalizers", []),
                                "phase": held["status"]["phase"]})
 lab.table("PersistentVolumeClaim", namespace)
+
+# %% [markdown]
+# `kubectl describe` says it in words: `Terminating`, and which pod still
+# uses the claim (`Used By`):
+
+# %%
+# %kubectl describe pvc archive -n {namespace}
 
 # %% [markdown]
 # ### Retain: the volume and its data are kept

@@ -12,8 +12,8 @@ def _condition(obj: dict, kind: str) -> bool:
 
 
 @exercise("07.scale-web", "Scale the StatefulSet web to 4 replicas",
-          hint="lab.scale('StatefulSet', 'web', namespace, 4), then lab.wait('StatefulSet', 'web', "
-               "namespace).")
+          hint="%kubectl scale statefulset/web --replicas=4 -n {namespace}, then %kubectl "
+               "rollout status statefulset/web -n {namespace}.")
 def _scale_web(namespace: str) -> tuple[bool, str]:
     if not exists("StatefulSet", "web", namespace):
         return False, "there is no StatefulSet 'web' (run the notebook from the top)"
@@ -53,8 +53,8 @@ def _parallel_job(namespace: str) -> tuple[bool, str]:
 
 @exercise("07.cronjob-now", "Schedule a clean-up every 15 minutes, and run it now",
           hint="A CronJob 'cleanup' with schedule '*/15 * * * *' and "
-               "successfulJobsHistoryLimit: 3; then lab.apply(job_from_cronjob(...)) "
-               "and lab.wait the Job.")
+               "successfulJobsHistoryLimit: 3; then %kubectl create job cleanup-now "
+               "--from=cronjob/cleanup -n {namespace}, and wait for the Job to complete.")
 def _cronjob_now(namespace: str) -> tuple[bool, str]:
     if not exists("CronJob", "cleanup", namespace):
         return False, "there is no CronJob 'cleanup' yet"
@@ -78,7 +78,7 @@ def _cronjob_now(namespace: str) -> tuple[bool, str]:
 
 @exercise("07.unbound", "Give the cache a disk it can get",
           hint="Read the events of the claim data-cache-0: which StorageClass does it ask "
-               "for, and which classes exist (lab.table('StorageClass'))? volumeClaimTemplates "
+               "for, and which classes exist (kubectl get storageclass)? volumeClaimTemplates "
                "cannot change: delete the StatefulSet and the claim, then apply a fixed YAML.")
 def _unbound(namespace: str) -> tuple[bool, str]:
     if not exists("StatefulSet", "cache", namespace):

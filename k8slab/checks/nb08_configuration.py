@@ -74,8 +74,8 @@ def _config_key(namespace: str) -> tuple[bool, str]:
 
 
 @exercise("08.restart", "Restart the app so that its variables follow the ConfigMap",
-          hint="restart('Deployment', 'app', namespace), then lab.wait('Deployment', 'app', "
-               "namespace).")
+          hint="%kubectl rollout restart deployment/app -n {namespace}, then %kubectl rollout "
+               "status deployment/app -n {namespace} (or lab.restart and lab.wait).")
 def _restart(namespace: str) -> tuple[bool, str]:
     config = get("ConfigMap", "app-config", namespace)
     level = (config.get("data") or {}).get("LOG_LEVEL")
