@@ -323,8 +323,10 @@ lab.record("daemonset_pods_per_node", per_node)
 print(f"{len(nodes)} node(s), {len(agents)} agent(s):", per_node)
 
 # %% [markdown]
-# One agent per node: on the host engine that is one agent on its single real
-# node, on kwok two agents on its two simulated nodes. Each agent learns the
+# One agent per node, as many as the count printed above, whatever the
+# cluster: one on the host engine's single real node, one per simulated node
+# on kwok (two unless `k8slab up --nodes` said otherwise), none on a node
+# whose taints the agents do not tolerate (below). Each agent learns the
 # name of its node from the `NODE_NAME` variable, filled from the pod's own
 # `spec.nodeName` (notebook 08 covers variables). On a real engine its log is
 # real:
