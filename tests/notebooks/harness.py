@@ -94,9 +94,21 @@ def _without_solutions(source: Path, out_dir: Path) -> Path:
     return stripped
 
 
+def _with_kubectl_check(source: Path, out_dir: Path, log: Path) -> Path:
+    """A copy whose first cell installs the kubectl-equivalence hook (kubectl_equivalence.py)."""
+    nb = nbformat.read(source, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        "from tests.notebooks import kubectl_equivalence\n"
+        f"kubectl_equivalence.install({str(log)!r})"))
+    hooked = out_dir / f"{source.stem}.kubectl-check.ipynb"
+    nbformat.write(nb, hooked)
+    return hooked
+
+
 def run_notebook(path: str | Path, *, parameters: dict[str, Any] | None = None,
                  output_dir: Path | None = None, timeout: int = 600,
-                 solutions: bool | None = None) -> Executed:
+                 solutions: bool | None = None, kubectl_log: Path | None = None) -> Executed:
     """Run a notebook with papermill (kernel ``python3`` of this environment).
 
     Args:
@@ -106,6 +118,8 @@ def run_notebook(path: str | Path, *, parameters: dict[str, Any] | None = None,
         timeout: seconds per cell.
         solutions: run the ``solution`` cells (default True; the parameter
             ``solve_exercises`` says the same for older callers).
+        kubectl_log: run every kubectl line the notebook prints with the real
+            kubectl as it goes, logging each outcome there (kubectl_equivalence.py).
 
     Raises:
         papermill.PapermillExecutionError: a cell raised; the message names the cell.
@@ -124,6 +138,8 @@ def run_notebook(path: str | Path, *, parameters: dict[str, Any] | None = None,
         flag = params.pop("solve_exercises", True)
         solutions = flag if solutions is None else solutions
     run_from = source if solutions in (None, True) else _without_solutions(source, out_dir)
+    if kubectl_log is not None:
+        run_from = _with_kubectl_check(run_from, out_dir, kubectl_log)
     papermill.execute_notebook(
         str(run_from), str(output), parameters=params, kernel_name="python3",
         cwd=str(source.parent), execution_timeout=timeout, progress_bar=False,
