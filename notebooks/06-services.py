@@ -556,7 +556,7 @@ lab.table("Pod", namespace, labels="app=shop")
 
 # %% [markdown]
 # Running, but not ready (`READY 0/1` in kubectl's words); the Service lists
-# both pods in its slice, marked `ready: false`, and has no endpoint to send
+# both pods in its slice, marked `ready: false`, and has no *ready* endpoint to send
 # traffic to. The warnings of the namespace say why:
 
 # %%
