@@ -1,9 +1,9 @@
 """Workshop mode ``cluster``: a kwok control plane of their own for every attendee.
 
 The shared mode (one namespace per attendee, :mod:`k8slab._workshop_cluster`)
-scales to a large room, but four notebooks need cluster-wide rights (03 makes
+scales to a large room, but five notebooks need cluster-wide rights (03 makes
 namespaces and a PersistentVolume, 08 Roles and impersonation, 09 volumes, 11
-a CustomResourceDefinition). In this mode each attendee gets a whole cluster:
+a CustomResourceDefinition, 14 quotas). In this mode each attendee gets a whole cluster:
 the same binaries as ``k8slab up`` (kwokctl, etcd behind TLS, the exec gate and
 its sandboxes), started as ``k8slab up`` with a state folder of its own,
 ``<state>/vclusters/<attendee>/``, and ports of its own. The attendee's
@@ -422,7 +422,7 @@ def namespace_cost_line(count: int) -> str:
         "its memory is the cluster's own"
     return (f"mode namespace: one shared cluster for all {count} attendee(s) ({shared}); per "
             "attendee a namespace, a ServiceAccount, a Role and a quota, no process of their "
-            "own. Notebooks 03, 08, 09 and 11 need cluster-wide rights: `--mode cluster` "
+            "own. Notebooks 03, 08, 09, 11 and 14 need cluster-wide rights: `--mode cluster` "
             "gives each attendee a cluster of their own (about 600 MiB each).")
 
 

@@ -31,13 +31,13 @@ def test_kubeconfig_has_no_namespace_and_counts_as_a_kwok_lab(tmp_path, monkeypa
     path = tmp_path / "vc-02.kubeconfig.yaml"
     path.write_text(yaml.safe_dump(cfg))
     monkeypatch.setenv("K8SLAB_KUBECONFIG", str(path))
-    from k8slab._guard import _attendee_record, is_lab
-    from k8slab._namespaces import _attendee_namespace
+    from k8slab._guard import is_lab
+    from k8slab._target import attendee_namespace, attendee_record
 
-    record = _attendee_record()
+    record = attendee_record()
     # The notebooks read the engine: a kwok cluster of one's own is "kwok" (simulated).
     assert record.engine == "kwok" and is_lab(record)
-    assert _attendee_namespace() is None   # every namespace is theirs
+    assert attendee_namespace() is None   # every namespace is theirs
 
 
 def test_pick_port_skips_taken_and_busy_ports():

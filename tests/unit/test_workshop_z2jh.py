@@ -149,11 +149,10 @@ def test_post_start_writes_an_attendee_kubeconfig(values, tmp_path, monkeypatch)
     assert conf.api_key["BearerToken"] == "Bearer t0ken"
     # k8slab sees an attendee kept in their namespace, as with a `workshop create` file.
     monkeypatch.setenv("K8SLAB_KUBECONFIG", str(target))
-    from k8slab._guard import _attendee_record
-    from k8slab._namespaces import _attendee_namespace
+    from k8slab._target import attendee_namespace, attendee_record
 
-    assert _attendee_record().engine == "workshop"
-    assert _attendee_namespace() == "ws-02"
+    assert attendee_record().engine == "workshop"
+    assert attendee_namespace() == "ws-02"
 
 
 def test_write_puts_both_files(tmp_path):
