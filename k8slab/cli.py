@@ -94,6 +94,9 @@ def cmd_down(args: argparse.Namespace) -> int:
     if engine_name == "auto":
         engine_name = "kwok"
     engine = get_engine(engine_name)
+    from ._flux import stop as stop_flux
+
+    stop_flux()  # Flux's controllers and git server talk to this cluster: they go first
     engine.down(record)
     ClusterRecord.clear()
     kubeconfig_path().unlink(missing_ok=True)
@@ -296,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     images.add_argument("--force", action="store_true", help="build: make them again")
     images.set_defaults(func=cmd_images)
 
+    from ._flux import add_parser as add_flux
+
+    add_flux(sub)
     try:
         from .workshop import add_parser as add_workshop
     except ImportError:
