@@ -14,8 +14,8 @@ what Flux does not do:
 * :func:`start_flux` / :func:`stop_flux`, and the two Flux objects the lesson
   applies (:func:`git_repository`, :func:`kustomization`);
 * tables in the shape of ``flux get sources git``, ``flux get
-  kustomizations``, ``flux tree`` and ``flux events``, :func:`reconcile`
-  (``flux reconcile``), :func:`wait_applied` and :func:`field_owner`, to see
+  kustomizations``, ``flux tree`` and ``flux logs`` (:func:`history`), :func:`reconcile`
+  (``flux reconcile``), :func:`wait_applied` and :func:`owner`, to see
   who last set a field: a person or Flux.
 
 Example:
@@ -42,7 +42,7 @@ import pandas as pd
 import yaml
 
 from . import _display, _tools
-from ._resources import apply, find, list_
+from ._resources import dynamic, find, list_, resource_for
 from ._wait import wait
 from .errors import K8sLabError, ManifestError
 
@@ -401,7 +401,6 @@ def release(namespace: str) -> list[str]:
         ``Kind/name`` of the objects released.
     """
     from . import _flux
-    from ._resources import dynamic, resource_for
     from .errors import ApiError
 
     state = _flux.load_state()
@@ -534,14 +533,87 @@ def inventory(namespace: str, name: str = APP) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "name", "namespace", "group"])
 
 
-def events(namespace: str) -> pd.DataFrame:
-    """``flux events``: what the controllers reported about the GitRepository and Kustomization."""
-    from ._tables import events_frame
+def _log_records(path: Path) -> list[dict]:
+    """The JSON lines of a controller's log (other lines, like the command line, skipped)."""
+    import json
 
-    _echo(["flux", "events", "-n", namespace])
-    mine = [e for e in list_("Event", namespace)
-            if (e.get("involvedObject") or {}).get("kind") in ("GitRepository", "Kustomization")]
-    return events_frame(mine)
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    records = []
+    for line in lines:
+        if line.startswith("{"):
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue
+    return records
+
+
+def passes(records: Iterable[dict], namespace: str, name: str = APP,
+           since: str = "") -> list[dict]:
+    """kustomize-controller's passes over one Kustomization, read from its log lines.
+
+    Each ``server-side apply completed`` line is one pass: the revision it
+    applied and what changed (``Deployment/web configured``...); a garbage
+    collection line adds what was pruned. The reason is ours: ``new revision``
+    when the revision changed, ``drift corrected`` when the same revision had
+    to be applied again, ``in sync`` when nothing changed.
+
+    Example:
+        >>> line = {"ts": "2026-01-01T00:00:01Z", "msg": "server-side apply completed",
+        ...         "Kustomization": {"name": "dev", "namespace": "demo"},
+        ...         "revision": "main@sha1:0123456789", "output": {
+        ...             "Deployment/demo/web": "configured", "Service/demo/web": "unchanged"}}
+        >>> passes([line], "demo")[0]["changes"]
+        ['Deployment/web configured']
+    """
+    rows: list[dict] = []
+    last_revision = None
+    for rec in records:
+        if rec.get("Kustomization") != {"name": name, "namespace": namespace}:
+            continue
+        if str(rec.get("ts", ""))[:19] < since[:19]:
+            continue
+        msg = str(rec.get("msg", ""))
+        if msg == "server-side apply completed":
+            revision = rec.get("revision") or ""
+            changes = [f"{ref.split('/')[0]}/{ref.split('/')[-1]} {action}"
+                       for ref, action in (rec.get("output") or {}).items()
+                       if action != "unchanged"]
+            reason = ("new revision" if revision != last_revision
+                      else "drift corrected" if changes else "in sync")
+            rows.append({"time": str(rec.get("ts", ""))[11:19], "revision": short(revision),
+                         "reason": reason, "changes": changes})
+            last_revision = revision
+        elif msg.startswith("garbage collection completed:") and rows:
+            for item in msg.split(":", 1)[1].strip().splitlines():
+                ref, _, action = item.strip().partition(" ")
+                rows[-1]["changes"].append(f"{ref.split('/')[0]}/{ref.split('/')[-1]} {action}")
+                if rows[-1]["reason"] == "in sync":
+                    rows[-1]["reason"] = "pruned"
+    return rows
+
+
+def history(namespace: str, name: str = APP, *, everything: bool = False) -> pd.DataFrame:
+    """``flux logs --kind=Kustomization --name=NAME``, as a table: each pass that changed something.
+
+    Read from kustomize-controller's own log (``logs/flux-kustomize-controller.log``
+    in the lab state folder), since the Kubernetes Events it also writes are
+    merged when they look alike. ``everything=True`` keeps the passes that
+    found nothing to do.
+    """
+    from ._paths import logs_dir
+
+    _echo(["flux", "logs", "--kind=Kustomization", f"--name={name}", "-n", namespace])
+    obj = find("Kustomization", name, namespace, api_version=KUSTOMIZE_API)
+    since = str(((obj or {}).get("metadata") or {}).get("creationTimestamp") or "")
+    rows = passes(_log_records(logs_dir() / "flux-kustomize-controller.log"), namespace, name,
+                  since)
+    rows = [{**r, "changes": ", ".join(r["changes"])} for r in rows
+            if everything or r["reason"] != "in sync"]
+    return pd.DataFrame(rows, columns=["time", "revision", "reason", "changes"])
 
 
 def reconcile(namespace: str, name: str = APP, *, with_source: bool = True) -> None:
@@ -558,13 +630,12 @@ def reconcile(namespace: str, name: str = APP, *, with_source: bool = True) -> N
         kust = find("Kustomization", name, namespace, api_version=KUSTOMIZE_API)
         ref = ((kust or {}).get("spec") or {}).get("sourceRef") or {}
         targets.insert(0, ("GitRepository", SOURCE_API, ref.get("name", SOURCE)))
-    shown = _display.mute()
-    try:
-        for kind, api, target in targets:
-            apply({"apiVersion": api, "kind": kind,
-                   "metadata": {"name": target, "annotations": {REQUESTED_AT: now}}}, namespace)
-    finally:
-        _display.restore(shown)
+    # A merge patch of one annotation, as the flux CLI sends: a server-side apply of
+    # the annotation alone would drop the fields this notebook applied before.
+    for kind, api, target in targets:
+        dynamic().patch(resource_for(kind, api), name=target, namespace=namespace,
+                        body={"metadata": {"annotations": {REQUESTED_AT: now}}},
+                        content_type="application/merge-patch+json")
 
 
 def wait_applied(namespace: str, commit: str, name: str = APP, *, timeout: float = 60) -> dict:
@@ -582,6 +653,17 @@ def wait_applied(namespace: str, commit: str, name: str = APP, *, timeout: float
                        f"{ready.get('status', 'Unknown')}: {ready.get('message', '')}")
 
     return wait("Kustomization", name, namespace, until=rule, timeout=timeout) or {}
+
+
+def owner(kind: str, name: str, namespace: str, *path: str) -> str | None:
+    """Who set a field of a live object last: ``kustomize-controller`` (git) or someone else.
+
+    Reads the object with its ``managedFields`` (which ``lab.get`` leaves out).
+    """
+    _echo(["kubectl", "get", kind.lower(), name, "-n", namespace, "--show-managed-fields",
+           "-o", "yaml"])
+    res = resource_for(kind)
+    return field_owner(dynamic().get(res, name=name, namespace=namespace).to_dict(), *path)
 
 
 def field_owner(obj: dict, *path: str) -> str | None:

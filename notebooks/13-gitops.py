@@ -230,8 +230,7 @@ lab.record("first_sync", {"revision": applied["status"]["lastAppliedRevision"],
 gitops.inventory(namespace)
 
 # %%
-web = lab.wait("Deployment", "web", namespace, timeout=timeout)
-lab.record("web_owner", gitops.field_owner(web, "spec", "replicas"))
+lab.wait("Deployment", "web", namespace, timeout=timeout)
 lab.table("Deployment", namespace)
 
 # %% [markdown]
@@ -240,7 +239,9 @@ lab.table("Deployment", namespace)
 # Deployment's `managedFields` say who set its replica count:
 
 # %%
-print("spec.replicas is owned by:", gitops.field_owner(web, "spec", "replicas"))
+web_owner = gitops.owner("Deployment", "web", namespace, "spec", "replicas")
+lab.record("web_owner", web_owner)
+print("spec.replicas is owned by:", web_owner)
 
 # %% [markdown]
 # ## Drift: a change made by hand
@@ -251,9 +252,9 @@ print("spec.replicas is owned by:", gitops.field_owner(web, "spec", "replicas"))
 # %%
 by_hand = lab.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
                      "spec": {"replicas": 4}}, namespace)[0]
-lab.record("drift_owner", gitops.field_owner(by_hand, "spec", "replicas"))
-print("replicas wanted now:", by_hand["spec"]["replicas"],
-      "· spec.replicas owned by:", gitops.field_owner(by_hand, "spec", "replicas"))
+drift_owner = gitops.owner("Deployment", "web", namespace, "spec", "replicas")
+lab.record("drift_owner", drift_owner)
+print("replicas wanted now:", by_hand["spec"]["replicas"], "· spec.replicas owned by:", drift_owner)
 
 # %% [markdown]
 # The cluster no longer matches the repository: that is **drift**. Nobody
@@ -265,17 +266,23 @@ print("replicas wanted now:", by_hand["spec"]["replicas"],
 healed = lab.wait("Deployment", "web", namespace, timeout=timeout,
                   until=lambda d: (d["spec"]["replicas"] == 1,
                                    f"spec.replicas is {d['spec']['replicas']}"))
+healed_owner = gitops.owner("Deployment", "web", namespace, "spec", "replicas")
 lab.record("replicas_after_drift", healed["spec"]["replicas"])
-lab.record("owner_after_drift", gitops.field_owner(healed, "spec", "replicas"))
-print("replicas wanted now:", healed["spec"]["replicas"],
-      "· spec.replicas owned by:", gitops.field_owner(healed, "spec", "replicas"))
+lab.record("owner_after_drift", healed_owner)
+print("replicas wanted now:", healed["spec"]["replicas"], "· spec.replicas owned by:", healed_owner)
 
 # %% [markdown]
-# Flux reports what it changed as Events on its objects (`flux events`): the
-# line that says `Deployment/.../web configured` is the drift it corrected.
+# What did Flux do, pass after pass? kustomize-controller logs every pass:
+# the revision it applied and what that changed (`flux logs` shows these
+# lines; `gitops.history` reads them from the controller's log file and keeps
+# the passes that changed something). The last line is the drift it just
+# corrected: same revision as before, but the Deployment had to be configured
+# again.
 
 # %%
-gitops.events(namespace)
+passes = gitops.history(namespace)
+lab.record("drift_pass", passes.iloc[-1].to_dict())
+passes
 
 # %% [markdown]
 # In a GitOps world the hand-made change was not *wrong*; it was made in the
@@ -405,7 +412,7 @@ if solve_exercises:
     lab.check("13.prune", namespace)
 
 # %% [markdown]
-# The inventory no longer lists the ConfigMap, and Flux's Events tell the
+# The inventory no longer lists the ConfigMap, and Flux's log tells the
 # whole story of this notebook: each revision applied, the drift corrected,
 # the object pruned.
 
@@ -415,8 +422,9 @@ lab.record("inventory_after_prune", gitops.inventory_of(
 gitops.inventory(namespace)
 
 # %%
-history = gitops.events(namespace)
-lab.record("event_messages", list(history["message"]))
+history = gitops.history(namespace)
+lab.record("history", [[r, c] for r, c in zip(history["reason"], history["changes"],
+                                               strict=True)])
 history
 
 # %% [markdown]

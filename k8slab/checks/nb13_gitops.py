@@ -17,8 +17,8 @@ from ..gitops import (
     KUSTOMIZE_API,
     SOURCE,
     SOURCE_API,
-    field_owner,
     inventory_of,
+    owner,
     ready_condition,
     short,
 )
@@ -56,12 +56,12 @@ def _git_scale(namespace: str) -> tuple[bool, str]:
         return False, f"there is no Deployment 'web' in {namespace} (did Flux apply it?)"
     want = (web.get("spec") or {}).get("replicas")
     ready = (web.get("status") or {}).get("readyReplicas") or 0
-    owner = field_owner(web, "spec", "replicas")
+    by = owner("Deployment", "web", namespace, "spec", "replicas")
     if want != 2:
         return False, f"Deployment 'web' wants {want} replica(s) at revision {revision}; " \
                       "git should say 2"
-    if owner != FLUX_MANAGER:
-        return False, f"spec.replicas of 'web' was last set by {owner!r}, not by Flux: " \
+    if by != FLUX_MANAGER:
+        return False, f"spec.replicas of 'web' was last set by {by!r}, not by Flux: " \
                       "change it in git (Flux will undo a change by hand)"
     if ready != 2:
         return False, f"Deployment 'web' has {ready}/2 ready pods: wait for the rollout"

@@ -55,9 +55,15 @@ def test_nb13_flux_drives_the_cluster(cluster):
         assert page == {"engine": cluster.engine, "simulated": False, "says_2": True}
     after_prune = run.last("inventory_after_prune")
     assert "ConfigMap/debug" not in after_prune and "Deployment/web" in after_prune
-    messages = "\n".join(run.last("event_messages"))
-    assert f"Deployment/{ns}/web configured" in messages      # drift corrected, rollouts
-    assert f"ConfigMap/{ns}/debug deleted" in messages        # pruned
+    assert run.last("drift_pass") == {"time": run.last("drift_pass")["time"],
+                                      "revision": first["revision"][:17],
+                                      "reason": "drift corrected",
+                                      "changes": "Deployment/web configured"}
+    # kustomize-controller's own log: first sync, the drift, exercise 1, bump, revert, prune
+    history = run.last("history")
+    assert [r for r, _ in history] == ["new revision", "drift corrected"] + ["new revision"] * 4
+    assert all("Deployment/web configured" in c for _, c in history[1:5])
+    assert "ConfigMap/debug deleted" in history[-1][1]
     assert run.last("left_after_uninstall") == []              # Flux garbage-collected
     checks = run.checks()
     assert set(checks) == {"13.git-scale", "13.prune"}
