@@ -256,8 +256,11 @@ def start(namespace: str) -> dict:
 def stop(folder: Path | None = None, grace: float = 5.0) -> list[str]:
     """Stop what :func:`start` recorded in ``folder`` (default: this lab's); list what stopped.
 
-    Only pids whose command line still names our binary are signalled.
+    Only pids whose command line still names our binary are signalled. The
+    served repositories and the artifacts go too: they only mean something
+    while Flux runs, and the next start begins with empty ones.
     """
+    folder = folder or flux_dir()
     state = load_state(folder)
     if state is None:
         return []
@@ -272,6 +275,8 @@ def stop(folder: Path | None = None, grace: float = 5.0) -> list[str]:
         if _alive(p["pid"], p["marker"]):
             os.kill(p["pid"], signal.SIGKILL)
     _state_file(folder).unlink(missing_ok=True)
+    for sub in ("git", "storage"):
+        shutil.rmtree(folder / sub, ignore_errors=True)
     return sorted(alive)
 
 

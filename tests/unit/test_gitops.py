@@ -7,6 +7,7 @@ the controllers write (the CRDs' status fields), not a fake API.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 from http.server import ThreadingHTTPServer
@@ -56,6 +57,49 @@ def test_inventory_ids_and_field_owner():
     assert gitops.field_owner(web, "spec", "paused") is None
 
 
+def _line(ts: str, msg: str, revision: str = "", output: dict | None = None,
+          ns: str = "nb13") -> dict:
+    """One JSON line of kustomize-controller's log, in the shape v1.9.6 writes it."""
+    line = {"level": "info", "ts": ts, "msg": msg, "controller": "kustomization",
+            "Kustomization": {"name": "dev", "namespace": ns}, "namespace": ns, "name": "dev"}
+    if revision:
+        line["revision"] = revision
+    if output is not None:
+        line["output"] = output
+    return line
+
+
+def test_passes_read_from_the_controller_log(tmp_path):
+    r1, r2 = "main@sha1:" + "1" * 40, "main@sha1:" + "2" * 40
+    web = {"Deployment/nb13/web": "unchanged", "Service/nb13/web": "unchanged"}
+    lines = [
+        _line("2026-12-01T22:49:55.1Z", "Source artifact not found, retrying in 30s"),
+        _line("2026-12-01T22:49:56.1Z", "server-side apply completed", r1,
+              {"Deployment/nb13/web": "created", "Service/nb13/web": "created"}),
+        _line("2026-12-01T22:49:57.1Z", "server-side apply completed", r1, web, ns="other"),
+        _line("2026-12-01T22:50:01.7Z", "server-side apply completed", r1,
+              {**web, "Deployment/nb13/web": "configured"}),
+        _line("2026-12-01T22:50:06.7Z", "server-side apply completed", r1, web),
+        _line("2026-12-01T22:50:09.1Z", "server-side apply completed", r2, web),
+        _line("2026-12-01T22:50:09.2Z", "garbage collection completed: "
+              "ConfigMap/nb13/debug deleted"),
+    ]
+    rows = gitops.passes(lines, "nb13")
+    assert [(r["time"], r["reason"], r["changes"]) for r in rows] == [
+        ("22:49:56", "new revision", ["Deployment/web created", "Service/web created"]),
+        ("22:50:01", "drift corrected", ["Deployment/web configured"]),
+        ("22:50:06", "in sync", []),
+        ("22:50:09", "new revision", ["ConfigMap/debug deleted"]),
+    ]
+    assert rows[0]["revision"] == "main@sha1:1111111"
+    assert len(gitops.passes(lines, "nb13", since="2026-12-01T22:50:00Z")) == 3
+    log = tmp_path / "kc.log"
+    log.write_text("$ kustomize-controller --flags\n" + "\n".join(json.dumps(x) for x in lines)
+                   + "\nnot json\n")
+    assert gitops.passes(gitops._log_records(log), "nb13") == rows
+    assert gitops._log_records(tmp_path / "absent") == []
+
+
 def test_the_two_flux_objects():
     src = gitops.git_repository("http://127.0.0.1:1/course.git", interval="5s")
     assert src["apiVersion"] == "source.toolkit.fluxcd.io/v1"
@@ -102,12 +146,21 @@ def test_go_module_version_reads_the_build_info(tmp_path):
     assert _tools.go_module_version(tmp_path / "absent", "x") is None
 
 
-def test_stop_signals_nothing_when_no_state(tmp_path):
+def test_stop_signals_only_our_live_processes_and_clears_the_state(tmp_path):
     assert _flux.stop(tmp_path) == []
-    (tmp_path / "state.json").write_text('{"namespace": "x", "processes": {"git-server": '
-                                         '{"pid": 999999999, "marker": "k8slab._githttp"}}}')
-    assert _flux.running(_flux.load_state(tmp_path)) is False
-    assert _flux.stop(tmp_path) == [] and not (tmp_path / "state.json").exists()
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        (tmp_path / "git" / "course.git").mkdir(parents=True)
+        (tmp_path / "state.json").write_text(json.dumps({"namespace": "x", "processes": {
+            "git-server": {"pid": 999999999, "marker": "k8slab._githttp"},   # gone
+            "not-ours": {"pid": sleeper.pid, "marker": "kustomize-controller"},  # pid reused
+            "ours": {"pid": sleeper.pid, "marker": "sleep"}}}))
+        assert _flux.running(_flux.load_state(tmp_path)) is False
+        assert _flux.stop(tmp_path) == ["ours"]
+        assert sleeper.wait(timeout=10) == -15                 # SIGTERM
+        assert not (tmp_path / "state.json").exists() and not (tmp_path / "git").exists()
+    finally:
+        sleeper.kill()
 
 
 def test_cgi_helpers():
