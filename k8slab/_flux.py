@@ -33,6 +33,7 @@ import zipfile
 from pathlib import Path
 
 from . import _tools
+from ._build import go_executable
 from ._paths import kubeconfig_path, logs_dir, state_dir, tools_src_dir
 from .errors import K8sLabError, ToolMissing
 
@@ -60,8 +61,6 @@ def ensure_crds() -> Path:
     target = crds_dir()
     if target.is_dir() and any(target.glob("*.yaml")):
         return target
-    from ._build import go_executable
-
     version = _tools.FLUX_VERSION
     proc = subprocess.run(
         [go_executable(), "mod", "download", "-json",

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import json
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -42,9 +44,11 @@ import pandas as pd
 import yaml
 
 from . import _display, _tools
+from ._githttp import init_bare
+from ._paths import PROJECT_ROOT, logs_dir
 from ._resources import dynamic, find, list_, resource_for
 from ._wait import wait
-from .errors import K8sLabError, ManifestError
+from .errors import ApiError, K8sLabError, ManifestError
 
 SOURCE_API = "source.toolkit.fluxcd.io/v1"
 KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
@@ -60,8 +64,6 @@ def _echo(command: list[str]) -> None:
     """Show a command line the way lab calls show their kubectl equivalent."""
     if not _display._showing():
         return
-    import shlex
-
     text = "$ " + " ".join(shlex.quote(c) for c in command)
     if _display.in_notebook():
         from IPython.display import HTML, display
@@ -249,8 +251,6 @@ class GitRepo:
 
 
 def _find_dir(source: str | Path) -> Path:
-    from ._paths import PROJECT_ROOT
-
     for candidate in (Path(source), PROJECT_ROOT / source, PROJECT_ROOT / "manifests" / source):
         if candidate.is_dir():
             return candidate
@@ -328,8 +328,6 @@ class Flux:
         A repository left by an earlier run of the notebook is replaced, so
         that every run starts from an empty history.
         """
-        from ._githttp import init_bare
-
         path = self.git_root / f"{name}.git"
         shutil.rmtree(path, ignore_errors=True)
         init_bare(path)
@@ -373,7 +371,8 @@ def start_flux(namespace: str) -> Flux:
         ToolMissing: the controllers cannot be built here (no Go).
         K8sLabError: a controller did not start (its log is quoted).
     """
-    from . import _flux  # entry-point layer: processes and binaries (allowed, see lint)
+    # Lazy on purpose: `import k8slab` loads no entry-point code (processes, binaries).
+    from . import _flux
 
     _echo(["k8slab", "flux", "start", namespace])
     state = _flux.start(namespace)
@@ -400,8 +399,7 @@ def release(namespace: str) -> list[str]:
     Returns:
         ``Kind/name`` of the objects released.
     """
-    from . import _flux
-    from .errors import ApiError
+    from . import _flux  # entry-point layer, loaded only when asked (see start_flux)
 
     state = _flux.load_state()
     if state and state["namespace"] == namespace and _flux.running(state):
@@ -535,8 +533,6 @@ def inventory(namespace: str, name: str = APP) -> pd.DataFrame:
 
 def _log_records(path: Path) -> list[dict]:
     """The JSON lines of a controller's log (other lines, like the command line, skipped)."""
-    import json
-
     try:
         lines = path.read_text(errors="replace").splitlines()
     except OSError:
@@ -604,8 +600,6 @@ def history(namespace: str, name: str = APP, *, everything: bool = False) -> pd.
     merged when they look alike. ``everything=True`` keeps the passes that
     found nothing to do.
     """
-    from ._paths import logs_dir
-
     _echo(["flux", "logs", "--kind=Kustomization", f"--name={name}", "-n", namespace])
     obj = find("Kustomization", name, namespace, api_version=KUSTOMIZE_API)
     since = str(((obj or {}).get("metadata") or {}).get("creationTimestamp") or "")
