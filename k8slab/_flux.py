@@ -216,7 +216,7 @@ def start(namespace: str) -> dict:
     if state and running(state) and state["namespace"] == namespace:
         return state
     stop()
-    paths = _tools.ensure(list(CONTROLLERS), quiet=True)
+    paths = _tools.ensure(list(CONTROLLERS))  # the first time: a build, with its progress
     install_crds()
     folder = flux_dir()
     storage, git_root = folder / "storage", folder / "git"

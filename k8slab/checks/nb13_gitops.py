@@ -10,7 +10,7 @@ only a change that went through git does.
 from __future__ import annotations
 
 from .._resources import exists, find
-from ..exercises import exercise
+from ..exercises import exercise, require
 from ..gitops import (
     APP,
     FLUX_MANAGER,
@@ -51,9 +51,8 @@ def _git_scale(namespace: str) -> tuple[bool, str]:
     app, revision = _flux_state(namespace)
     if app is None:
         return False, revision
-    web = find("Deployment", "web", namespace)
-    if web is None:
-        return False, f"there is no Deployment 'web' in {namespace} (did Flux apply it?)"
+    web = require("Deployment", "web", namespace,
+                  missing=f"there is no Deployment 'web' in {namespace} (did Flux apply it?)")
     want = (web.get("spec") or {}).get("replicas")
     ready = (web.get("status") or {}).get("readyReplicas") or 0
     by = owner("Deployment", "web", namespace, "spec", "replicas")
