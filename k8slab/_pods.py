@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import select
+import shlex
 import socket
 import threading
 from collections.abc import Iterator
@@ -273,6 +274,32 @@ def _open_forward(pod: str, namespace: str, port: int):
                         namespace=namespace) from exc
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def curl_through_forward(pod: str, port: int, path: str, namespace: str) -> _display.Command:
+    """The shell line that does what :func:`http_get` does, runnable as printed.
+
+    ``kubectl port-forward`` never ends by itself, so ``... && curl`` would
+    never reach curl: the forward runs in the background, curl waits for it
+    (``--retry-connrefused``), and the forward is stopped afterwards. The
+    local port is one that was free when the line was printed.
+
+    Example:
+        >>> str(curl_through_forward("web", 8080, "/", "demo"))  # doctest: +ELLIPSIS
+        'kubectl port-forward pod/web ...:8080 -n demo >/dev/null & curl -s ...; kill $!'
+    """
+    local = _free_port()
+    forward = _display.kubectl("port-forward", f"pod/{pod}", f"{local}:{port}", "-n", namespace)
+    url = f"http://127.0.0.1:{local}{path}"
+    text = (f"{forward} >/dev/null & curl -s --retry 10 --retry-connrefused --retry-delay 1 "
+            f"{shlex.quote(url)}; kill $!")
+    return _display.Command(text, forward.argv, shell=True)
+
+
 def http_get(target: str, port: int, path: str = "/", namespace: str = "default", *,
              timeout: float = 10) -> HttpResponse:
     """Send one HTTP GET to a pod through the API server's port-forward.
@@ -288,8 +315,7 @@ def http_get(target: str, port: int, path: str = "/", namespace: str = "default"
     """
     pod, pod_port = resolve_pod(target, namespace, port)
     assert pod_port is not None
-    _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"PORT:{pod_port}", "-n",
-                                       namespace) + f" && curl http://127.0.0.1:PORT{path}",
+    _display.announce(curl_through_forward(pod, int(pod_port), path, namespace),
                       "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward")
     return forward_get(pod, int(pod_port), path, namespace, timeout=timeout)
 

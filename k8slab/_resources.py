@@ -13,6 +13,7 @@ import json
 import time
 from typing import Any
 
+import yaml
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
@@ -131,8 +132,11 @@ def apply(source: Source, namespace: str | None = None) -> builtins.list[dict]:
             ns = own or namespace or "default"
             obj["metadata"]["namespace"] = ns
         path = res.path(name=name, namespace=ns)
-        _display.announce(_display.kubectl("apply", "--server-side", "-f", label,
-                                           *(("-n", ns) if ns else ())), "PATCH", path)
+        command = _display.kubectl("apply", "--server-side", "--force-conflicts",
+                                   f"--field-manager={FIELD_MANAGER}", "-f", label,
+                                   *(("-n", ns) if ns else ()))
+        _display.announce(command.with_stdin(yaml.safe_dump(obj, sort_keys=False))
+                          if label == "-" else command, "PATCH", path)
         try:
             out = dynamic().server_side_apply(res, body=obj, name=name, namespace=ns,
                                               field_manager=FIELD_MANAGER, force_conflicts=True)
@@ -204,10 +208,13 @@ def list_(kind: str, namespace: str | None = None, *, labels: str | dict | None 
     res = resource_for(kind, api_version)
     ns = namespace if res.namespaced else None
     selector = selector_string(labels)
+    query = "&".join(f"{k}={v}" for k, v in (("labelSelector", selector),
+                                              ("fieldSelector", fields)) if v)
     _display.announce(
         _display.kubectl("get", res.name, *(("-n", ns) if ns else ("-A",) if res.namespaced
-                                            else ()), *(("-l", selector) if selector else ())),
-        "GET", res.path(namespace=ns) + (f"?labelSelector={selector}" if selector else ""))
+                                            else ()), *(("-l", selector) if selector else ()),
+                         *((f"--field-selector={fields}",) if fields else ())),
+        "GET", res.path(namespace=ns) + (f"?{query}" if query else ""))
     try:
         out = _get_json(res.path(namespace=ns), labelSelector=selector, fieldSelector=fields)
     except Exception as exc:
@@ -264,11 +271,17 @@ def delete(kind: str | Source, name: str | None = None, namespace: str | None = 
     for k, version, n, ns in targets:
         res = resource_for(k, version)
         ns = (ns or "default") if res.namespaced else None
-        _display.announce(_display.kubectl("delete", res.name, n, *(("-n", ns) if ns else ())),
-                          "DELETE", res.path(name=n, namespace=ns))
+        foreground = res.kind in ("Job", "CronJob")
+        # kubectl waits for the deletion by default and fails on a missing object;
+        # the flags make the printed line do what this call does.
+        _display.announce(_display.kubectl(
+            "delete", res.name, n, *(("-n", ns) if ns else ()),
+            *(("--ignore-not-found",) if ignore_missing else ()),
+            *(("--cascade=foreground",) if foreground else ()),
+            *(() if wait else ("--wait=false",))), "DELETE", res.path(name=n, namespace=ns))
         try:
             dynamic().delete(res, name=n, namespace=ns, propagation_policy="Foreground"
-                             if res.kind in ("Job", "CronJob") else None)
+                             if foreground else None)
         except Exception as exc:
             err = translate(exc, action="delete", kind=res.kind, name=n, namespace=ns)
             if ignore_missing and isinstance(err, ApiError) and err.status == 404:

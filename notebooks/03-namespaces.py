@@ -50,7 +50,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb03-namespaces"   # the namespace this notebook works in
-solve_exercises = False         # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                    # seconds to wait for namespaces to be created or deleted
 
 # %% [markdown]
@@ -156,8 +155,7 @@ lab.namespace(namespace, labels={"owner": namespace, "env": "course"})["metadata
 lab.check("03.prod-namespace", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply(f"""
+lab.apply(f"""
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -166,7 +164,7 @@ metadata:
     owner: {namespace}
     env: prod
 """)
-    lab.check("03.prod-namespace", namespace)
+lab.check("03.prod-namespace", namespace)
 
 # %% [markdown]
 # ## Finding namespaces with label selectors
@@ -256,11 +254,10 @@ scope
 lab.check("03.same-name", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    for where_to, color in ((namespace, "blue"), (dev, "green")):
-        lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
-                   "data": {"color": color}}, where_to)
-    lab.check("03.same-name", namespace)
+for where_to, color in ((namespace, "blue"), (dev, "green")):
+    lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
+               "data": {"color": color}}, where_to)
+lab.check("03.same-name", namespace)
 
 # %% [markdown]
 # ## Deleting a namespace deletes everything in it

@@ -57,7 +57,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb04-pods"
-solve_exercises = False
 timeout = 60
 quiet_period = 5
 
@@ -391,11 +390,10 @@ nodes
 lab.check("04.guaranteed", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/04-pods-steady.yaml"))   # requests equal to limits
-    lab.apply("manifests/04-pods-steady.yaml", namespace)
-    lab.wait("Pod", "steady", namespace, timeout=timeout)
-    lab.check("04.guaranteed", namespace)
+print(lab.manifest("manifests/04-pods-steady.yaml"))   # requests equal to limits
+lab.apply("manifests/04-pods-steady.yaml", namespace)
+lab.wait("Pod", "steady", namespace, timeout=timeout)
+lab.check("04.guaranteed", namespace)
 
 # %% [markdown]
 # ### A pod too big for any node
@@ -486,12 +484,11 @@ lab.record("resize_refused_status", refused)
 lab.check("04.greedy-fits", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.delete("Pod", "greedy", namespace, wait=True)
-    print(lab.manifest("manifests/04-pods-greedy-fixed.yaml"))   # cpu: 250m
-    lab.apply("manifests/04-pods-greedy-fixed.yaml", namespace)
-    lab.wait("Pod", "greedy", namespace, timeout=timeout)
-    lab.check("04.greedy-fits", namespace)
+lab.delete("Pod", "greedy", namespace, wait=True)
+print(lab.manifest("manifests/04-pods-greedy-fixed.yaml"))   # cpu: 250m
+lab.apply("manifests/04-pods-greedy-fixed.yaml", namespace)
+lab.wait("Pod", "greedy", namespace, timeout=timeout)
+lab.check("04.greedy-fits", namespace)
 
 # %% [markdown]
 # Here are the pods left in the namespace:

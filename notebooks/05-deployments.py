@@ -61,7 +61,6 @@
 
 # %% tags=["parameters"]
 namespace = "nb05-deployments"
-solve_exercises = False
 timeout = 60
 liveness_wait = 60
 
@@ -300,13 +299,12 @@ lab.record("replicas_after_apply", lab.get("Deployment", "web", namespace)["spec
 lab.check("05.scale", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    manifest = lab.manifest("manifests/05-deployments-web.yaml")
-    four = manifest.replace("replicas: 3", "replicas: 4")
-    print(four)
-    lab.apply(four, namespace)
-    lab.wait("Deployment", "web", namespace, timeout=timeout)
-    lab.check("05.scale", namespace)
+manifest = lab.manifest("manifests/05-deployments-web.yaml")
+four = manifest.replace("replicas: 3", "replicas: 4")
+print(four)
+lab.apply(four, namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.check("05.scale", namespace)
 
 # %% [markdown]
 # Before the next section, back to the manifest's three replicas:
@@ -434,11 +432,10 @@ lab.record("revisions", dict(zip(history["images"], history["revision"], strict=
 lab.check("05.rollback", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/05-deployments-web.yaml"))
-    lab.apply("manifests/05-deployments-web.yaml", namespace)
-    lab.wait("Deployment", "web", namespace, timeout=timeout)
-    lab.check("05.rollback", namespace)
+print(lab.manifest("manifests/05-deployments-web.yaml"))
+lab.apply("manifests/05-deployments-web.yaml", namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.check("05.rollback", namespace)
 
 # %% [markdown]
 # The history after the rollback: the first ReplicaSet is back in service,
@@ -522,11 +519,10 @@ stuck_events
 lab.check("05.unstuck", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/05-deployments-web-greedy-fixed.yaml"))
-    lab.apply("manifests/05-deployments-web-greedy-fixed.yaml", namespace)
-    lab.wait("Deployment", "web", namespace, timeout=timeout)
-    lab.check("05.unstuck", namespace)
+print(lab.manifest("manifests/05-deployments-web-greedy-fixed.yaml"))
+lab.apply("manifests/05-deployments-web-greedy-fixed.yaml", namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.check("05.unstuck", namespace)
 
 # %% [markdown]
 # The scheduler is the same real kube-scheduler on every engine, and it

@@ -8,8 +8,8 @@ from ..exercises import exercise, require
 
 
 @exercise("07.scale-web", "Scale the StatefulSet web to 4 replicas",
-          hint="lab.scale('StatefulSet', 'web', namespace, 4), then lab.wait('StatefulSet', 'web', "
-               "namespace).")
+          hint="%kubectl scale statefulset/web --replicas=4 -n {namespace}, then %kubectl "
+               "rollout status statefulset/web -n {namespace}.")
 def _scale_web(namespace: str) -> tuple[bool, str]:
     sts = require("StatefulSet", "web", namespace,
                   missing="there is no StatefulSet 'web' (run the notebook from the top)")
@@ -46,8 +46,8 @@ def _parallel_job(namespace: str) -> tuple[bool, str]:
 
 @exercise("07.cronjob-now", "Schedule a clean-up every 15 minutes, and run it now",
           hint="A CronJob 'cleanup' with schedule '*/15 * * * *' and "
-               "successfulJobsHistoryLimit: 3; then lab.apply(job_from_cronjob(...)) "
-               "and lab.wait the Job.")
+               "successfulJobsHistoryLimit: 3; then %kubectl create job cleanup-now "
+               "--from=cronjob/cleanup -n {namespace}, and wait for the Job to complete.")
 def _cronjob_now(namespace: str) -> tuple[bool, str]:
     cronjob = require("CronJob", "cleanup", namespace,
                       missing="there is no CronJob 'cleanup' yet")
@@ -70,7 +70,7 @@ def _cronjob_now(namespace: str) -> tuple[bool, str]:
 
 @exercise("07.unbound", "Give the cache a disk it can get",
           hint="Read the events of the claim data-cache-0: which StorageClass does it ask "
-               "for, and which classes exist (lab.table('StorageClass'))? volumeClaimTemplates "
+               "for, and which classes exist (kubectl get storageclass)? volumeClaimTemplates "
                "cannot change: delete the StatefulSet and the claim, then apply a fixed YAML.")
 def _unbound(namespace: str) -> tuple[bool, str]:
     cache = require("StatefulSet", "cache", namespace,

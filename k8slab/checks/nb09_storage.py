@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._resources import find
 from ..exercises import exercise, require
 
 
@@ -47,3 +48,28 @@ def _reuse_claim(namespace: str) -> tuple[bool, str]:
     claim = require("PersistentVolumeClaim", "data", namespace)
     return True, (f"pod 'reader' mounts claim 'data' (volume {claim['spec'].get('volumeName')}) "
                   f"at {mounted[volume_name]}")
+
+
+@exercise("09.claim-name", "Give the auditor pod the claim that exists",
+          hint="kubectl get pvc lists the claims; the auditor's volumes name another "
+               "(persistentVolumeClaim.claimName). Volumes cannot change in place: delete the "
+               "pod, fix claimName in the YAML, apply it, then lab.wait('Pod', 'auditor', "
+               "namespace).")
+def _claim_name(namespace: str) -> tuple[bool, str]:
+    pod = require("Pod", "auditor", namespace,
+                  missing="there is no pod 'auditor': apply your fixed copy of "
+                          "manifests/09-storage-auditor.yaml")
+    if pod["metadata"].get("deletionTimestamp"):
+        return False, "pod 'auditor' is being deleted: wait for it to go, then apply the fix"
+    claims = sorted(v["persistentVolumeClaim"].get("claimName")
+                    for v in pod["spec"].get("volumes") or [] if "persistentVolumeClaim" in v)
+    missing = [c for c in claims if find("PersistentVolumeClaim", c, namespace) is None]
+    phase = (pod.get("status") or {}).get("phase", "Pending")
+    if missing:
+        return False, (f"pod 'auditor' is {phase}: it names the claim {', '.join(missing)}, "
+                       f"which does not exist in {namespace} (kubectl get pvc -n {namespace})")
+    if not claims:
+        return False, "pod 'auditor' mounts no claim: it should mount the writer's claim"
+    if phase != "Running":
+        return False, f"pod 'auditor' is {phase}; wait with lab.wait('Pod', 'auditor', namespace)"
+    return True, f"pod 'auditor' runs with the claim {', '.join(claims)}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from .._resources import exists, get, list_
+from .._resources import find, list_
 from ..crds import WEBSITE_CRD
-from ..exercises import exercise
+from ..exercises import exercise, require
 from ..operators import running
 
 #: Seconds the operator is given to converge before the check says what is missing.
@@ -14,7 +14,7 @@ SETTLE = 10.0
 
 
 def _crd_ready() -> str | None:
-    if not exists("CustomResourceDefinition", WEBSITE_CRD):
+    if find("CustomResourceDefinition", WEBSITE_CRD) is None:
         return (f"the CRD {WEBSITE_CRD} is not installed: run the notebook's setup cell "
                 "(lab.setup with manifests/11-extending-crd.yaml)")
     return None
@@ -27,10 +27,10 @@ def _shop(namespace: str) -> tuple[bool, str]:
     problem = _crd_ready()
     if problem:
         return False, problem
-    if not exists("Website", "shop", namespace):
-        return False, "there is no Website 'shop' yet: the API server refused it, or it was " \
-                      "never applied"
-    spec = get("Website", "shop", namespace).get("spec") or {}
+    shop = require("Website", "shop", namespace,
+                   missing="there is no Website 'shop' yet: the API server refused it, or it "
+                           "was never applied")
+    spec = shop.get("spec") or {}
     if spec.get("replicas") != 2:
         return False, f"Website 'shop' asks for {spec.get('replicas')} replicas, wanted 2"
     return True, f"Website 'shop' was accepted: 2 replicas of {spec.get('image')}, " \
@@ -45,9 +45,9 @@ def _owned_by(obj: dict, site: dict) -> bool:
 def _website_problem(site: dict, namespace: str) -> str | None:
     """What the operator has not (yet) done for one Website, or None."""
     name, spec = site["metadata"]["name"], site.get("spec") or {}
-    if not exists("Deployment", name, namespace):
+    deployment = find("Deployment", name, namespace)
+    if deployment is None:
         return f"Website '{name}' has no Deployment '{name}': step 1 and 2 of reconcile"
-    deployment = get("Deployment", name, namespace)
     if not _owned_by(deployment, site):
         return (f"Deployment '{name}' has no ownerReference to its Website: "
                 "kopf.adopt(obj, owner=site) before applying it")
@@ -64,9 +64,9 @@ def _website_problem(site: dict, namespace: str) -> str | None:
         return (f"Deployment '{name}' declares container ports {ports}, its Website says "
                 f"{spec.get('port')}: use spec['port'] (named http)")
     labels = dspec["template"]["metadata"].get("labels") or {}
-    if not exists("Service", name, namespace):
+    service = find("Service", name, namespace)
+    if service is None:
         return f"Website '{name}' has no Service '{name}' (step 1 makes two objects)"
-    service = get("Service", name, namespace)
     if not _owned_by(service, site):
         return f"Service '{name}' has no ownerReference to its Website: kopf.adopt it too"
     selector = service["spec"].get("selector") or {}
@@ -123,16 +123,15 @@ def _scale(namespace: str) -> tuple[bool, str]:
     problem = _crd_ready()
     if problem:
         return False, problem
-    if not exists("Website", "home", namespace):
-        return False, "there is no Website 'home' in the namespace"
-    site = get("Website", "home", namespace)
+    site = require("Website", "home", namespace,
+                   missing="there is no Website 'home' in the namespace")
     want = (site.get("spec") or {}).get("replicas")
     if want != 3:
         return False, f"Website 'home' asks for {want} replica(s), wanted 3 (scaling the " \
                       "Deployment by hand does not count: the operator puts it back)"
-    if not exists("Deployment", "home", namespace):
-        return False, "Website 'home' has no Deployment: is the operator running?"
-    ready = (get("Deployment", "home", namespace).get("status") or {}).get("readyReplicas", 0)
+    deployment = require("Deployment", "home", namespace,
+                         missing="Website 'home' has no Deployment: is the operator running?")
+    ready = (deployment.get("status") or {}).get("readyReplicas", 0)
     status = site.get("status") or {}
     if ready != 3 or status.get("readyReplicas") != 3 or status.get("phase") != "Ready":
         return False, (f"Deployment 'home' has {ready or 0}/3 ready pods; the Website's status "

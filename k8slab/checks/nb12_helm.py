@@ -66,8 +66,9 @@ def _upgrade_values(namespace: str) -> tuple[bool, str]:
 
 
 @exercise("12.second-release", "Install the same chart again as a release called 'canary'",
-          hint="helm.install('canary', '12-helm-chart', namespace, values={'replicaCount': 1, "
-               "'message': 'Hello from the canary'})")
+          hint="A values file with replicaCount: 1 and a message that says canary, written "
+               "with %%writefile {canary_values}; then helm.install('canary', "
+               "'12-helm-chart', namespace, values_files=[canary_values]).")
 def _second_release(namespace: str) -> tuple[bool, str]:
     release = _release("canary", namespace)
     if release["status"] != "deployed":

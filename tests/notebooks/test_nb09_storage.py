@@ -11,7 +11,7 @@ from tests.notebooks.harness import run_notebook, unique_namespace
 from tests.notebooks.twice import run_again
 
 NOTEBOOK = "09-storage.ipynb"
-EXERCISES = {"09.claim-spare", "09.reuse-claim"}
+EXERCISES = {"09.claim-spare", "09.reuse-claim", "09.claim-name"}
 
 
 def _assert_cleaned_up(namespace: str, engine: str) -> None:
@@ -42,11 +42,17 @@ def test_nb09_runs_records_and_cleans_up(cluster):
     storageclass = run.last("storageclass")
     assert storageclass["default"] is True and storageclass["reclaimPolicy"] == "Delete"
     assert storageclass["provisioner"]
-    assert run.last("dynamic_volume") == {"class": "standard", "reclaim": "Delete",
+    # The claim named no class: the API server gave it the default one.
+    assert run.last("data_claim_class") == storageclass["name"]
+    assert run.last("dynamic_volume") == {"class": storageclass["name"], "reclaim": "Delete",
                                           "named_after_claim": True}
     # The claim and its volume outlive the pods that mount them.
     assert run.last("claim_after_pod_deleted") == {"phase": "Bound", "same_volume": True}
     assert run.last("reader_same_volume") is True
+    # A pod naming a claim that does not exist: the real scheduler refuses it.
+    assert run.last("auditor_phase") == "Pending"
+    assert any('persistentvolumeclaim "data-claim" not found' in m
+               for m in run.last("auditor_unschedulable")), run.last("auditor_unschedulable")
     # Deleting claims: protection while in use, then Retain versus Delete.
     assert run.last("protected_claim") == {"deleting": True,
                                            "finalizers": ["kubernetes.io/pvc-protection"],

@@ -23,7 +23,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "_diagnose", "_pods", "_access", "_imperative", "_namespaces", "_discovery",
              "_kubelet_view", "_background_watch", "_workshop_objects", "_own_client"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
-    "teaching": ("exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
+    "teaching": ("_kubectl", "magic", "exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
                  "_workshop_cluster", "_workshop_progress", "workshop", "__init__"),
     "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images",
                      "_flux"),
@@ -36,6 +36,8 @@ ALLOWED = {
     # kubectl, so they ask the tool cache for them (building them if needed).
     ("k8slab.helm", "k8slab._tools"),
     ("k8slab.gitops", "k8slab._tools"),
+    # %kubectl runs the lab's pinned kubectl (imported when a command runs, not on import).
+    ("k8slab._kubectl", "k8slab._tools"),
     # Notebook 13 starts Flux's controllers and the git server (processes, binaries)
     # with one call.
     ("k8slab.gitops", "k8slab._flux"),

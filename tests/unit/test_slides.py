@@ -48,6 +48,7 @@ COURSE_NOTEBOOKS = (
     "11-extending.ipynb",
     "12-helm.ipynb",
     "13-gitops.ipynb",
+    "14-operating.ipynb",
 )
 # The parts of the talk that the deck must carry, whatever else it adds.
 CORE_SECTIONS = {
