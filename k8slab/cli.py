@@ -19,6 +19,8 @@ from pathlib import Path
 
 from . import _images, _target, _tools
 from ._client import record_answers
+from ._flux import add_parser as add_flux
+from ._flux import stop as stop_flux
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
 from ._status import cluster_status, no_cluster_error
@@ -94,6 +96,7 @@ def cmd_down(args: argparse.Namespace) -> int:
     if engine_name == "auto":
         engine_name = "kwok"
     engine = get_engine(engine_name)
+    stop_flux()  # Flux's controllers and git server talk to this cluster: they go first
     engine.down(record)
     ClusterRecord.clear()
     kubeconfig_path().unlink(missing_ok=True)
@@ -305,6 +308,7 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
     images.add_argument("--force", action="store_true", help="build: make them again")
     images.set_defaults(func=cmd_images)
 
+    add_flux(sub)
     if not workshop:
         sub.add_parser("workshop", help=WORKSHOP_HELP)
         return parser

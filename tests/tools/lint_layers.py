@@ -18,14 +18,15 @@ import grimp
 LAYERS: dict[str, tuple[str, ...]] = {
     "foundations": ("errors", "_paths", "_target", "_frames", "_display", "_objects", "_manifests", "_record",
                     "_record_output", "_oci", "_progress", "_pki", "_simhttp", "_execgate",
-                    "_rollout", "_pod_lifecycle", "_show_once"),
+                    "_rollout", "_pod_lifecycle", "_show_once", "_githttp"),
     "core": ("_errors", "_client", "_guard", "_status", "_resources", "_watch", "_wait",
              "_diagnose", "_pods", "_access", "_imperative", "_namespaces", "_discovery",
              "_kubelet_view", "_background_watch", "_workshop_objects", "_own_client"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
     "teaching": ("_kubectl", "magic", "exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
                  "_workshop_cluster", "_workshop_progress", "workshop", "__init__"),
-    "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images"),
+    "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images",
+                     "_flux"),
 }
 
 
@@ -37,6 +38,9 @@ ALLOWED = {
     ("k8slab.gitops", "k8slab._tools"),
     # %kubectl runs the lab's pinned kubectl (imported when a command runs, not on import).
     ("k8slab._kubectl", "k8slab._tools"),
+    # Notebook 13 starts Flux's controllers and the git server (processes, binaries)
+    # with one call.
+    ("k8slab.gitops", "k8slab._flux"),
 }
 
 
