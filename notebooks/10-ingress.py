@@ -297,7 +297,7 @@ print("predicted:", r)
 
 # %%
 requests = [("k8slab.test", "/app1/whoami"), ("k8slab.test", "/app1/hello"),
-            ("k8slab.test", "/app2/orders"), ("k8slab.test", "/apple"),
+            ("k8slab.test", "/app2/orders"), ("k8slab.test", "/app10"),
             ("shop.k8slab.test", "/app2/whoami")]
 ingress.wait_served("k8slab.test", "/app2/orders", namespace)  # Traefik has read `fanout`
 trip = ingress.send_all(requests, namespace)
@@ -321,9 +321,9 @@ trip
 # - The path is forwarded **unchanged** (`received`): app2 got `/app2/orders`,
 #   not `/orders`. The application behind a prefix must expect it, or the
 #   proxy must be told to remove it (you will do that with the Gateway API).
-# - `/apple` matched nothing, so the controller itself answers **404** (an
+# - `/app10` matched nothing, so the controller itself answers **404** (an
 #   Ingress may set a `defaultBackend` for such requests). `Prefix` compares
-#   whole path *elements*: `/app1` is not a prefix of `/apple`.
+#   whole path *elements*: `/app1` is not a prefix of `/app10` (more on that below).
 # - `shop.k8slab.test/app2/whoami` went to **app1**! The Ingress `single` has
 #   a rule for that exact host, and a rule with a host always beats rules
 #   without one: the controller looks for a path only among that host's rules.
@@ -338,6 +338,13 @@ trip
 #   element by element between the `/` separators; a trailing `/` is ignored.
 # - `ImplementationSpecific`: up to the controller (Traefik treats it as a
 #   prefix). `k8slab.ingress` reads it as `Prefix`.
+#
+# Controllers do not all follow the letter of it: Traefik's own `PathPrefix`
+# compares characters, so by default its Ingress provider lets `/app1` match
+# `/app10`. The lab's Traefik runs with
+# `--providers.kubernetesIngress.strictPrefixMatching=true`, which makes it
+# compare path elements as the specification says. Read your controller's
+# documentation on this point before you rely on it.
 #
 # When several paths match, the **longest** one wins, and `Exact` wins a tie.
 # `ingress.path_matches` applies one path to one request, as the specification says:
@@ -447,13 +454,11 @@ gw
 
 # %% [markdown]
 # `/shop/whoami` reached app1 as `/whoami`: the `URLRewrite` filter removed the
-# prefix. `/orders/7` reached app2 unchanged. `gw.k8slab.test/app1` got a 404
-# from Traefik: the HTTPRoute owns that host and has no rule for `/app1`, and
-# the Ingress `fanout` does not apply, since an HTTPRoute with a host name wins
-# over Ingress rules without one... or rather, Traefik orders all its routers
-# by rule length, and `fanout`'s `PathPrefix(/app1)` is shorter than
-# `Host(gw.k8slab.test) && PathPrefix(/)`: when two APIs feed one controller,
-# read its own documentation on priorities.
+# prefix. `/orders/7` reached app2 unchanged. And `gw.k8slab.test/app1`? No rule
+# of the HTTPRoute matches it, yet app1 answered: Traefik merges the Ingresses
+# and the HTTPRoutes it serves into **one** routing table, and the Ingress
+# `fanout` (no host, `/app1`) matches every host name. One controller, two
+# APIs, one set of routes: keep that in mind on a cluster that uses both.
 
 # %% [markdown]
 # ## On kind, minikube, and in production
