@@ -228,7 +228,7 @@ def cmd_images(args: argparse.Namespace) -> int:
     from . import _images
 
     if args.action == "build":
-        _images.build_all(force=args.force)
+        _images.build_all(force=args.force, on_demand=True)
         _print("k8slab: every course image is built; `k8slab images load` puts them in "
                "the running cluster.")
     elif args.action == "load":
@@ -236,7 +236,8 @@ def cmd_images(args: argparse.Namespace) -> int:
         if record is None:
             raise no_cluster_error()
         socket = record.extra.get("containerd_socket")
-        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None)
+        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None,
+                         on_demand=True)
     rows = _images.describe()
     width = max(len(r["image"]) for r in rows)
     _print(f"{'IMAGE':<{width}}  BUILT  MADE FROM")

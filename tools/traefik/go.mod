@@ -247,7 +247,6 @@ require (
 // Traefik's own go.mod replaces these; replace directives of a dependency are
 // ignored, so the wrapper repeats them (see README.md here).
 replace (
-	github.com/abbot/go-http-auth => github.com/abbot/go-http-auth v0.4.0
 	github.com/gorilla/mux => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59
 	github.com/traefik/traefik/dynamic/ext => ./ext
 )
@@ -258,6 +257,7 @@ exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible
 // from the Go module proxy (k8slab/_build.py, patches listed in patches.json):
 // the copies live in the build folder, never in this repository.
 replace (
+	github.com/abbot/go-http-auth => ./patched/go-http-auth
 	github.com/go-acme/lego/v5 => ./patched/lego
 	github.com/traefik/traefik/v3 => ./patched/traefik
 )
