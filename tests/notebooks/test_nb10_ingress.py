@@ -46,7 +46,7 @@ def _assert_real_routing(run) -> None:
     assert run.last("host_statuses") == [200, 200, 200]
     # Gateway API: accepted by Traefik; URLRewrite stripped /shop; and the Ingress
     # `fanout` (no host) still answers /app1 for the HTTPRoute's host: one table.
-    assert ("Accepted", "True") in run.last("route_conditions")
+    assert ["Accepted", "True"] in run.last("route_conditions")
     assert run.last("gateway_services") == ["app1", "app2", "app1"]
     assert run.last("gateway_received") == ["/whoami", "/orders/7", "/app1"]
     assert run.last("gateway_statuses") == [200, 200, 200]
