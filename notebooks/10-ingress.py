@@ -226,10 +226,15 @@ lab.record("addresses_after", ingress.addresses(lab.get("Ingress", "single", nam
 # %% [markdown]
 # Now a first request. `ingress.send_all` sends each `(host, path)` to
 # Traefik's entry point (port 8000 of its pod, through the API server's
-# port-forward on 127.0.0.1, the printed `kubectl port-forward ... curl` line
+# port-forward on 127.0.0.1; the printed `kubectl port-forward ... curl` line
 # does the same) and reads the echo server's answer: `service` and `pod` say
 # who served the request, `received` is the path the pod got, `via` the proxy
-# pod that relayed it.
+# pod that relayed it (Traefik's `X-Forwarded-Server` header).
+#
+# On kwok, the `through` column says `simulated`: the Service was chosen by
+# `k8slab.ingress.route`, the request went straight to one of its pods, and
+# kwok's simulated server answered (200 to any path, with no echo line, so
+# `received` only repeats the path and `via` stays empty).
 
 # %%
 first = ingress.send_all([("shop.k8slab.test", "/"), ("shop.k8slab.test", "/cart")], namespace)
