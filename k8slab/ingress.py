@@ -270,7 +270,7 @@ def parse_echo(body: str) -> dict[str, str]:
 
 
 def deliver(pod: str, port: int, path: str, host: str, namespace: str, *,
-            timeout: float = 10) -> HttpResponse:
+            timeout: float = 30) -> HttpResponse:
     """``GET path`` with ``Host: host`` to a pod's port, through the API server's port-forward.
 
     Used for the controller's pod (its entry point) on engines that run
