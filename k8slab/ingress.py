@@ -1,17 +1,24 @@
-"""Read Ingress rules the way an Ingress controller does, and follow a request through them.
+"""Send requests through the lab's Ingress controller, or simulate it where none can run.
 
 An Ingress is only a routing table stored by the API server: nothing moves
-until a controller (ingress-nginx, Traefik, HAProxy...) reads it and
-configures a reverse proxy. The lab's clusters (kwok and the host engine)
-run no such controller, so this module plays its routing part in pure Python:
-given Ingress objects and a request's host and path, :func:`route` says which
-Service and port would receive the request. :func:`send` then delivers the
-request to a pod of that Service through the API server's port-forward, with
-the request's Host header, so a learner sees the whole route end to end. The
-routing is a simulation; the answer is the pod's own (a real web server on
-the host engine, kind or minikube; kwok's simulated server on kwok).
+until a controller reads it and configures a reverse proxy. Notebook 10 runs
+a real one, Traefik (:func:`install_controller`), on engines with containers
+(host, kind, minikube): :func:`send_all` sends each request to Traefik's entry
+point through the API server's port-forward, with its Host header, and reads
+the echo backend's answer (which Service and pod served it, the path it got,
+the proxy that relayed it, :func:`parse_echo`). Traefik does the routing.
 
-Matching follows the Ingress specification and ingress-nginx's reading of it:
+What a controller does not do, and this module does:
+
+* on kwok, where no container (so no controller) runs, :func:`route` plays
+  the controller's routing part in Python and :func:`simulate` delivers the
+  request to a pod of the chosen Service; every such row says ``simulated``;
+* :func:`route` also lets the lesson *predict* a route and the checks judge a
+  learner's Ingress by where requests would land, on every engine;
+* tables of rules and status (:func:`rules_frame`, :func:`route_status`) and
+  wait rules (:func:`has_address`, :func:`route_accepted`).
+
+:func:`route`'s matching follows the Ingress specification:
 
 * hosts first: an exact host beats a wildcard (``*.example.test`` matches one
   extra label), which beats rules without a host; paths are then looked up
@@ -19,7 +26,7 @@ Matching follows the Ingress specification and ingress-nginx's reading of it:
 * paths next: the longest matching path wins, and ``Exact`` beats ``Prefix``
   on a tie; ``Prefix`` compares whole path elements (``/app`` matches
   ``/app/x`` but not ``/apple``); ``ImplementationSpecific`` is read as
-  ``Prefix`` (what ingress-nginx does without regex annotations);
+  ``Prefix`` (what Traefik does);
 * nothing matches: the Ingress ``defaultBackend`` if one is set, else the
   controller's own "404 Not Found" page.
 
