@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import _oci
+from . import _oci, _tools
 from ._oci import ImageConfig, layer_from_dir, read_index, write_layout
 from ._paths import cache_dir, tools_src_dir
 from .errors import K8sLabError, ToolMissing
@@ -309,8 +309,6 @@ def _build_rootfs(spec: ImageSpec, root: Path) -> dict[str, str]:
     if spec.tool:
         return _tool_rootfs(spec, root)
     if spec.ref == PAUSE_IMAGE:
-        from . import _tools
-
         go = _tools.which_go()
         if go is None:
             raise ToolMissing("The pause image is a small Go program and Go is not installed.",

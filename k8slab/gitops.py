@@ -52,8 +52,8 @@ from kubernetes.dynamic import DynamicClient
 
 from . import _display, _tools
 from ._errors import translate
+from ._own_client import own_client, resource_of
 from ._resources import _to_dict
-from .controller import own_client, resource_of
 from .errors import K8sLabError, ManifestError, WaitTimeout
 
 APP_LABEL = "k8slab.io/gitops-app"
@@ -528,7 +528,7 @@ class GitOpsLoop:
 
     def _dynamic(self) -> DynamicClient:
         """The loop's own API client, apart from the notebook's (see
-        :func:`k8slab.controller.own_client`: cells running ``lab.exec`` or
+        :func:`k8slab._own_client.own_client`: cells running ``lab.exec`` or
         ``lab.http_get`` beside the loop cannot break its passes)."""
         if self._client is None:
             self._client = own_client()

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from .._access import can_i, service_account_user
-from .._config_view import pod_view
-from .._resources import exists, get, list_
+from .._kubelet_view import pod_view
+from .._resources import list_
 from .._rollout import deployment_rollout
-from ..exercises import exercise
+from ..exercises import exercise, require
 
 
 @exercise("08.toolbox", "A pod with the whole ConfigMap as variables and the Secret as files",
           hint="A pod 'toolbox' with envFrom: [{configMapRef: {name: app-config}}] and a "
                "secret volume (secretName: db-credentials) mounted at /etc/db.")
 def _toolbox(namespace: str) -> tuple[bool, str]:
-    if not exists("Pod", "toolbox", namespace):
-        return False, "there is no pod 'toolbox' yet"
-    pod = get("Pod", "toolbox", namespace)
+    pod = require("Pod", "toolbox", namespace, missing="there is no pod 'toolbox' yet")
     phase = (pod.get("status") or {}).get("phase", "Pending")
     if phase != "Running":
         return False, f"pod 'toolbox' is {phase}; wait with lab.wait('Pod', 'toolbox', namespace)"
     view = pod_view(pod, namespace)
-    keys = set(get("ConfigMap", "app-config", namespace).get("data") or {})
+    keys = set(require("ConfigMap", "app-config", namespace).get("data") or {})
     from_config = {s.name for s in view.items
                    if s.kind == "env" and s.source.startswith("configmap/app-config[")}
     if not keys <= from_config:
@@ -40,12 +38,12 @@ def _toolbox(namespace: str) -> tuple[bool, str]:
           hint="restart('Deployment', 'app', namespace), then lab.wait('Deployment', 'app', "
                "namespace).")
 def _restart(namespace: str) -> tuple[bool, str]:
-    config = get("ConfigMap", "app-config", namespace)
+    config = require("ConfigMap", "app-config", namespace)
     level = (config.get("data") or {}).get("LOG_LEVEL")
     if level != "debug":
         return False, (f"app-config says LOG_LEVEL={level!r}: apply "
                        "manifests/08-configuration-configmap-v2.yaml first")
-    done, message = deployment_rollout(get("Deployment", "app", namespace))
+    done, message = deployment_rollout(require("Deployment", "app", namespace))
     if not done:
         return False, f"the Deployment 'app' is rolling out: {message}"
     pods = [p for p in list_("Pod", namespace, labels="app=app")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .._resources import exists, get
-from ..exercises import exercise
+from ..exercises import exercise, require
 
 
 @exercise("09.claim-spare", "Claim the spare volume",
@@ -11,9 +10,8 @@ from ..exercises import exercise
                "[ReadWriteMany] and a request of at most 2Gi; then lab.wait it.")
 def _claim_spare(namespace: str) -> tuple[bool, str]:
     volume = f"{namespace}-spare"
-    if not exists("PersistentVolumeClaim", "spare", namespace):
-        return False, "there is no claim 'spare' yet"
-    claim = get("PersistentVolumeClaim", "spare", namespace)
+    claim = require("PersistentVolumeClaim", "spare", namespace,
+                    missing="there is no claim 'spare' yet")
     spec = claim["spec"]
     phase = (claim.get("status") or {}).get("phase", "Pending")
     bound_to = spec.get("volumeName")
@@ -33,9 +31,7 @@ def _claim_spare(namespace: str) -> tuple[bool, str]:
           hint="A pod 'reader' with a volume {persistentVolumeClaim: {claimName: data}} mounted "
                "at /data; then lab.wait('Pod', 'reader', namespace).")
 def _reuse_claim(namespace: str) -> tuple[bool, str]:
-    if not exists("Pod", "reader", namespace):
-        return False, "there is no pod 'reader' yet"
-    pod = get("Pod", "reader", namespace)
+    pod = require("Pod", "reader", namespace, missing="there is no pod 'reader' yet")
     claims = {v.get("name"): v["persistentVolumeClaim"].get("claimName")
               for v in pod["spec"].get("volumes") or [] if "persistentVolumeClaim" in v}
     if "data" not in claims.values():
@@ -48,6 +44,6 @@ def _reuse_claim(namespace: str) -> tuple[bool, str]:
     phase = (pod.get("status") or {}).get("phase", "Pending")
     if phase != "Running":
         return False, f"pod 'reader' is {phase}; wait with lab.wait('Pod', 'reader', namespace)"
-    claim = get("PersistentVolumeClaim", "data", namespace)
+    claim = require("PersistentVolumeClaim", "data", namespace)
     return True, (f"pod 'reader' mounts claim 'data' (volume {claim['spec'].get('volumeName')}) "
                   f"at {mounted[volume_name]}")

@@ -33,8 +33,10 @@ import time
 from pathlib import Path
 
 import yaml
+from kubernetes import client, utils
 
 from .. import _images, _tools
+from .._client import connect
 from .._paths import logs_dir, state_dir
 from .._record import ClusterRecord
 from ..errors import ClusterUnavailable, K8sLabError
@@ -333,10 +335,6 @@ class HostEngine(KwokEngine):
                          say=lambda m: None)
 
     def _wait_node_ready(self, layout: cfg.NodeLayout, timeout: float = 90) -> None:
-        from kubernetes import client
-
-        from .._client import connect
-
         core = client.CoreV1Api(connect(fresh=True))
         deadline = time.monotonic() + timeout
         why = "it did not register"
@@ -367,10 +365,6 @@ class HostEngine(KwokEngine):
             subprocess.run(cmd, check=True, capture_output=True)
 
     def _start_dns(self, layout: cfg.NodeLayout, coredns: Path, kubeconfig: Path) -> None:
-        from kubernetes import utils
-
-        from .._client import connect
-
         self._bridge()
         context = yaml.safe_load(kubeconfig.read_text())["current-context"]
         corefile = layout.root / "Corefile"
@@ -391,10 +385,6 @@ class HostEngine(KwokEngine):
             raise K8sLabError(f"CoreDNS did not start:\n{proc.tail()}", f"Full log: {proc.log}")
 
     def _cluster_objects(self, layout: cfg.NodeLayout) -> None:
-        from kubernetes import client
-
-        from .._client import connect
-
         api = connect(fresh=True)
         client.StorageV1Api(api).create_storage_class({
             "apiVersion": "storage.k8s.io/v1",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import k8slab as lab
-from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
+from tests.notebooks.harness import run_notebook, unique_namespace
+from tests.notebooks.twice import run_again
 
 NOTEBOOK = "08-configuration.ipynb"
 EXERCISES = {"08.toolbox", "08.restart", "08.read-one-secret"}
@@ -52,14 +52,6 @@ def test_nb08_runs_records_and_cleans_up(cluster):
     assert run.last("reader_may_get") == {"configmaps": True, "secrets": False}
     assert run.last("secret_read_as_reader") == 403
 
-    checks = run.checks()
-    assert set(checks) == EXERCISES
-    for exercise, outcomes in checks.items():
-        assert outcomes == [False, True], (exercise, outcomes)
-    assert not lab.exists("Namespace", ns)
-
-    if second_run_wanted():
-        again = run_notebook(NOTEBOOK, parameters=params)
-        assert not again.errors() and again.checks() == checks
+    again = run_again(run, NOTEBOOK, params, EXERCISES)
+    if again:
         assert again.last("env_after_restart") == "debug"
-        assert not lab.exists("Namespace", ns)

@@ -7,7 +7,8 @@ from pathlib import Path
 import k8slab as lab
 from k8slab._paths import state_dir as lab_state
 from k8slab._storage_view import volumes_of
-from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
+from tests.notebooks.harness import run_notebook, unique_namespace
+from tests.notebooks.twice import run_again
 
 NOTEBOOK = "09-storage.ipynb"
 EXERCISES = {"09.claim-spare", "09.reuse-claim"}
@@ -72,14 +73,7 @@ def test_nb09_runs_records_and_cleans_up(cluster):
         assert run.last("retained_data") is True      # Retain kept the folder and its file
         assert run.last("deleted_folder_gone") is True  # Delete removed the folder
 
-    checks = run.checks()
-    assert set(checks) == EXERCISES
-    for exercise, outcomes in checks.items():
-        assert outcomes == [False, True], (exercise, outcomes)
-    _assert_cleaned_up(ns, cluster.engine)
-
-    if second_run_wanted():
-        again = run_notebook(NOTEBOOK, parameters=params)
-        assert not again.errors() and again.checks() == checks
+    again = run_again(run, NOTEBOOK, params, EXERCISES,
+                      cleaned=lambda: _assert_cleaned_up(ns, cluster.engine))
+    if again:
         assert again.last("archive_volume") == f"{ns}-archive"
-        _assert_cleaned_up(ns, cluster.engine)

@@ -16,14 +16,15 @@ import grimp
 #: Each layer, lowest first; a module belongs to the first layer whose list names it
 #: (a package name covers its submodules).
 LAYERS: dict[str, tuple[str, ...]] = {
-    "foundations": ("errors", "_paths", "_display", "_objects", "_manifests", "_record",
+    "foundations": ("errors", "_paths", "_target", "_frames", "_display", "_objects", "_manifests", "_record",
                     "_record_output", "_oci", "_progress", "_pki", "_simhttp", "_execgate",
-                    "_rollout"),
+                    "_rollout", "_pod_lifecycle", "_show_once"),
     "core": ("_errors", "_client", "_guard", "_status", "_resources", "_watch", "_wait",
-             "_diagnose", "_pods", "_access", "_actions", "_namespaces", "_discovery",
-             "_config_view", "_timeline", "_workshop_objects", "_traefik_pod"),
+             "_diagnose", "_pods", "_access", "_imperative", "_namespaces", "_discovery",
+             "_kubelet_view", "_background_watch", "_workshop_objects", "_own_client",
+             "_traefik_pod"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
-    "teaching": ("exercises", "checks", "ingress", "gitops", "controller", "helm",
+    "teaching": ("exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
                  "_workshop_cluster", "_workshop_progress", "workshop", "__init__"),
     "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images",
                      "_traefik"),
