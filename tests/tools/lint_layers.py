@@ -21,12 +21,13 @@ LAYERS: dict[str, tuple[str, ...]] = {
                     "_rollout", "_pod_lifecycle", "_show_once", "_githttp"),
     "core": ("_errors", "_client", "_guard", "_status", "_resources", "_watch", "_wait",
              "_diagnose", "_pods", "_access", "_imperative", "_namespaces", "_discovery",
-             "_kubelet_view", "_background_watch", "_workshop_objects", "_own_client"),
+             "_kubelet_view", "_background_watch", "_workshop_objects", "_own_client",
+             "_traefik_pod"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
     "teaching": ("_kubectl", "magic", "exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
                  "_workshop_cluster", "_workshop_progress", "workshop", "__init__"),
     "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images",
-                     "_flux"),
+                     "_flux", "_traefik"),
 }
 
 
@@ -41,6 +42,9 @@ ALLOWED = {
     # Notebook 13 starts Flux's controllers and the git server (processes, binaries)
     # with one call.
     ("k8slab.gitops", "k8slab._flux"),
+    # The Ingress lesson starts a real Traefik with one call: making its image
+    # (built with Go once) and loading it into the node are entry-point work.
+    ("k8slab.ingress", "k8slab._traefik"),
 }
 
 
