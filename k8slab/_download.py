@@ -87,6 +87,8 @@ PUBLISHED: dict[str, set[str]] = {
     "kube-proxy": _LINUX_SERVER,
     "kubectl": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
     "etcd": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
+    "etcdctl": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
+    "etcdutl": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
     "kwok": {"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"},
     "kwokctl": {"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"},
     "helm": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
@@ -180,12 +182,13 @@ def release_asset(name: str, version: str, plat: Platform) -> Asset | None:
     if name.startswith("kube"):
         url = f"{base_url('kubernetes')}/{version}/bin/{plat.os}/{plat.arch}/{name}"
         return Asset("kubernetes", url, url + ".sha256", name)
-    if name == "etcd":
+    if name in ("etcd", "etcdctl", "etcdutl"):
+        # One release archive carries the server and both command-line tools.
         stem = f"etcd-{version}-{plat.os}-{plat.arch}"
         ext = ".zip" if plat.os == "darwin" else ".tar.gz"
         base = f"{base_url('etcd')}/{version}"
         return Asset("etcd", f"{base}/{stem}{ext}", f"{base}/SHA256SUMS", stem + ext,
-                     member=f"{stem}/etcd")
+                     member=f"{stem}/{name}")
     if name in ("kwok", "kwokctl"):
         file = f"{name}-{plat.os}-{plat.arch}"
         url = f"{base_url('kwok')}/{version}/{file}"

@@ -129,6 +129,10 @@ TOOLS: dict[str, Tool] = {
         Tool("kwokctl", "kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwokctl"),
         Tool("helm", "helm", HELM_VERSION, "helm.sh/helm/v4/cmd/helm"),
         Tool("etcd", "etcd", ETCD_VERSION, "go.etcd.io/etcd/server/v3", "etcd"),
+        # The sysadmin's backup tools (notebook 14): etcdctl talks to a running etcd
+        # (snapshot save), etcdutl works on files (snapshot status, restore).
+        Tool("etcdctl", "etcd", ETCD_VERSION, "go.etcd.io/etcd/etcdctl/v3", "etcd"),
+        Tool("etcdutl", "etcd", ETCD_VERSION, "go.etcd.io/etcd/etcdutl/v3", "etcd"),
         # CoreDNS with a reduced plugin set (wrapper module tools/coredns).
         Tool("coredns", "coredns", COREDNS_VERSION, "k8slab.local/tools/coredns", "coredns"),
         # Flux's controllers (wrapper module tools/flux): published as images only.
@@ -261,6 +265,8 @@ def version_of(name: str) -> str:
         "kwokctl": ["--version"],
         "helm": ["version", "--short"],
         "etcd": ["--version"],
+        "etcdctl": ["version"],
+        "etcdutl": ["version"],
     }.get(name, ["--version"])
     try:
         out = subprocess.run([str(path), *args], capture_output=True, text=True, timeout=20)

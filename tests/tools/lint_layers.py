@@ -24,7 +24,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "_kubelet_view", "_background_watch", "_workshop_objects", "_own_client",
              "_traefik_pod"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
-    "teaching": ("_kubectl", "magic", "exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
+    "teaching": ("_kubectl", "_etcdctl", "magic", "exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
                  "_workshop_cluster", "_workshop_progress", "workshop", "__init__"),
     "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images",
                      "_flux", "_traefik"),
@@ -39,6 +39,8 @@ ALLOWED = {
     ("k8slab.gitops", "k8slab._tools"),
     # %kubectl runs the lab's pinned kubectl (imported when a command runs, not on import).
     ("k8slab._kubectl", "k8slab._tools"),
+    # Notebook 14's backup lesson runs the lab's own etcdctl, etcdutl and etcd.
+    ("k8slab._etcdctl", "k8slab._tools"),
     # Notebook 13 starts Flux's controllers and the git server (processes, binaries)
     # with one call.
     ("k8slab.gitops", "k8slab._flux"),
