@@ -22,6 +22,7 @@ from ._client import connect
 from ._diagnose import diagnose
 from ._discovery import api_groups, api_resources, components, get_raw, timeline
 from ._display import show_commands
+from ._etcdctl import etcdctl, etcdctl_to, etcdutl, restored_etcd
 from ._imperative import job_from_cronjob, restart, scale
 from ._kubectl import kubectl
 from ._kubelet_view import compare as compare_views
@@ -77,6 +78,9 @@ __all__ = [
     "connect",
     "delete",
     "diagnose",
+    "etcdctl",
+    "etcdctl_to",
+    "etcdutl",
     "events",
     "exec",
     "exists",
@@ -94,6 +98,7 @@ __all__ = [
     "port_forward",
     "record",
     "restart",
+    "restored_etcd",
     "scale",
     "service_account_user",
     "setup",

@@ -118,8 +118,20 @@ def cleanup(name: str, *, wait_for: bool = True, timeout: float = 120,
         _empty(name, allow_any_context=allow_any_context, wait_for=wait_for, timeout=timeout)
         return
     delete("Namespace", name, allow_any_context=allow_any_context)
+    _delete_cluster_objects_for(name, allow_any_context=allow_any_context)
     if wait_for:
         wait("Namespace", name, until="deleted", timeout=timeout)
+
+
+def _delete_cluster_objects_for(name: str, *, allow_any_context: bool) -> None:
+    """Cluster-scoped objects a lesson made for one namespace (label
+    ``k8slab.io/for-namespace``), such as the binding of nb10's Traefik: deleting
+    the namespace does not take them with it."""
+    from ._resources import list_
+
+    for obj in list_("ClusterRoleBinding", labels={"k8slab.io/for-namespace": name}):
+        delete("ClusterRoleBinding", obj["metadata"]["name"],
+               allow_any_context=allow_any_context)
 
 
 def _leftovers(name: str) -> list[tuple[str, str, bool]]:

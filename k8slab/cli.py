@@ -19,6 +19,8 @@ from pathlib import Path
 
 from . import _images, _target, _tools
 from ._client import record_answers
+from ._flux import add_parser as add_flux
+from ._flux import stop as stop_flux
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
 from ._status import cluster_status, no_cluster_error
@@ -98,6 +100,7 @@ def cmd_down(args: argparse.Namespace) -> int:
     if engine_name == "auto":
         engine_name = "kwok"
     engine = get_engine(engine_name)
+    stop_flux()  # Flux's controllers and git server talk to this cluster: they go first
     engine.down(record)
     ClusterRecord.clear()
     kubeconfig_path().unlink(missing_ok=True)
@@ -230,7 +233,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def cmd_images(args: argparse.Namespace) -> int:
     """``k8slab images [list|build|load]``: the course's locally made images."""
     if args.action == "build":
-        _images.build_all(force=args.force)
+        _images.build_all(force=args.force, on_demand=True)
         _print("k8slab: every course image is built; `k8slab images load` puts them in "
                "the running cluster.")
     elif args.action == "load":
@@ -238,7 +241,8 @@ def cmd_images(args: argparse.Namespace) -> int:
         if record is None:
             raise no_cluster_error()
         socket = record.extra.get("containerd_socket")
-        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None)
+        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None,
+                         on_demand=True)
     rows = _images.describe()
     width = max(len(r["image"]) for r in rows)
     _print(f"{'IMAGE':<{width}}  BUILT  MADE FROM")
@@ -309,6 +313,7 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
     images.add_argument("--force", action="store_true", help="build: make them again")
     images.set_defaults(func=cmd_images)
 
+    add_flux(sub)
     if not workshop:
         sub.add_parser("workshop", help=WORKSHOP_HELP)
         return parser

@@ -132,7 +132,22 @@ class Process:
         return ""
 
 
-NODE_PROCESSES = ("provisioner", "coredns", "kube-proxy", "kubelet", "containerd")
+NODE_PROCESSES = ("apirelay", "provisioner", "coredns", "kube-proxy", "kubelet", "containerd")
+
+
+def ensure_api_relay(port: int) -> bool:
+    """Start the relay that lets pods reach the API server (see ``engines/apirelay``).
+
+    Idempotent: a relay already running is kept. Started with the node, and by
+    the lessons that run a controller in a pod on a lab started before it existed.
+    Returns True when it runs.
+    """
+    relay = Process("apirelay")
+    if not relay.alive():
+        relay.start([sys.executable, "-m", "k8slab.engines.apirelay",
+                     f"--listen={cfg.POD_GATEWAY}:{port}", f"--to=127.0.0.1:{port}"])
+        time.sleep(0.5)
+    return relay.alive()
 
 
 class HostEngine(KwokEngine):
@@ -267,6 +282,7 @@ class HostEngine(KwokEngine):
         Process("provisioner").start([
             sys.executable, "-m", "k8slab.engines.provisioner", f"--kubeconfig={kubeconfig}",
             f"--node={layout.node_name}", f"--root={layout.volumes}"])
+        ensure_api_relay(self.port)
 
     def _stop_node(self, layout: cfg.NodeLayout) -> None:
         """Stop the node programs, the containers (everything in the pod cgroups)
