@@ -35,6 +35,8 @@ from ._record import ClusterRecord
 ATTENDEE_ENV = "K8SLAB_KUBECONFIG"
 #: Contexts in kubeconfigs that k8slab wrote for workshop attendees.
 LAB_CONTEXT_PREFIX = "k8slab-"
+#: Contexts of an attendee's own cluster (k8slab._workshop_vclusters.CONTEXT_PREFIX).
+VCLUSTER_CONTEXT_PREFIX = "k8slab-vcluster-"
 
 
 def attendee_kubeconfig() -> str | None:
@@ -64,8 +66,10 @@ def attendee_record() -> ClusterRecord | None:
         return None
     context = _read(path).get("current-context", "")
     lab = context.startswith(LAB_CONTEXT_PREFIX)
-    return ClusterRecord(engine="workshop" if lab else "existing", context=context,
-                         kubeconfig=path, lab=lab)
+    # An attendee's own cluster (workshop mode ``cluster``) is a whole kwok lab.
+    engine = ("kwok" if context.startswith(VCLUSTER_CONTEXT_PREFIX)
+              else "workshop" if lab else "existing")
+    return ClusterRecord(engine=engine, context=context, kubeconfig=path, lab=lab)
 
 
 def current() -> ClusterRecord | None:

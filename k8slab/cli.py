@@ -91,6 +91,10 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
+    from ._workshop_vclusters import delete as delete_attendee_clusters
+
+    if own := delete_attendee_clusters():  # workshop mode ``cluster``: theirs go first
+        _print(f"k8slab: stopped and removed the attendee clusters of {', '.join(own)}.")
     record = ClusterRecord.load()
     engine_name = record.engine if record else args.engine
     if engine_name == "auto":

@@ -89,8 +89,9 @@ lab.setup(namespace)
 # would report. Each cell that depends on it says which one you saw.
 
 # %%
-engine = lab.status()["engine"]
-real_containers = engine != "kwok"
+info = lab.status()
+engine = info["engine"]   # "workshop" when you use a workshop kubeconfig
+real_containers = not any(node["simulated"] for node in info["nodes"])
 print(f"engine: {engine} ·",
       "real containers" if real_containers else "simulated nodes (kwok): no container runs")
 

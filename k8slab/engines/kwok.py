@@ -360,7 +360,12 @@ class KwokEngine(Engine):
                 "apiVersion": "kwok.x-k8s.io/v1alpha1",
                 "kind": "ClusterPortForward",
                 "metadata": {"name": "lab-port-forward"},
-                "spec": {"forwards": [{"command": [sys.executable, "-m", "k8slab._simhttp"]}]},
+                # The file alone (-I -S, standard library only), not ``-m k8slab._simhttp``:
+                # importing the k8slab package costs seconds per port-forward on a busy
+                # machine (a room of attendees), enough for lab.http_get to time out.
+                "spec": {"forwards": [{"command": [
+                    sys.executable, "-I", "-S",
+                    str(Path(__file__).resolve().parent.parent / "_simhttp.py")]}]},
             },
         ]
 

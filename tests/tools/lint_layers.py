@@ -25,7 +25,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "_traefik_pod"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
     "teaching": ("_kubectl", "_etcdctl", "magic", "exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
-                 "_workshop_cluster", "_workshop_progress", "workshop", "__init__"),
+                 "_workshop_cluster", "_workshop_progress", "_workshop_vclusters", "_workshop_z2jh",
+                 "workshop", "__init__"),
     "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images",
                      "_flux", "_traefik"),
 }
