@@ -16,7 +16,7 @@ EXERCISES = {"14.fit-limits"}
 
 def test_nb14_runs_records_and_cleans_up(cluster):
     ns = unique_namespace("nb14")
-    run = run_notebook(NOTEBOOK, parameters={"namespace": ns})
+    run = run_notebook(NOTEBOOK, parameters={"namespace": ns, "timeout": 120})
     assert not run.errors()
 
     # The LimitRange filled in what the web containers did not ask for.
@@ -50,7 +50,7 @@ def test_nb14_runs_records_and_cleans_up(cluster):
     assert not lab.exists("Namespace", ns)
 
     if second_run_wanted():
-        again = run_notebook(NOTEBOOK, parameters={"namespace": ns})
+        again = run_notebook(NOTEBOOK, parameters={"namespace": ns, "timeout": 120})
         assert not again.errors() and again.checks() == checks
         assert again.last("evictions") == [201, 429]
         assert not lab.exists("Namespace", ns)
