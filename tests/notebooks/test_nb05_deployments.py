@@ -24,7 +24,7 @@ def _hello_version(answer: str) -> str:
 
 def test_nb05_runs_records_and_cleans_up(cluster):
     ns = unique_namespace("nb05")
-    params = {"namespace": ns, "solve_exercises": True}
+    params = {"namespace": ns}
     run = run_notebook(NOTEBOOK, parameters=params)
     assert not run.errors()
 
@@ -71,8 +71,12 @@ def test_nb05_runs_records_and_cleans_up(cluster):
                    for m in run.last("db_unhealthy_messages"))
         assert run.last("db_ping_after_restart") == "PONG"
 
+    # A typo'd command: CrashLoopBackOff after a StartError (exit 128), on kwok as on a node.
+    assert run.last("worker_waiting_reason") == "CrashLoopBackOff"
+    assert run.last("worker_last_exit_code") == 128
+
     checks = run.checks()
-    assert set(checks) == {"05.scale", "05.rollback", "05.unstuck"}
+    assert set(checks) == {"05.scale", "05.rollback", "05.unstuck", "05.fix-crash"}
     for exercise, outcomes in checks.items():
         assert outcomes == [False, True], (exercise, outcomes)
     assert not lab.exists("Namespace", ns)

@@ -57,8 +57,8 @@ def out_of_sync(path: Path) -> str | None:
 #: progress; remove a name once its notebook is converted.
 LEGACY_SOLVE_FLAG = frozenset({"10-ingress", "11-extending", "13-gitops"})
 #: Notebooks whose solutions may still apply YAML without showing it.
-YAML_NOT_SHOWN_YET = frozenset({"01-getting-started", "02-api-and-architecture",
-                                "03-namespaces", "05-deployments", "06-services", "07-workloads", "08-configuration",
+YAML_NOT_SHOWN_YET = frozenset({"02-api-and-architecture",
+                                "03-namespaces", "06-services", "07-workloads", "08-configuration",
                                 "09-storage", "10-ingress", "11-extending", "12-helm",
                                 "13-gitops"})
 
