@@ -649,6 +649,8 @@ def crash_looping(pod: dict) -> tuple[bool, str]:
     return reason == "CrashLoopBackOff", reason or "starting"
 
 
+lab.wait("Deployment", "worker", namespace, timeout=timeout,   # its ReplicaSet made a pod
+         until=lambda d: ((d.get("status") or {}).get("replicas", 0) >= 1, "creating a pod"))
 worker_pod = lab.list("Pod", namespace, labels={"app": "worker"})[0]["metadata"]["name"]
 crashing = lab.wait("Pod", worker_pod, namespace, until=crash_looping, timeout=max(timeout, 120))
 worker_status = crashing["status"]["containerStatuses"][0]
