@@ -18,14 +18,14 @@ against the lab cluster only.
 """
 
 from ._access import as_user, can_i, service_account_user
-from ._actions import job_from_cronjob, restart, scale
 from ._client import connect
-from ._config_view import compare as compare_views
-from ._config_view import pod_view
 from ._diagnose import diagnose
 from ._discovery import api_groups, api_resources, components, get_raw, timeline
 from ._display import show_commands
+from ._imperative import job_from_cronjob, restart, scale
 from ._kubectl import kubectl
+from ._kubelet_view import compare as compare_views
+from ._kubelet_view import pod_view
 from ._manifests import manifest
 from ._namespaces import cleanup, namespace, setup
 from ._pods import exec_ as exec

@@ -28,12 +28,13 @@ from kubernetes.stream.ws_client import ERROR_CHANNEL
 from . import _display
 from ._client import connect, stream_client
 from ._errors import translate
-from ._resources import get, list_
+from ._objects import selector_of
+from ._resources import get, list_, resource_for
 from .errors import ApiError, K8sLabError
 
-
-def _quiet() -> int:
-    return _display.mute()
+#: The kinds whose pods :func:`resolve_pod` picks from (any name or short name
+#: API discovery knows for them: ``deploy``, ``sts``, ``svc``...).
+POD_OWNERS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Service")
 
 
 def resolve_pod(target: str, namespace: str, port: int | None = None) -> tuple[str, int | None]:
@@ -45,36 +46,28 @@ def resolve_pod(target: str, namespace: str, port: int | None = None) -> tuple[s
         K8sLabError: no running pod backs the target.
     """
     kind, _, name = target.rpartition("/")
-    kind = (kind or "pod").lower()
-    shown = _quiet()
-    try:
-        if kind in ("pod", "pods", "po"):
+    if not kind:
+        return name, port
+    with _display.quiet():
+        try:
+            kind = resource_for(kind).kind
+        except ApiError:
+            kind = ""
+        if kind == "Pod":
             return name, port
-        if kind in ("service", "svc", "services"):
-            svc = get("Service", name, namespace)
-            selector = (svc.get("spec") or {}).get("selector") or {}
-            pod_port = port
-            for p in (svc.get("spec") or {}).get("ports") or []:
-                if port is None or p.get("port") == port:
-                    pod_port = p.get("targetPort", p.get("port"))
-                    break
-        elif kind in ("deployment", "deploy", "deployments", "statefulset", "sts",
-                      "daemonset", "ds", "replicaset", "rs"):
-            full = {"deploy": "Deployment", "deployment": "Deployment",
-                    "deployments": "Deployment", "statefulset": "StatefulSet",
-                    "sts": "StatefulSet", "daemonset": "DaemonSet", "ds": "DaemonSet",
-                    "replicaset": "ReplicaSet", "rs": "ReplicaSet"}[kind]
-            obj = get(full, name, namespace)
-            selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-            pod_port = port
-        else:
+        if kind not in POD_OWNERS:
             raise K8sLabError(f"Cannot pick a pod from {target!r}.",
                               "Use pod/NAME, deployment/NAME or service/NAME.")
-        pods = [p for p in list_("Pod", namespace, labels=selector)
+        obj = get(kind, name, namespace)
+        pod_port = port
+        service_ports = (obj.get("spec") or {}).get("ports") if kind == "Service" else None
+        for p in service_ports or []:
+            if port is None or p.get("port") == port:
+                pod_port = p.get("targetPort", p.get("port"))
+                break
+        pods = [p for p in list_("Pod", namespace, labels=selector_of(obj) or None)
                 if (p.get("status") or {}).get("phase") == "Running"
                 and not p["metadata"].get("deletionTimestamp")]
-    finally:
-        _display.restore(shown)
     if not pods:
         raise K8sLabError(f"No running pod behind {target} in namespace {namespace!r}.",
                           "Check `lab.table('Pod', namespace)`: are the pods Running, and do "

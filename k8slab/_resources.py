@@ -20,7 +20,9 @@ from kubernetes.dynamic.exceptions import ResourceNotFoundError
 from . import _display
 from ._client import connect
 from ._errors import translate
+from ._guard import require_lab_cluster
 from ._manifests import Source, load
+from ._objects import selector_string
 from .errors import ApiError, ManifestError, WaitTimeout
 
 FIELD_MANAGER = "k8slab"
@@ -183,17 +185,12 @@ def find(kind: str, name: str, namespace: str | None = None, *,
 
 
 def exists(kind: str, name: str, namespace: str | None = None) -> bool:
-    """True when the object exists (quietly: no command echo)."""
-    shown = _display.mute()
-    try:
-        get(kind, name, namespace)
-        return True
-    except ApiError as err:
-        if err.status == 404:
-            return False
-        raise
-    finally:
-        _display.restore(shown)
+    """True when the object exists (quietly: no command echo).
+
+    To read the object too, call :func:`find` once instead (one request, and no
+    race between "it exists" and "here it is").
+    """
+    return find(kind, name, namespace) is not None
 
 
 def list_(kind: str, namespace: str | None = None, *, labels: str | dict | None = None,
@@ -210,8 +207,7 @@ def list_(kind: str, namespace: str | None = None, *, labels: str | dict | None 
     """
     res = resource_for(kind, api_version)
     ns = namespace if res.namespaced else None
-    selector = labels if isinstance(labels, str) or labels is None else ",".join(
-        f"{k}={v}" for k, v in labels.items())
+    selector = selector_string(labels)
     query = "&".join(f"{k}={v}" for k, v in (("labelSelector", selector),
                                               ("fieldSelector", fields)) if v)
     _display.announce(
@@ -264,8 +260,6 @@ def delete(kind: str | Source, name: str | None = None, namespace: str | None = 
         >>> lab.delete("Pod", "nginx", "demo", wait=True)   # doctest: +SKIP
         1
     """
-    from ._guard import require_lab_cluster
-
     if name is not None and isinstance(kind, str):
         targets = [(kind, None, name, namespace)]
     else:

@@ -91,10 +91,9 @@ def wait(kind: str, name: str, namespace: str | None = None, *,
                                     timeout),
                       "GET", res.path(name=name, namespace=namespace if res.namespaced else None)
                       + "?watch=true")
-    shown = _display.mute()
     started = time.monotonic()
     message = "not found yet"
-    try:
+    with _display.quiet():
         if until == "deleted":
             # The listing at the start of the watch tells whether it is already
             # gone: a deletion that happened just before would send no event.
@@ -121,8 +120,6 @@ def wait(kind: str, name: str, namespace: str | None = None, *,
                 if done:
                     progress.done(f"{message} ({time.monotonic() - started:.1f}s)")
                     return obj
-    finally:
-        _display.restore(shown)
     cause = diagnose(kind, name, namespace) if until != "deleted" else ""
     progress.done(f"timed out: {message}", ok=False)
     raise WaitTimeout(

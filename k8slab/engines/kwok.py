@@ -23,8 +23,10 @@ import time
 from pathlib import Path
 
 import yaml
+from kubernetes import client
 
 from .. import _tools
+from .._client import connect, record_answers
 from .._paths import cache_dir, logs_dir, state_dir
 from .._pki import Pki, ensure_pki
 from .._record import ClusterRecord
@@ -440,8 +442,6 @@ class KwokEngine(Engine):
             self.start_exec_gate()
         run_logged(self.start_command(kwokctl), "kwokctl.log", env=kwok_env(),
                    what="kwokctl start cluster", timeout=180)
-        from .._client import record_answers
-
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if record_answers(record):
@@ -484,14 +484,15 @@ class KwokEngine(Engine):
         keeps: the internal ports and ``exec_sandbox`` (``bwrap`` or ``none``)
         with the reason when there is none.
         """
-        from .._execgate import probe
-
         ensure_pki(pki_dir(), fresh=True)
         if not self.uses_exec_gate():  # real containers answer exec (the host engine)
             self.exec_sandbox = "container"
             return {"internal_ports": self.internal_ports(), "exec_sandbox": "container"}
         _prepare_simulation(state_dir() / "simulated", exec_dir())
         bwrap = bwrap_path()
+        # The exec gate is an asyncio server: the command line loads it only to use it.
+        from .._execgate import probe
+
         reason = probe(bwrap, exec_dir() / "sandboxes", self.exec_user())
         self.exec_sandbox = "bwrap" if reason is None else "none"
         self.write_exec_gate_config(bwrap if reason is None else None)
@@ -646,10 +647,6 @@ def _prepare_simulation(sim: Path, execs: Path) -> None:
 
 def _bootstrap(nodes: int) -> None:
     """Create the simulated worker nodes and the default StorageClass, wait for Ready."""
-    from kubernetes import client
-
-    from .._client import connect
-
     api = connect(fresh=True)
     core = client.CoreV1Api(api)
     for i in range(1, nodes + 1):

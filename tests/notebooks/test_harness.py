@@ -33,7 +33,7 @@ def test_a_bad_manifest_fails_with_file_and_line(tmp_path, cluster):
 
 
 def test_there_is_a_course():
-    assert len(COURSE) == 13, [p.name for p in COURSE]
+    assert len(COURSE) == 14, [p.name for p in COURSE]
 
 
 @pytest.mark.parametrize("path", COURSE, ids=lambda p: p.stem)

@@ -57,8 +57,7 @@ def out_of_sync(path: Path) -> str | None:
 #: progress; remove a name once its notebook is converted.
 LEGACY_SOLVE_FLAG = frozenset({"10-ingress", "11-extending", "13-gitops"})
 #: Notebooks whose solutions may still apply YAML without showing it.
-YAML_NOT_SHOWN_YET = frozenset({"06-services", "07-workloads", "08-configuration",
-                                "09-storage", "10-ingress", "11-extending", "12-helm",
+YAML_NOT_SHOWN_YET = frozenset({"10-ingress", "11-extending",
                                 "13-gitops"})
 
 _APPLIES = re.compile(r"\blab\.apply\(|^%%kubectl\s+(apply|create|replace)\b", re.M)
