@@ -57,12 +57,11 @@ def out_of_sync(path: Path) -> str | None:
 #: progress; remove a name once its notebook is converted.
 LEGACY_SOLVE_FLAG = frozenset({"10-ingress", "11-extending", "13-gitops"})
 #: Notebooks whose solutions may still apply YAML without showing it.
-YAML_NOT_SHOWN_YET = frozenset({"01-getting-started", "02-api-and-architecture",
-                                "03-namespaces", "05-deployments", "10-ingress", "11-extending",
+YAML_NOT_SHOWN_YET = frozenset({"10-ingress", "11-extending",
                                 "13-gitops"})
 
 _APPLIES = re.compile(r"\blab\.apply\(|^%%kubectl\s+(apply|create|replace)\b", re.M)
-_SHOWS = re.compile(r"^%%kubectl\b|print\(lab\.manifest\(|display\(lab\.manifest\(", re.M)
+_SHOWS = re.compile(r"^%%kubectl\b|print\(|display\(lab\.manifest\(", re.M)
 
 
 def solution_problems(path: Path) -> list[str]:
