@@ -429,6 +429,9 @@ class KwokEngine(Engine):
     def start_command(self, kwokctl: Path) -> list[str]:
         return [str(kwokctl), "start", "cluster", "--name", CLUSTER_NAME]
 
+    def stop_command(self, kwokctl: Path) -> list[str]:
+        return [str(kwokctl), "stop", "cluster", "--name", CLUSTER_NAME]
+
     def restart(self, record: ClusterRecord) -> bool:
         """``kwokctl start cluster``: the same etcd data, CA and tokens as before.
 
@@ -445,6 +448,12 @@ class KwokEngine(Engine):
                 return False  # its certificates are gone: the nodes' address cannot be served
             self.stop_exec_gate()
             self.start_exec_gate()
+        # What survived the crash first: a controller manager or scheduler still
+        # alive (they exit some seconds after the API server, on a lost lease) is
+        # taken by kwokctl for running, and it then waits on them forever. A stop
+        # ends every process and keeps etcd's data; the start brings them all back.
+        run_logged(self.stop_command(kwokctl), "kwokctl.log", env=kwok_env(),
+                   what="kwokctl stop cluster", timeout=120)
         run_logged(self.start_command(kwokctl), "kwokctl.log", env=kwok_env(),
                    what="kwokctl start cluster", timeout=180)
         deadline = time.monotonic() + 60
