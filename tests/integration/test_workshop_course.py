@@ -153,9 +153,9 @@ def test_nb04_runs_for_an_attendee(attendee, as_attendee):
     assert first.last("phases") == ["Pending", "Running"]
     assert "uid=" in first.last("exec_output")
     assert first.last("greedy_event_reason") == "FailedScheduling"
-    assert first.last("pods") == ["greedy", "steady"]
+    assert first.last("pods") == ["greedy", "shop", "steady"]
     checks = first.checks()
-    assert set(checks) == {"04.guaranteed", "04.greedy-fits"}
+    assert set(checks) == {"04.guaranteed", "04.greedy-fits", "04.fix-image"}
     for exercise, outcomes in checks.items():
         assert outcomes == [False, True], (exercise, outcomes)
     _assert_emptied(attendee.name)
