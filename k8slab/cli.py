@@ -94,6 +94,9 @@ def cmd_down(args: argparse.Namespace) -> int:
     if engine_name == "auto":
         engine_name = "kwok"
     engine = get_engine(engine_name)
+    from ._workshop_hub import teardown  # the workshop hub, its Unix users and homes
+
+    teardown()
     engine.down(record)
     ClusterRecord.clear()
     kubeconfig_path().unlink(missing_ok=True)

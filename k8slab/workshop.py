@@ -114,6 +114,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     gone = delete(args.names or None, all=args.all, workshop=args.workshop,
                   timeout=args.timeout)
+    from ._workshop_hub import forget  # their Unix users, homes and hub passwords
+
+    forget(gone)
     print(f"k8slab: deleted {len(gone)} attendee(s): {', '.join(gone) or 'none'} "
           "(namespaces gone, kubeconfig files removed).")
     return 0
@@ -177,4 +180,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--workshop", default=None, help="only this workshop's attendees")
     p.add_argument("--plot", type=Path, default=None, help="also save a heatmap (PNG, SVG)")
     p.set_defaults(func=cmd_progress)
+
+    from ._workshop_hub import add_serve_parser  # the hub: k8slab workshop serve
+
+    add_serve_parser(sub)
     return ws

@@ -58,7 +58,9 @@
 # ## Parameters
 
 # %% tags=["parameters"]
-namespace = "nb06-services"
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb06-services")
 solve_exercises = False
 timeout = 60
 

@@ -53,7 +53,9 @@
 # ## Parameters
 
 # %% tags=["parameters"]
-namespace = "nb08-configuration"  # the namespace this notebook works in
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb08-configuration")
 solve_exercises = False           # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                      # seconds to wait for a rollout before giving up
 

@@ -55,7 +55,9 @@
 # ## Parameters
 
 # %% tags=["parameters"]
-namespace = "nb09-storage"   # the namespace this notebook works in
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb09-storage")
 solve_exercises = False      # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                 # seconds to wait for a pod or a claim before giving up
 

@@ -61,7 +61,9 @@
 # seconds.
 
 # %% tags=["parameters"]
-namespace = "nb12-helm"
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb12-helm")
 solve_exercises = False
 timeout = 60
 

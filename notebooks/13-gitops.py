@@ -56,7 +56,9 @@
 # ## Parameters
 
 # %% tags=["parameters"]
-namespace = "nb13-gitops"    # the namespace this notebook works in
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb13-gitops")
 solve_exercises = False       # True: the hidden solution cells solve the exercises (CI does)
 sync_interval = 1.0           # seconds between two passes of the GitOps loop
 timeout = 60                  # seconds to wait for a sync or a rollout

@@ -18,14 +18,16 @@ import grimp
 LAYERS: dict[str, tuple[str, ...]] = {
     "foundations": ("errors", "_paths", "_display", "_objects", "_manifests", "_record",
                     "_record_output", "_oci", "_progress", "_pki", "_simhttp", "_execgate",
-                    "_rollout"),
+                    "_rollout", "_hub_passwords", "_hub_users"),
     "core": ("_errors", "_client", "_guard", "_status", "_resources", "_watch", "_wait",
              "_diagnose", "_pods", "_access", "_actions", "_namespaces", "_discovery",
              "_config_view", "_timeline", "_workshop_objects"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
     "teaching": ("exercises", "checks", "ingress", "gitops", "controller", "helm",
-                 "_workshop_cluster", "_workshop_progress", "workshop", "__init__"),
-    "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images"),
+                 "_workshop_cluster", "_workshop_progress", "workshop", "__init__",
+                 "_workshop_hub"),
+    "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images",
+                     "_hub_classes", "_hub_progress"),
 }
 
 
