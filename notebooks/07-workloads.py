@@ -82,8 +82,10 @@ lab.setup(namespace)
 # and volumes exist only as API objects. The cells say which one you saw.
 
 # %%
-engine = lab.status()["engine"]
-real_containers = engine != "kwok"
+status = lab.status()
+engine = status["engine"]
+# The nodes say whether containers run (a workshop attendee sees engine "workshop").
+real_containers = not all(node["simulated"] for node in status["nodes"])
 nodes = [n["metadata"]["name"] for n in lab.list("Node")]
 print(f"engine: {engine} · {len(nodes)} node(s): {', '.join(nodes)} ·",
       "real containers" if real_containers else "simulated nodes (kwok)")

@@ -121,10 +121,19 @@ async function attendee(who, others) {
   await page.screenshot({ path: join(config.outDir, `hub-${who.name}-lab.png`) });
   const result = { name: who.name, landed: page.url(), notebooks: [] };
   // Their own server, the other attendees' servers and the instructor's page, as they see them.
-  result.statusOwn = await page.evaluate(async (p) => (await fetch(`${p}/api/status`)).status, prefix);
-  result.statusOthers = await page.evaluate(async (names) => Promise.all(names.map(
-    async (n) => { const r = await fetch(`/user/${n}/api/contents`, { redirect: "manual" });
-                   return { name: n, status: r.status, type: r.type, url: r.url }; })), others);
+  // (API calls carry the _xsrf cookie's value, as JupyterLab's own do.)
+  const get = async ([url, manual]) => {
+    const xsrf = decodeURIComponent((document.cookie.split("; ")
+      .find((c) => c.startsWith("_xsrf=")) || "=").split("=")[1]);
+    const r = await fetch(url, { headers: { "X-XSRFToken": xsrf },
+                                 redirect: manual ? "manual" : "follow" });
+    return { status: r.status, type: r.type, url: r.url };
+  };
+  result.statusOwn = (await page.evaluate(get, [`${prefix}/api/status`, false])).status;
+  result.statusOthers = [];
+  for (const n of others) {
+    result.statusOthers.push({ name: n, ...(await page.evaluate(get, [`/user/${n}/api/contents`, true])) });
+  }
   const progress = await page.context().newPage();
   const resp = await progress.goto(`${config.base}/services/progress/`);
   result.progressStatus = resp ? resp.status() : null;

@@ -28,6 +28,7 @@ from k8slab import _hub_users
 from k8slab._paths import kubeconfig_path
 from k8slab._record_output import extract
 from tests.browser.test_jupyterlab import ARTIFACTS, HERE, _chromium, _free_port
+from tests.integration.test_workshop_course import course_quota
 
 NOTEBOOKS = ["05-deployments.ipynb", "06-services.ipynb"]
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="one Unix user per attendee needs root")
@@ -66,7 +67,11 @@ def _k8slab(*args: str, **kwargs) -> subprocess.CompletedProcess:
 def hub(cluster, tmp_path):
     """A running `k8slab workshop serve` for two fresh attendees: (url, logins, proc, names)."""
     prefix = f"hb{uuid.uuid4().hex[:4]}"
-    made = _k8slab("workshop", "create", "2", "--prefix", prefix)
+    # A quota that admits the course's too-big-for-any-node pods (04, 05): the scheduler,
+    # not the quota, must refuse them for those lessons to happen.
+    quota = course_quota()
+    made = _k8slab("workshop", "create", "2", "--prefix", prefix, "--quota-cpu", quota.cpu,
+                   "--quota-memory", quota.memory)
     assert made.returncode == 0, made.stderr
     names = [f"{prefix}-01", f"{prefix}-02"]
     port = _free_port()
@@ -124,9 +129,13 @@ def test_two_attendees_and_the_instructor_in_the_hub(hub):
     run = subprocess.run(["node", str(HERE / "hub.mjs"), json.dumps(config)], cwd=HERE,
                          capture_output=True, text=True, timeout=1800,
                          env={**os.environ, "CHROMIUM": _chromium()})
+    (ARTIFACTS / "hub-drive.log").write_text(run.stderr)
     assert run.returncode == 0, run.stderr[-4000:]
     seen = json.loads(run.stdout)
 
+    failed = {(p["name"], r["path"]): (r["errors"], r["text"][-1500:])
+              for p in seen["attendees"] for r in p["notebooks"] if r["errors"]}
+    assert not failed, failed
     for person in seen["attendees"]:
         name = person["name"]
         unix = pwd.getpwnam(f"k8slab-{name}")
