@@ -56,6 +56,9 @@ DELAYS: dict[str, tuple[str, str]] = {
     "lab-pod-liveness-restart": ("K8SLAB_LIVENESS_MS", "3000-4000"),
 }
 
+#: The one-request HTTP answer kwok runs for each port-forward connection.
+SIMHTTP = Path(__file__).resolve().parent.parent / "_simhttp.py"
+
 
 def parse_delay(text: str) -> tuple[int, int]:
     """Parse ``"800"`` or ``"700-1500"`` (milliseconds) into (minimum, maximum).
@@ -358,7 +361,11 @@ class KwokEngine(Engine):
                 "apiVersion": "kwok.x-k8s.io/v1alpha1",
                 "kind": "ClusterPortForward",
                 "metadata": {"name": "lab-port-forward"},
-                "spec": {"forwards": [{"command": [sys.executable, "-m", "k8slab._simhttp"]}]},
+                # The file itself, isolated (-I -S): `-m k8slab._simhttp` would import the
+                # whole package (pandas, kubernetes) for each request, ~0.7 s of CPU, which
+                # made port-forwards time out on a busy machine (a workshop room).
+                "spec": {"forwards": [{"command": [sys.executable, "-I", "-S",
+                                                   str(SIMHTTP)]}]},
             },
         ]
 

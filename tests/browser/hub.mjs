@@ -154,6 +154,7 @@ async function attendee(who, others) {
 async function instructor(who) {
   const page = await login(who);
   await page.waitForURL(/\/services\/progress\//, { timeout: 120000 });
+  const landed = page.url();
   // The checks run in the background: wait for a round that lists every attendee.
   const want = config.attendees.length;
   const deadline = Date.now() + 180000;
@@ -169,7 +170,7 @@ async function instructor(who) {
   })));
   const heatmap = await page.locator("img[alt='progress heatmap']").count();
   const admin = await page.goto(`${config.base}/hub/admin`);
-  return { landed: page.url(), rows, heatmap, adminStatus: admin ? admin.status() : null };
+  return { landed, rows, heatmap, adminStatus: admin ? admin.status() : null };
 }
 
 try {
