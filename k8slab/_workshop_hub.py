@@ -97,13 +97,18 @@ def _pid_file() -> Path:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie, exited but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def running_pid() -> int | None:
