@@ -201,8 +201,10 @@ def remove(attendees: list[str] | None = None) -> list[str]:
             if entry is not None and is_root():
                 stop_processes(entry.pw_uid)
                 subprocess.run(["userdel", name], check=True, capture_output=True, text=True)
-            ours.pop(attendee)
-            _save_registry(ours)
+                entry = None
+            if entry is None:  # without root a user stays listed, for a later removal as root
+                ours.pop(attendee)
+                _save_registry(ours)
         shutil.rmtree(homes / attendee, ignore_errors=True)
     if homes.is_dir() and not any(homes.iterdir()):
         homes.rmdir()

@@ -87,7 +87,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     if made:
         print("Give each attendee their own file (it holds their password). They use it with\n"
               f"  KUBECONFIG={made[0].kubeconfig} kubectl get pods\n"
-              "or, in the notebooks, K8SLAB_KUBECONFIG=<file> before starting JupyterLab.")
+              "or, in the notebooks, K8SLAB_KUBECONFIG=<file> before starting JupyterLab;\n"
+              f"or give each a login and a JupyterLab: `k8slab workshop serve --workshop "
+              f"{args.prefix}`.")
     return 0
 
 
