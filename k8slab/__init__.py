@@ -12,17 +12,21 @@ Example:
     >>> lab.table("Pod", "demo")                                # doctest: +SKIP
 
 More in the submodules: ``k8slab.plots``, ``k8slab.widgets``, ``k8slab.helm``,
-``k8slab.exercises``.
+``k8slab.exercises``. In a notebook, ``import k8slab`` also registers the
+``%kubectl`` line and cell magic (:mod:`k8slab.magic`): the real kubectl,
+against the lab cluster only.
 """
 
 from ._access import as_user, can_i, service_account_user
-from ._actions import job_from_cronjob, restart, scale
 from ._client import connect
-from ._config_view import compare as compare_views
-from ._config_view import pod_view
 from ._diagnose import diagnose
 from ._discovery import api_groups, api_resources, components, get_raw, timeline
 from ._display import show_commands
+from ._etcdctl import etcdctl, etcdctl_to, etcdutl, restored_etcd
+from ._imperative import job_from_cronjob, restart, scale
+from ._kubectl import kubectl
+from ._kubelet_view import compare as compare_views
+from ._kubelet_view import pod_view
 from ._manifests import manifest
 from ._namespaces import cleanup, namespace, setup
 from ._pods import exec_ as exec
@@ -46,6 +50,10 @@ from .errors import (
     WaitTimeout,
 )
 from .exercises import check
+from .magic import load_ipython_extension, register_if_interactive
+
+# In a notebook, `import k8slab` is all it takes to get %kubectl and %%kubectl.
+register_if_interactive()
 
 __version__ = "0.1.0"
 
@@ -70,6 +78,9 @@ __all__ = [
     "connect",
     "delete",
     "diagnose",
+    "etcdctl",
+    "etcdctl_to",
+    "etcdutl",
     "events",
     "exec",
     "exists",
@@ -77,7 +88,9 @@ __all__ = [
     "get_raw",
     "http_get",
     "job_from_cronjob",
+    "kubectl",
     "list",
+    "load_ipython_extension",
     "logs",
     "manifest",
     "namespace",
@@ -85,6 +98,7 @@ __all__ = [
     "port_forward",
     "record",
     "restart",
+    "restored_etcd",
     "scale",
     "service_account_user",
     "setup",

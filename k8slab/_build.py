@@ -21,6 +21,8 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -30,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._paths import tools_src_dir
+from ._paths import cache_dir, tools_src_dir
 from ._progress import Progress, Task
 from .errors import ToolMissing
 
@@ -98,9 +100,62 @@ def build_command(go: str, tools: Sequence[Tool], out_dir: Path) -> tuple[list[s
         # One package: name the output (etcd's package is .../server/v3).
         out = str(out_dir / first.name) if len(tools) == 1 else f"{out_dir}/"
         cmd = [go, "build", *flags, "-o", out, *(t.package for t in tools)]
-        return cmd, tools_src_dir() / first.wrapper, {"GOFLAGS": "-mod=mod"}
+        return cmd, wrapper_dir(first), {"GOFLAGS": "-mod=mod"}
     cmd = [go, "install", *flags, *(f"{t.package}@{t.version}" for t in tools)]
     return cmd, out_dir, {"GOBIN": str(out_dir)}
+
+
+def wrapper_dir(tool: Tool) -> Path:
+    """Where a wrapper module builds: its folder, or the patched copy of it in the cache.
+
+    A wrapper with a ``patches.json`` (Traefik's) builds some modules from
+    patched copies, which its ``go.mod`` names with ``replace ... => ./patched/...``:
+    :func:`prepare_patched` makes that tree beside the cache.
+    """
+    src = tools_src_dir() / (tool.wrapper or "")
+    if (src / "patches.json").is_file():
+        return cache_dir() / "src" / f"{tool.family}-{tool.version}"
+    return src
+
+
+def prepare_patched(tool: Tool, go: str) -> None:
+    """Copy the wrapper and the modules its ``patches.json`` names, then patch them.
+
+    Why: a few files of a dependency cannot be built from the Go module proxy
+    as published (Traefik's web UI is not in its module; lego imports DNS SDKs
+    that the proxy does not serve). ``go build -overlay`` refuses files of the
+    module cache, so the wrapper replaces those modules by copies made here,
+    with the wrapper's own files (``patches/``) put over them. The copies are
+    made from ``go mod download`` (checked against go.sum's database) and never
+    committed; they are made again when the wrapper changes.
+    """
+    src = tools_src_dir() / (tool.wrapper or "")
+    spec = json.loads((src / "patches.json").read_text())
+    target = wrapper_dir(tool)
+    stamp = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(src.rglob("*"))
+                                    if p.is_file())).hexdigest()
+    if (target / ".k8slab-stamp").is_file() and \
+            (target / ".k8slab-stamp").read_text() == stamp:
+        return
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(src, target)
+    for module, how in spec.items():
+        proc = subprocess.run([go, "mod", "download", "-json", module], cwd=target,
+                              capture_output=True, text=True, env={**os.environ,
+                                                                   "GOFLAGS": "-mod=mod"})
+        info = json.loads(proc.stdout or "{}")
+        if proc.returncode != 0 or not info.get("Dir"):
+            raise ToolMissing(f"`go mod download {module}` failed while preparing "
+                              f"{tool.name}:\n{(info.get('Error') or proc.stderr)[-600:]}",
+                              "Check that the Go module proxy is reachable (GOPROXY).")
+        copy = target / how["dir"]
+        shutil.copytree(info["Dir"], copy)
+        for path in [copy, *copy.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o200)  # the module cache is read-only
+        for dest, patch in how["files"].items():
+            (copy / dest).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src / patch, copy / dest)
+    (target / ".k8slab-stamp").write_text(stamp)
 
 
 def build_family(tools: Sequence[Tool], progress: Progress) -> dict[str, Path]:
@@ -119,6 +174,8 @@ def build_family(tools: Sequence[Tool], progress: Progress) -> dict[str, Path]:
     cache.mkdir(parents=True, exist_ok=True)
     names = [t.name for t in tools]
     out_dir = Path(tempfile.mkdtemp(prefix=".build-", dir=cache))
+    if first.wrapper and (tools_src_dir() / first.wrapper / "patches.json").is_file():
+        prepare_patched(first, go)
     cmd, cwd, extra = build_command(go, tools, out_dir)
     env = {**os.environ, "CGO_ENABLED": "0", **extra}
     if not first.wrapper:

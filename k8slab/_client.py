@@ -1,22 +1,22 @@
 """The connection to the lab cluster.
 
-One :class:`kubernetes.client.ApiClient` per kubeconfig, built from the lab
-kubeconfig in the state folder and nothing else: a learner's
+One :class:`kubernetes.client.ApiClient` per kubeconfig, built from the
+kubeconfig and context :mod:`k8slab._target` names and nothing else: a learner's
 ``~/.kube/config`` is never read by accident, so a course step cannot land on
 a production cluster.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
+from . import _target
 from ._errors import unreachable
-from ._paths import kubeconfig_path
 from ._record import ClusterRecord
+from ._target import kubeconfig as lab_kubeconfig  # noqa: F401 (the workshop modules import it here)
 from .errors import ClusterUnavailable
 
 _cache: dict[tuple[str, float], client.ApiClient] = {}
@@ -49,12 +49,6 @@ class LabApiClient(client.ApiClient):
             raise failure from exc
 
 
-def lab_kubeconfig() -> Path:
-    """The kubeconfig k8slab uses: ``K8SLAB_KUBECONFIG`` or the lab state file."""
-    override = os.environ.get("K8SLAB_KUBECONFIG")
-    return Path(override) if override else kubeconfig_path()
-
-
 def stream_client() -> client.ApiClient:
     """A client of its own for one exec, attach or port-forward stream.
 
@@ -83,7 +77,7 @@ def connect(*, fresh: bool = False) -> client.ApiClient:
         >>> api.configuration.host                    # doctest: +SKIP
         'https://127.0.0.1:36443'
     """
-    path = lab_kubeconfig()
+    path = _target.kubeconfig()
     if not path.is_file():
         raise ClusterUnavailable(
             f"No lab cluster is running (no kubeconfig at {path}).",
@@ -92,9 +86,7 @@ def connect(*, fresh: bool = False) -> client.ApiClient:
     key = (str(path), path.stat().st_mtime)
     if not fresh and key in _cache:
         return _cache[key]
-    record = ClusterRecord.load()
-    context = record.context if record and not os.environ.get("K8SLAB_KUBECONFIG") else None
-    api = LabApiClient(_configuration(path, context))
+    api = LabApiClient(_configuration(path, _target.context()))
     _cache.clear()
     _cache[key] = api
     return api

@@ -10,7 +10,11 @@ objects); only :func:`diagnose` talks to the cluster.
 
 from __future__ import annotations
 
+from . import _display
 from ._errors import translate
+from ._objects import condition, matches, selector_string
+from ._resources import get, list_
+from .errors import K8sLabError
 
 
 def from_events(events: list[dict]) -> str:
@@ -36,9 +40,9 @@ def from_events(events: list[dict]) -> str:
 def from_pod(pod: dict) -> str:
     """The cause visible in one pod's status, or ''."""
     status = pod.get("status") or {}
-    for cond in status.get("conditions") or []:
-        if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
-            return f"no node fits the pod: {cond.get('message', cond.get('reason', ''))}"
+    scheduled = condition(pod, "PodScheduled") or {}
+    if scheduled.get("status") == "False":
+        return f"no node fits the pod: {scheduled.get('message', scheduled.get('reason', ''))}"
     for cs in status.get("containerStatuses") or []:
         waiting = (cs.get("state") or {}).get("waiting") or {}
         reason = waiting.get("reason", "")
@@ -54,12 +58,9 @@ def from_service(service: dict, pods: list[dict]) -> str:
     selector = (service.get("spec") or {}).get("selector") or {}
     if not selector:
         return ""
-    matching = [p for p in pods
-                if all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v
-                       for k, v in selector.items())]
-    sel = ",".join(f"{k}={v}" for k, v in selector.items())
-    if not matching:
-        return f"the Service selector {sel} matches no pod (check the pods' labels)"
+    if not any(matches(selector, p) for p in pods):
+        return (f"the Service selector {selector_string(selector)} matches no pod "
+                "(check the pods' labels)")
     return ""
 
 
@@ -75,18 +76,15 @@ def from_pvc(pvc: dict) -> str:
 
 def diagnose(kind: str, name: str, namespace: str | None) -> str:
     """Name the most likely cause of trouble with an object, in one line ('' if none seen)."""
-    from . import _display
-    from ._resources import list_
-    from .errors import K8sLabError
-    shown = _display.mute()
+    with _display.quiet():
+        return _diagnose(kind, name, namespace)
+
+
+def _diagnose(kind: str, name: str, namespace: str | None) -> str:
     try:
         if kind == "Service":
-            from ._resources import get
-
             return from_service(get("Service", name, namespace), list_("Pod", namespace))
         if kind == "PersistentVolumeClaim":
-            from ._resources import get
-
             return from_pvc(get(kind, name, namespace))
         pods = [p for p in list_("Pod", namespace)
                 if p["metadata"]["name"] == name or p["metadata"]["name"].startswith(name + "-")]
@@ -105,5 +103,3 @@ def diagnose(kind: str, name: str, namespace: str | None) -> str:
         return ""
     except Exception as exc:  # diagnosis must never hide the original problem
         return f"(could not diagnose: {translate(exc).message})"
-    finally:
-        _display.restore(shown)

@@ -26,20 +26,24 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-import pandas as pd
 import urllib3.exceptions
 from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
 
-from . import _display
+from . import _display, _target
 from ._client import connect
 from ._errors import translate
+from ._frames import dataframe
 from ._objects import parse_time
+from ._paths import state_dir
 from ._resources import dynamic, list_, resource_for
 from .errors import WaitTimeout
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The components the course names, in the order of the architecture diagram.
 COMPONENTS: tuple[tuple[str, str], ...] = (
@@ -115,7 +119,7 @@ def resources_frame(resource_lists: Iterable[dict]) -> pd.DataFrame:
             })
     columns = ["kind", "resource", "group", "version", "api_version", "namespaced", "verbs",
                "short_names"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = dataframe(rows, columns=columns)
     return frame.sort_values(["group", "kind"], kind="stable").reset_index(drop=True)
 
 
@@ -150,7 +154,7 @@ def api_groups() -> pd.DataFrame:
         rows.append({"group": group["name"],
                      "versions": [v["version"] for v in group.get("versions") or []],
                      "preferred": group["preferredVersion"]["version"]})
-    return pd.DataFrame(rows, columns=["group", "versions", "preferred"])
+    return dataframe(rows, columns=["group", "versions", "preferred"])
 
 
 def api_resources(*, all_versions: bool = False) -> pd.DataFrame:
@@ -269,7 +273,7 @@ def components_frame(*, version: str, readyz: str, leases: list[dict], node_leas
         f"nodes report {', '.join(runtimes) or '-'}")
     table = [{"component": name, "plane": plane, "found": rows[name][0], "runs_as": rows[name][1],
               "evidence": rows[name][2]} for name, plane in COMPONENTS]
-    return pd.DataFrame(table, columns=["component", "plane", "found", "runs_as", "evidence"])
+    return dataframe(table, columns=["component", "plane", "found", "runs_as", "evidence"])
 
 
 def components() -> pd.DataFrame:
@@ -301,10 +305,7 @@ def _host_node_processes() -> dict[str, int]:
     see ``k8slab.engines.host.Process``) rather than by importing the engine: the
     notebook API loads no engine code. A pid counts only while its process lives.
     """
-    from ._paths import state_dir
-    from ._record import ClusterRecord
-
-    record = ClusterRecord.load()
+    record = _target.current()
     if record is None or record.engine != "host":
         return {}
     found = {}
@@ -342,7 +343,7 @@ def story_frame(events: Iterable[dict]) -> pd.DataFrame:
             "object": f"{involved.get('kind', '').lower()}/{involved.get('name', '')}",
             "message": ev.get("message") or ev.get("note") or "",
         })
-    return pd.DataFrame(rows, columns=["time", "component", "reason", "object", "message"])
+    return dataframe(rows, columns=["time", "component", "reason", "object", "message"])
 
 
 def timeline(namespace: str, *, until: dict[str, int] | None = None,

@@ -15,7 +15,7 @@ import os
 import shlex
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 _state: dict[str, bool | None] = {"show": None}
 #: Per-thread mute depth: internal reads (checks, diagnoses, background watches)
@@ -79,13 +79,53 @@ def quiet() -> Iterator[None]:
         restore(token)
 
 
-def kubectl(*args: str) -> str:
-    """Quote a kubectl command line for display."""
-    return "kubectl " + " ".join(shlex.quote(a) for a in args if a)
+class Command(str):
+    """A kubectl command line as shown, which also keeps its arguments.
+
+    Why keep them: the printed line must be exactly runnable, and a test
+    (tests/notebooks/kubectl_equivalence.py) runs every announced line with the
+    real kubectl; the arguments (and the text sent on stdin for ``-f -``)
+    spare it from parsing the display back.
+
+    Attributes:
+        argv: the arguments after ``kubectl``.
+        stdin: what the command reads on stdin (``apply -f -``), or None.
+        shell: True when the line is a shell pipeline (port-forward plus curl),
+            not a single kubectl run.
+    """
+
+    argv: tuple[str, ...]
+    stdin: str | None
+    shell: bool
+
+    def __new__(cls, text: str, argv: tuple[str, ...] = (), stdin: str | None = None,
+                shell: bool = False) -> Command:
+        made = super().__new__(cls, text)
+        made.argv, made.stdin, made.shell = tuple(argv), stdin, shell
+        return made
+
+    def with_stdin(self, stdin: str) -> Command:
+        """The same command, fed ``stdin``."""
+        return Command(str(self), self.argv, stdin, self.shell)
+
+
+def kubectl(*args: str) -> Command:
+    """Quote a kubectl command line for display (empty arguments are left out)."""
+    kept = tuple(a for a in args if a)
+    return Command("kubectl " + " ".join(shlex.quote(a) for a in kept), kept)
+
+
+#: Functions called with every announced (not muted) command, in the calling
+#: thread, before the API call is sent: ``hook(command, verb, path)``. The
+#: kubectl-equivalence test installs one; nothing else does.
+hooks: list[Callable[[str, str, str], None]] = []
 
 
 def announce(kubectl_cmd: str, verb: str, path: str) -> None:
     """Show the two views of one API call, when the switch is on."""
+    if hooks and not getattr(_local, "muted", 0):
+        for hook in list(hooks):
+            hook(kubectl_cmd, verb, path)
     if not _showing():
         return
     text = f"$ {kubectl_cmd}    # {verb} {path}"

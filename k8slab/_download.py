@@ -21,6 +21,9 @@ brackets, which is how the tests serve a local copy):
   (bare binaries, no checksum file).
 - helm [``K8SLAB_MIRROR_HELM``]: ``https://get.helm.sh/helm-<v>-<os>-<arch>.tar.gz``,
   its checksum in ``.sha256sum`` beside (``<digest>  <file>``).
+- traefik [``K8SLAB_MIRROR_TRAEFIK``]:
+  ``https://github.com/traefik/traefik/releases/download/<v>/traefik_<v>_<os>_<arch>.tar.gz``,
+  checksums of all files in ``traefik_<v>_checksums.txt`` beside.
 
 What is published, hence what gets downloaded:
 
@@ -71,6 +74,7 @@ DEFAULT_BASES = {
     "etcd": "https://github.com/etcd-io/etcd/releases/download",
     "kwok": "https://github.com/kubernetes-sigs/kwok/releases/download",
     "helm": "https://get.helm.sh",
+    "traefik": "https://github.com/traefik/traefik/releases/download",
 }
 
 #: Which platforms each source publishes, as ``os/arch`` (Go names).
@@ -83,9 +87,12 @@ PUBLISHED: dict[str, set[str]] = {
     "kube-proxy": _LINUX_SERVER,
     "kubectl": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
     "etcd": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
+    "etcdctl": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
+    "etcdutl": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
     "kwok": {"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"},
     "kwokctl": {"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"},
     "helm": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
+    "traefik": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
 }
 
 #: Digests of release files that publish none, keyed by the file's URL name
@@ -175,12 +182,13 @@ def release_asset(name: str, version: str, plat: Platform) -> Asset | None:
     if name.startswith("kube"):
         url = f"{base_url('kubernetes')}/{version}/bin/{plat.os}/{plat.arch}/{name}"
         return Asset("kubernetes", url, url + ".sha256", name)
-    if name == "etcd":
+    if name in ("etcd", "etcdctl", "etcdutl"):
+        # One release archive carries the server and both command-line tools.
         stem = f"etcd-{version}-{plat.os}-{plat.arch}"
         ext = ".zip" if plat.os == "darwin" else ".tar.gz"
         base = f"{base_url('etcd')}/{version}"
         return Asset("etcd", f"{base}/{stem}{ext}", f"{base}/SHA256SUMS", stem + ext,
-                     member=f"{stem}/etcd")
+                     member=f"{stem}/{name}")
     if name in ("kwok", "kwokctl"):
         file = f"{name}-{plat.os}-{plat.arch}"
         url = f"{base_url('kwok')}/{version}/{file}"
@@ -189,6 +197,11 @@ def release_asset(name: str, version: str, plat: Platform) -> Asset | None:
         file = f"helm-{version}-{plat.os}-{plat.arch}.tar.gz"
         url = f"{base_url('helm')}/{file}"
         return Asset("helm", url, url + ".sha256sum", file, member=f"{plat.os}-{plat.arch}/helm")
+    if name == "traefik":
+        file = f"traefik_{version}_{plat.os}_{plat.arch}.tar.gz"
+        base = f"{base_url('traefik')}/{version}"
+        return Asset("traefik", f"{base}/{file}", f"{base}/traefik_{version}_checksums.txt",
+                     file, member="traefik")
     return None
 
 

@@ -1,5 +1,8 @@
 """Turn client exceptions into short explanations a learner can act on.
 
+The private half of the error handling: the classes are public in
+:mod:`k8slab.errors`; this module only maps the client's exceptions onto them.
+
 The official client raises ``ApiException`` with a JSON body, or urllib3
 errors when nothing answers. :func:`translate` maps them to
 :class:`~k8slab.errors.ApiError` or :class:`~k8slab.errors.ClusterUnavailable`
@@ -17,10 +20,10 @@ while a watch or log stream is being read.
 from __future__ import annotations
 
 import json
-import os
 
 import urllib3.exceptions
 
+from . import _target
 from .errors import ApiError, ClusterUnavailable, K8sLabError
 
 _FIXES = {
@@ -166,7 +169,7 @@ def unreachable(exc: BaseException, *, action: str = _DEFAULT_ACTION,
 
 def _next_step() -> str:
     """What to run when the API server is gone: an attendee asks; a learner restarts it."""
-    if os.environ.get("K8SLAB_KUBECONFIG"):
+    if _target.attendee_kubeconfig():
         return ("Check with `k8slab status`. K8SLAB_KUBECONFIG is set: if it is a workshop "
                 "cluster, tell your instructor; for a lab of your own, unset it and run "
                 "`k8slab up`.")

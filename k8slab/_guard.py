@@ -11,27 +11,12 @@ from __future__ import annotations
 
 import os
 
+from . import _target
 from ._record import ClusterRecord
 from .errors import ClusterUnavailable, UnsafeContext
 
 ALLOW_ENV = "K8SLAB_ALLOW_ANY_CONTEXT"
 LAB_ENGINES = ("kwok", "host", "kind", "minikube", "workshop")
-#: Contexts in kubeconfigs that k8slab wrote for workshop attendees.
-LAB_CONTEXT_PREFIX = "k8slab-"
-
-
-def _attendee_record() -> ClusterRecord | None:
-    """A workshop attendee's kubeconfig (K8SLAB_KUBECONFIG) counts as a lab cluster."""
-    path = os.environ.get("K8SLAB_KUBECONFIG")
-    if not path or not os.path.isfile(path):
-        return None
-    import yaml
-
-    with open(path) as fh:
-        context = (yaml.safe_load(fh) or {}).get("current-context", "")
-    return ClusterRecord(engine="workshop" if context.startswith(LAB_CONTEXT_PREFIX)
-                         else "existing", context=context, kubeconfig=path,
-                         lab=context.startswith(LAB_CONTEXT_PREFIX))
 
 
 def _opted_in(allow_any_context: bool) -> bool:
@@ -50,14 +35,14 @@ def require_lab_cluster(action: str, *, allow_any_context: bool = False,
     Args:
         action: what is about to happen, for the message (``delete namespace demo``).
         allow_any_context: the explicit opt-in, same as ``K8SLAB_ALLOW_ANY_CONTEXT=1``.
-        record: the cluster record to judge (default: the one on disk).
+        record: the cluster record to judge (default: :func:`k8slab._target.current`).
 
     Raises:
         ClusterUnavailable: no lab cluster is recorded at all.
         UnsafeContext: the context belongs to a cluster k8slab did not create.
     """
-    # An explicit K8SLAB_KUBECONFIG is what connect() uses, so it is what must be judged.
-    record = record or _attendee_record() or ClusterRecord.load()
+    # The cluster connect() talks to is the one to judge (an attendee's, if set).
+    record = record or _target.current()
     if record is None:
         raise ClusterUnavailable("No lab cluster is running.",
                                  "Start one with `k8slab up` (or `./run lab`).")

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import _oci
+from . import _oci, _tools
 from ._oci import ImageConfig, layer_from_dir, read_index, write_layout
 from ._paths import cache_dir, tools_src_dir
 from .errors import K8sLabError, ToolMissing
@@ -60,12 +60,22 @@ class ImageSpec:
     files: dict[str, str] = field(default_factory=dict)
     #: A command (inside the image) that proves the image works, run at build time.
     smoke: tuple[str, ...] = ()
+    #: A lab binary (a name of ``k8slab._tools.TOOLS``) copied to ``/<name>``.
+    tool: str = ""
+    #: Made only when asked (``k8slab images build``, or the lesson that needs it),
+    #: never as a side effect of starting a cluster: its binary takes long to build.
+    on_demand: bool = False
 
     @property
     def fingerprint(self) -> str:
         """Changes whenever the recipe does, so a changed image is made again."""
-        recipe = json.dumps([self.ref, self.packages, self.files, self.smoke,
-                             self.config.to_json(), _oci.FORMAT], sort_keys=True)
+        parts: list = [self.ref, self.packages, self.files, self.smoke,
+                       self.config.to_json(), _oci.FORMAT]
+        if self.tool:
+            from ._tools import TOOLS
+
+            parts.append([self.tool, TOOLS[self.tool].version])
+        recipe = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(recipe.encode()).hexdigest()[:12]
 
     @property
@@ -130,6 +140,57 @@ def _web(version: str) -> ImageSpec:
     )
 
 
+def _echo_conf() -> str:
+    """nginx as an echo server: every path answers one line that says who served it.
+
+    Why: a routing lesson must *see* where a request went. The line names the
+    Service and pod (from the downward API, see :data:`_ECHO_START`), the Host
+    header and the path the pod received, and the proxy that relayed it
+    (``X-Forwarded-Server``, which Traefik sets to its own pod's name; ``-``
+    when the request came straight from a port-forward).
+    """
+    return """# Written by k8slab: an echo server made of Debian's nginx, unprivileged.
+worker_processes 1;
+pid /tmp/nginx.pid;
+error_log /dev/stderr notice;
+events { worker_connections 256; }
+http {
+    access_log /dev/stdout;
+    client_body_temp_path /tmp/client_body;
+    proxy_temp_path /tmp/proxy;
+    fastcgi_temp_path /tmp/fastcgi;
+    uwsgi_temp_path /tmp/uwsgi;
+    scgi_temp_path /tmp/scgi;
+    map $http_x_forwarded_server $via { "" "-"; default $http_x_forwarded_server; }
+    map $http_x_forwarded_prefix $prefix { "" "-"; default $http_x_forwarded_prefix; }
+    server {
+        listen 8080;
+        set $pod_name $hostname;
+        set $pod_namespace "-";
+        set $service "-";
+        include /tmp/echo-vars*.conf;
+        location = /healthz {
+            default_type text/plain;
+            return 200 "ok\n";
+        }
+        location / {
+            default_type text/plain;
+            return 200 "service=$service pod=$pod_name namespace=$pod_namespace host=$host \
+path=$request_uri via=$via prefix=$prefix\n";
+        }
+    }
+}
+"""
+
+
+#: The echo image's start: the downward API's values become nginx variables.
+_ECHO_START = (
+    'printf \'set $pod_name "%s";\\nset $pod_namespace "%s";\\nset $service "%s";\\n\' '
+    '"${POD_NAME:-$HOSTNAME}" "${POD_NAMESPACE:--}" "${SERVICE:--}" > /tmp/echo-vars.conf '
+    '&& exec /usr/sbin/nginx -c /etc/nginx/k8slab-echo.conf -e stderr -g "daemon off;"'
+)
+
+
 CATALOG: dict[str, ImageSpec] = {s.ref: s for s in [
     ImageSpec(
         ref="k8slab.local/pause:1.0",
@@ -156,6 +217,28 @@ CATALOG: dict[str, ImageSpec] = {s.ref: s for s in [
                            cmd=["--protected-mode", "no", "--dir", "/data"],
                            user="999:999", ports=["6379/tcp"], working_dir="/data"),
         smoke=("/usr/bin/redis-server", "--version"),
+    ),
+    ImageSpec(
+        ref="k8slab.local/echo:1.0",
+        source="Debian packages nginx, nginx-common, busybox-static",
+        what="an echo server (nginx, port 8080): every path answers the Service, pod, "
+             "host, path and proxy of the request",
+        packages=("nginx", "nginx-common", "busybox-static"),
+        config=ImageConfig(entrypoint=["/bin/sh", "-c", _ECHO_START],
+                           user="101:101", ports=["8080/tcp"]),
+        files={"/etc/nginx/k8slab-echo.conf": _echo_conf()},
+        # Check the configuration, then drop what the check (run as root) left in /tmp.
+        smoke=("/bin/sh", "-c", "/usr/sbin/nginx -t -q -c /etc/nginx/k8slab-echo.conf "
+                                "&& rm -rf /tmp/*"),
+    ),
+    ImageSpec(
+        ref="k8slab.local/traefik:3.7.13",
+        source="Go module github.com/traefik/traefik/v3 v3.7.13 (wrapper module tools/traefik)",
+        what="Traefik v3.7.13, the Ingress and Gateway API controller of notebook 10",
+        config=ImageConfig(entrypoint=["/traefik"], user="65534:65534",
+                           ports=["8000/tcp", "8080/tcp"]),
+        tool="traefik",
+        on_demand=True,
     ),
 ]}
 
@@ -223,9 +306,9 @@ def _deb_version(deb: Path) -> str:
 def _build_rootfs(spec: ImageSpec, root: Path) -> dict[str, str]:
     """Fill ``root`` with the image's files; return labels naming the sources."""
     labels: dict[str, str] = {}
+    if spec.tool:
+        return _tool_rootfs(spec, root)
     if spec.ref == PAUSE_IMAGE:
-        from . import _tools
-
         go = _tools.which_go()
         if go is None:
             raise ToolMissing("The pause image is a small Go program and Go is not installed.",
@@ -255,6 +338,22 @@ def _build_rootfs(spec: ImageSpec, root: Path) -> dict[str, str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
     return labels
+
+
+def _tool_rootfs(spec: ImageSpec, root: Path) -> dict[str, str]:
+    """An image made of one static lab binary (built or downloaded like the others)."""
+    from . import _tools
+
+    binary = _tools.locate(spec.tool)
+    shutil.copy2(binary, root / spec.tool)
+    (root / spec.tool).chmod(0o755)
+    for sub in ("etc", "tmp", "dev", "proc", "sys"):
+        (root / sub).mkdir(exist_ok=True)
+    (root / "tmp").chmod(0o1777)
+    (root / "etc" / "passwd").write_text(_PASSWD)
+    (root / "etc" / "group").write_text(_GROUP)
+    return {"k8slab.io/made-from": f"{spec.tool} {_tools.TOOLS[spec.tool].version} "
+                                   f"({binary.parent.name} in k8slab's cache)"}
 
 
 def _busybox_links(root: Path) -> None:
@@ -300,10 +399,19 @@ def build(spec: ImageSpec, *, force: bool = False) -> Path:
     return spec.archive
 
 
-def build_all(*, force: bool = False, say: Callable[[str], None] = print) -> list[Path]:
-    """Make every image of :data:`CATALOG` that is not made yet."""
+def build_all(*, force: bool = False, say: Callable[[str], None] = print,
+              on_demand: bool = False) -> list[Path]:
+    """Make every image of :data:`CATALOG` that is not made yet.
+
+    ``on_demand``: also those made only when asked (Traefik's), else they are
+    left as they are.
+    """
     out = []
     for spec in CATALOG.values():
+        if spec.on_demand and not on_demand:
+            if spec.archive.is_file():
+                out.append(spec.archive)
+            continue
         fresh = force or not spec.archive.is_file()
         out.append(build(spec, force=force))
         if fresh:
@@ -352,11 +460,16 @@ def load_command(engine: str, archive: Path, *, containerd_socket: Path | None =
 
 
 def load_all(engine: str, *, containerd_socket: Path | None = None,
-             say: Callable[[str], None] = print) -> int:
-    """Build what is missing, then load every course image; return how many were loaded."""
-    build_all(say=say)
+             say: Callable[[str], None] = print, on_demand: bool = False) -> int:
+    """Build what is missing, then load every course image; return how many were loaded.
+
+    Images made on demand are loaded when they are made (or ``on_demand``).
+    """
+    build_all(say=say, on_demand=on_demand)
     count = 0
     for spec in CATALOG.values():
+        if spec.on_demand and not spec.archive.is_file():
+            continue
         cmd = load_command(engine, spec.archive, containerd_socket=containerd_socket)
         if cmd is None:
             say("k8slab: the kwok engine simulates pods: no image is needed, none loaded.")

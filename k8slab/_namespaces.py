@@ -8,10 +8,15 @@ workshop tools can find them.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from . import _display
 from ._manifests import Source
-from ._resources import apply, delete, exists, find
+from ._resources import apply, delete, exists, find, list_
+from ._target import attendee_namespace
 from ._wait import wait
+from .errors import UnsafeContext, WaitTimeout
 
 LAB_LABEL = "k8slab.io/lab"
 
@@ -42,30 +47,10 @@ def namespace(name: str, *, labels: dict[str, str] | None = None) -> dict:
     return apply(body)[0]
 
 
-def _attendee_namespace() -> str | None:
-    """The attendee's own namespace when k8slab runs with a workshop kubeconfig."""
-    from ._guard import _attendee_record
-
-    record = _attendee_record()
-    if record is None or not record.lab:
-        return None
-    from pathlib import Path
-
-    import yaml
-
-    config = yaml.safe_load(Path(record.kubeconfig).read_text()) or {}
-    for ctx in config.get("contexts") or []:
-        if ctx.get("name") == record.context:
-            return (ctx.get("context") or {}).get("namespace")
-    return None
-
-
 def _attendee_may_use(name: str) -> None:
     """A workshop attendee works in their own namespace only: say so clearly."""
-    own = _attendee_namespace()
+    own = attendee_namespace()
     if own and name != own:
-        from .errors import UnsafeContext
-
         raise UnsafeContext(
             f"You are a workshop attendee: your kubeconfig allows namespace {own!r} only, "
             f"not {name!r}.",
@@ -106,6 +91,16 @@ def setup(name: str, *manifests: Source, fresh: bool = True, wait_for: bool = Tr
     print(f"namespace {name!r} is ready" + (f" with {', '.join(applied)}" if applied else ""))
 
 
+#: What must stop before a namespace goes (e.g. an operator running in this kernel for it).
+_BEFORE_CLEANUP: list[Callable[[str], None]] = []
+
+
+def before_cleanup(hook: Callable[[str], None]) -> None:
+    """Have ``hook(namespace)`` run at the start of :func:`cleanup` (a higher layer's stop)."""
+    if hook not in _BEFORE_CLEANUP:
+        _BEFORE_CLEANUP.append(hook)
+
+
 def cleanup(name: str, *, wait_for: bool = True, timeout: float = 120,
             allow_any_context: bool = False) -> None:
     """Delete a lesson's namespace and everything in it (refused off the lab cluster).
@@ -117,12 +112,26 @@ def cleanup(name: str, *, wait_for: bool = True, timeout: float = 120,
         >>> lab.cleanup("demo")                              # doctest: +SKIP
     """
     _attendee_may_use(name)
-    if _attendee_namespace() == name:
+    for hook in _BEFORE_CLEANUP:
+        hook(name)
+    if attendee_namespace() == name:
         _empty(name, allow_any_context=allow_any_context, wait_for=wait_for, timeout=timeout)
         return
     delete("Namespace", name, allow_any_context=allow_any_context)
+    _delete_cluster_objects_for(name, allow_any_context=allow_any_context)
     if wait_for:
         wait("Namespace", name, until="deleted", timeout=timeout)
+
+
+def _delete_cluster_objects_for(name: str, *, allow_any_context: bool) -> None:
+    """Cluster-scoped objects a lesson made for one namespace (label
+    ``k8slab.io/for-namespace``), such as the binding of nb10's Traefik: deleting
+    the namespace does not take them with it."""
+    from ._resources import list_
+
+    for obj in list_("ClusterRoleBinding", labels={"k8slab.io/for-namespace": name}):
+        delete("ClusterRoleBinding", obj["metadata"]["name"],
+               allow_any_context=allow_any_context)
 
 
 def _leftovers(name: str) -> list[tuple[str, str, bool]]:
@@ -133,8 +142,6 @@ def _leftovers(name: str) -> list[tuple[str, str, bool]]:
     attendee's own ServiceAccount, named after the namespace: deleting it
     would revoke the attendee's token.
     """
-    from ._resources import list_
-
     keep = {"kube-root-ca.crt", "default", name}
     found = []
     for kind in ATTENDEE_CLEANUP_KINDS:
@@ -157,10 +164,6 @@ def _empty(name: str, *, allow_any_context: bool, wait_for: bool = True,
     Raises:
         WaitTimeout: objects were still there after ``timeout`` seconds.
     """
-    import time
-
-    from .errors import WaitTimeout
-
     deadline = time.monotonic() + timeout
     with _display.quiet():
         while True:

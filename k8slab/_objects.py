@@ -1,12 +1,16 @@
-"""Pure helpers on API objects as dicts: timestamps and ages.
+"""Pure helpers on API objects as dicts: timestamps, ages, label selectors, conditions.
 
-Why one module: tables, timelines, the architecture view and the kubelet
-view all read the API's RFC 3339 timestamps; they read them the same way
-here, and this module imports nothing of k8slab, so every layer may use it.
+Why one module: tables, timelines, plots, checks and the kubelet view all
+read the API's RFC 3339 timestamps, turn ``{"app": "web"}`` into
+``app=web``, ask whether a pod's label set matches a selector and whether a
+condition is ``True``; they do it the same way here. This module imports
+nothing of k8slab, so every layer may use it.
 
 Example:
     >>> parse_time("2024-05-01T10:00:00Z").isoformat()
     '2024-05-01T10:00:00+00:00'
+    >>> selector_string({"app": "web", "tier": "front"})
+    'app=web,tier=front'
 """
 
 from __future__ import annotations
@@ -39,3 +43,76 @@ def age(timestamp: str | None, now: datetime | None = None) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{max(seconds, 0)}s"
+
+
+def selector_string(labels: str | dict | None) -> str | None:
+    """A label selector as the API and kubectl's ``-l`` take it: ``app=web,tier=front``.
+
+    Takes a string (passed through), a dict of labels (a Service's
+    ``spec.selector``, ``lab.list(labels=...)``) or a label selector object
+    (a Deployment's ``spec.selector``: ``matchLabels`` and ``matchExpressions``).
+    An empty one or None gives None: no selector.
+
+    Example:
+        >>> selector_string({"app": "web"}), selector_string("app=web"), selector_string({})
+        ('app=web', 'app=web', None)
+        >>> selector_string({"matchLabels": {"app": "web"},
+        ...     "matchExpressions": [{"key": "tier", "operator": "In", "values": ["a", "b"]}]})
+        'app=web,tier in (a,b)'
+    """
+    if labels is None or isinstance(labels, str):
+        return labels or None
+    if "matchLabels" not in labels and "matchExpressions" not in labels:
+        return ",".join(f"{k}={v}" for k, v in labels.items()) or None
+    parts = [f"{k}={v}" for k, v in (labels.get("matchLabels") or {}).items()]
+    for expr in labels.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        parts.append({"In": f"{key} in ({','.join(values)})",
+                      "NotIn": f"{key} notin ({','.join(values)})",
+                      "Exists": str(key), "DoesNotExist": f"!{key}"}.get(op, ""))
+    return ",".join(p for p in parts if p) or None
+
+
+def selector_of(obj: dict) -> dict:
+    """The equality labels an object selects pods by.
+
+    A Service says ``spec.selector: {app: web}``; a Deployment, ReplicaSet,
+    StatefulSet, DaemonSet or Job says ``spec.selector.matchLabels``.
+
+    Example:
+        >>> selector_of({"kind": "Deployment", "spec": {"selector": {"matchLabels": {"a": "b"}}}})
+        {'a': 'b'}
+    """
+    selector = (obj.get("spec") or {}).get("selector") or {}
+    if "matchLabels" in selector or "matchExpressions" in selector:
+        return dict(selector.get("matchLabels") or {})
+    return dict(selector)
+
+
+def matches(selector: dict | None, obj: dict) -> bool:
+    """True when every label of an equality selector is on the object (an empty one matches none).
+
+    Example:
+        >>> matches({"app": "web"}, {"metadata": {"labels": {"app": "web", "pod": "1"}}})
+        True
+    """
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def condition(obj: dict, kind: str) -> dict | None:
+    """The status condition of that type (``Ready``, ``Complete``, ``PodScheduled``), or None."""
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == kind:
+            return cond
+    return None
+
+
+def is_true(obj: dict, kind: str) -> bool:
+    """True when the object's condition of that type says ``status: "True"``.
+
+    Example:
+        >>> is_true({"status": {"conditions": [{"type": "Ready", "status": "True"}]}}, "Ready")
+        True
+    """
+    return (condition(obj, kind) or {}).get("status") == "True"

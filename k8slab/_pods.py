@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import select
+import shlex
 import socket
 import threading
 from collections.abc import Iterator
@@ -27,12 +28,13 @@ from kubernetes.stream.ws_client import ERROR_CHANNEL
 from . import _display
 from ._client import connect, stream_client
 from ._errors import translate
-from ._resources import get, list_
+from ._objects import selector_of
+from ._resources import get, list_, resource_for
 from .errors import ApiError, K8sLabError
 
-
-def _quiet() -> int:
-    return _display.mute()
+#: The kinds whose pods :func:`resolve_pod` picks from (any name or short name
+#: API discovery knows for them: ``deploy``, ``sts``, ``svc``...).
+POD_OWNERS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Service")
 
 
 def resolve_pod(target: str, namespace: str, port: int | None = None) -> tuple[str, int | None]:
@@ -44,36 +46,28 @@ def resolve_pod(target: str, namespace: str, port: int | None = None) -> tuple[s
         K8sLabError: no running pod backs the target.
     """
     kind, _, name = target.rpartition("/")
-    kind = (kind or "pod").lower()
-    shown = _quiet()
-    try:
-        if kind in ("pod", "pods", "po"):
+    if not kind:
+        return name, port
+    with _display.quiet():
+        try:
+            kind = resource_for(kind).kind
+        except ApiError:
+            kind = ""
+        if kind == "Pod":
             return name, port
-        if kind in ("service", "svc", "services"):
-            svc = get("Service", name, namespace)
-            selector = (svc.get("spec") or {}).get("selector") or {}
-            pod_port = port
-            for p in (svc.get("spec") or {}).get("ports") or []:
-                if port is None or p.get("port") == port:
-                    pod_port = p.get("targetPort", p.get("port"))
-                    break
-        elif kind in ("deployment", "deploy", "deployments", "statefulset", "sts",
-                      "daemonset", "ds", "replicaset", "rs"):
-            full = {"deploy": "Deployment", "deployment": "Deployment",
-                    "deployments": "Deployment", "statefulset": "StatefulSet",
-                    "sts": "StatefulSet", "daemonset": "DaemonSet", "ds": "DaemonSet",
-                    "replicaset": "ReplicaSet", "rs": "ReplicaSet"}[kind]
-            obj = get(full, name, namespace)
-            selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-            pod_port = port
-        else:
+        if kind not in POD_OWNERS:
             raise K8sLabError(f"Cannot pick a pod from {target!r}.",
                               "Use pod/NAME, deployment/NAME or service/NAME.")
-        pods = [p for p in list_("Pod", namespace, labels=selector)
+        obj = get(kind, name, namespace)
+        pod_port = port
+        service_ports = (obj.get("spec") or {}).get("ports") if kind == "Service" else None
+        for p in service_ports or []:
+            if port is None or p.get("port") == port:
+                pod_port = p.get("targetPort", p.get("port"))
+                break
+        pods = [p for p in list_("Pod", namespace, labels=selector_of(obj) or None)
                 if (p.get("status") or {}).get("phase") == "Running"
                 and not p["metadata"].get("deletionTimestamp")]
-    finally:
-        _display.restore(shown)
     if not pods:
         raise K8sLabError(f"No running pod behind {target} in namespace {namespace!r}.",
                           "Check `lab.table('Pod', namespace)`: are the pods Running, and do "
@@ -280,6 +274,32 @@ def _open_forward(pod: str, namespace: str, port: int):
                         namespace=namespace) from exc
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def curl_through_forward(pod: str, port: int, path: str, namespace: str) -> _display.Command:
+    """The shell line that does what :func:`http_get` does, runnable as printed.
+
+    ``kubectl port-forward`` never ends by itself, so ``... && curl`` would
+    never reach curl: the forward runs in the background, curl waits for it
+    (``--retry-connrefused``), and the forward is stopped afterwards. The
+    local port is one that was free when the line was printed.
+
+    Example:
+        >>> str(curl_through_forward("web", 8080, "/", "demo"))  # doctest: +ELLIPSIS
+        'kubectl port-forward pod/web ...:8080 -n demo >/dev/null & curl -s ...; kill $!'
+    """
+    local = _free_port()
+    forward = _display.kubectl("port-forward", f"pod/{pod}", f"{local}:{port}", "-n", namespace)
+    url = f"http://127.0.0.1:{local}{path}"
+    text = (f"{forward} >/dev/null & curl -s --retry 10 --retry-connrefused --retry-delay 1 "
+            f"{shlex.quote(url)}; kill $!")
+    return _display.Command(text, forward.argv, shell=True)
+
+
 def http_get(target: str, port: int, path: str = "/", namespace: str = "default", *,
              timeout: float = 10) -> HttpResponse:
     """Send one HTTP GET to a pod through the API server's port-forward.
@@ -295,8 +315,7 @@ def http_get(target: str, port: int, path: str = "/", namespace: str = "default"
     """
     pod, pod_port = resolve_pod(target, namespace, port)
     assert pod_port is not None
-    _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"PORT:{pod_port}", "-n",
-                                       namespace) + f" && curl http://127.0.0.1:PORT{path}",
+    _display.announce(curl_through_forward(pod, int(pod_port), path, namespace),
                       "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward")
     return forward_get(pod, int(pod_port), path, namespace, timeout=timeout)
 

@@ -1,4 +1,8 @@
-"""The record of the running lab cluster, kept in the state folder.
+"""The record of the running lab cluster (``cluster.json``), kept in the state folder.
+
+Not to be confused with :mod:`k8slab._record_output` (``lab.record``: values a
+notebook records for its tests). Which cluster k8slab talks to, the record or
+a workshop attendee's kubeconfig, is :mod:`k8slab._target`'s answer.
 
 ``k8slab up`` writes it, ``k8slab down`` removes it; everything else reads it
 to know which engine and context the lab uses. Keeping it in a file (not in

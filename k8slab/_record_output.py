@@ -1,4 +1,7 @@
-"""Values a notebook records for its tests to read back.
+"""Values a notebook records for its tests to read back (``lab.record``).
+
+Not to be confused with :mod:`k8slab._record` (``cluster.json``, the record of
+the running lab cluster).
 
 A papermill test should assert on what a notebook *produced*, not only that it
 ran. :func:`record` displays a value with a k8slab-specific MIME type that the
@@ -11,6 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._display import in_notebook
+
 MIME = "application/vnd.k8slab.record+json"
 
 
@@ -21,8 +26,6 @@ def record(name: str, value: Any) -> Any:
         >>> _ = record("replicas", 3)
         recorded replicas = 3
     """
-    from ._display import in_notebook
-
     payload = json.loads(json.dumps({"name": name, "value": value}, default=str))
     if in_notebook():
         from IPython.display import display

@@ -13,13 +13,16 @@ import json
 import time
 from typing import Any
 
+import yaml
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from . import _display
 from ._client import connect
 from ._errors import translate
+from ._guard import require_lab_cluster
 from ._manifests import Source, load
+from ._objects import selector_string
 from .errors import ApiError, ManifestError, WaitTimeout
 
 FIELD_MANAGER = "k8slab"
@@ -129,8 +132,11 @@ def apply(source: Source, namespace: str | None = None) -> builtins.list[dict]:
             ns = own or namespace or "default"
             obj["metadata"]["namespace"] = ns
         path = res.path(name=name, namespace=ns)
-        _display.announce(_display.kubectl("apply", "--server-side", "-f", label,
-                                           *(("-n", ns) if ns else ())), "PATCH", path)
+        command = _display.kubectl("apply", "--server-side", "--force-conflicts",
+                                   f"--field-manager={FIELD_MANAGER}", "-f", label,
+                                   *(("-n", ns) if ns else ()))
+        _display.announce(command.with_stdin(yaml.safe_dump(obj, sort_keys=False))
+                          if label == "-" else command, "PATCH", path)
         try:
             out = dynamic().server_side_apply(res, body=obj, name=name, namespace=ns,
                                               field_manager=FIELD_MANAGER, force_conflicts=True)
@@ -179,17 +185,12 @@ def find(kind: str, name: str, namespace: str | None = None, *,
 
 
 def exists(kind: str, name: str, namespace: str | None = None) -> bool:
-    """True when the object exists (quietly: no command echo)."""
-    shown = _display.mute()
-    try:
-        get(kind, name, namespace)
-        return True
-    except ApiError as err:
-        if err.status == 404:
-            return False
-        raise
-    finally:
-        _display.restore(shown)
+    """True when the object exists (quietly: no command echo).
+
+    To read the object too, call :func:`find` once instead (one request, and no
+    race between "it exists" and "here it is").
+    """
+    return find(kind, name, namespace) is not None
 
 
 def list_(kind: str, namespace: str | None = None, *, labels: str | dict | None = None,
@@ -206,12 +207,14 @@ def list_(kind: str, namespace: str | None = None, *, labels: str | dict | None 
     """
     res = resource_for(kind, api_version)
     ns = namespace if res.namespaced else None
-    selector = labels if isinstance(labels, str) or labels is None else ",".join(
-        f"{k}={v}" for k, v in labels.items())
+    selector = selector_string(labels)
+    query = "&".join(f"{k}={v}" for k, v in (("labelSelector", selector),
+                                              ("fieldSelector", fields)) if v)
     _display.announce(
         _display.kubectl("get", res.name, *(("-n", ns) if ns else ("-A",) if res.namespaced
-                                            else ()), *(("-l", selector) if selector else ())),
-        "GET", res.path(namespace=ns) + (f"?labelSelector={selector}" if selector else ""))
+                                            else ()), *(("-l", selector) if selector else ()),
+                         *((f"--field-selector={fields}",) if fields else ())),
+        "GET", res.path(namespace=ns) + (f"?{query}" if query else ""))
     try:
         out = _get_json(res.path(namespace=ns), labelSelector=selector, fieldSelector=fields)
     except Exception as exc:
@@ -257,8 +260,6 @@ def delete(kind: str | Source, name: str | None = None, namespace: str | None = 
         >>> lab.delete("Pod", "nginx", "demo", wait=True)   # doctest: +SKIP
         1
     """
-    from ._guard import require_lab_cluster
-
     if name is not None and isinstance(kind, str):
         targets = [(kind, None, name, namespace)]
     else:
@@ -270,11 +271,17 @@ def delete(kind: str | Source, name: str | None = None, namespace: str | None = 
     for k, version, n, ns in targets:
         res = resource_for(k, version)
         ns = (ns or "default") if res.namespaced else None
-        _display.announce(_display.kubectl("delete", res.name, n, *(("-n", ns) if ns else ())),
-                          "DELETE", res.path(name=n, namespace=ns))
+        foreground = res.kind in ("Job", "CronJob")
+        # kubectl waits for the deletion by default and fails on a missing object;
+        # the flags make the printed line do what this call does.
+        _display.announce(_display.kubectl(
+            "delete", res.name, n, *(("-n", ns) if ns else ()),
+            *(("--ignore-not-found",) if ignore_missing else ()),
+            *(("--cascade=foreground",) if foreground else ()),
+            *(() if wait else ("--wait=false",))), "DELETE", res.path(name=n, namespace=ns))
         try:
             dynamic().delete(res, name=n, namespace=ns, propagation_policy="Foreground"
-                             if res.kind in ("Job", "CronJob") else None)
+                             if foreground else None)
         except Exception as exc:
             err = translate(exc, action="delete", kind=res.kind, name=n, namespace=ns)
             if ignore_missing and isinstance(err, ApiError) and err.status == 404:

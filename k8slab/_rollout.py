@@ -8,12 +8,7 @@ objects.
 
 from __future__ import annotations
 
-
-def _cond(obj: dict, kind: str) -> dict | None:
-    for c in (obj.get("status") or {}).get("conditions") or []:
-        if c.get("type") == kind:
-            return c
-    return None
+from ._objects import condition
 
 
 def deployment_rollout(obj: dict) -> tuple[bool, str]:
@@ -28,7 +23,7 @@ def deployment_rollout(obj: dict) -> tuple[bool, str]:
     meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
     if meta.get("generation", 0) > status.get("observedGeneration", 0):
         return False, "waiting for the controller to see the new spec"
-    progressing = _cond(obj, "Progressing")
+    progressing = condition(obj, "Progressing")
     if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
         return False, f"rollout stuck: {progressing.get('message', 'progress deadline exceeded')}"
     want = spec.get("replicas", 1)
@@ -76,7 +71,7 @@ def daemonset_rollout(obj: dict) -> tuple[bool, str]:
 def pod_ready(obj: dict) -> tuple[bool, str]:
     """A pod is ready when its Ready condition is True."""
     phase = (obj.get("status") or {}).get("phase", "Pending")
-    cond = _cond(obj, "Ready")
+    cond = condition(obj, "Ready")
     if cond and cond.get("status") == "True":
         return True, "Ready"
     if phase in ("Succeeded", "Failed"):
@@ -86,10 +81,10 @@ def pod_ready(obj: dict) -> tuple[bool, str]:
 
 def job_complete(obj: dict) -> tuple[bool, str]:
     """A Job is done when its Complete condition is True (Failed is reported)."""
-    failed = _cond(obj, "Failed")
+    failed = condition(obj, "Failed")
     if failed and failed.get("status") == "True":
         return False, f"the Job failed: {failed.get('message') or failed.get('reason')}"
-    done = _cond(obj, "Complete")
+    done = condition(obj, "Complete")
     status = obj.get("status") or {}
     want = (obj.get("spec") or {}).get("completions", 1)
     if done and done.get("status") == "True":
@@ -103,12 +98,12 @@ def pvc_bound(obj: dict) -> tuple[bool, str]:
     return phase == "Bound", f"phase {phase}"
 
 
-def has_condition(condition: str):
+def has_condition(kind: str):
     """A rule for ``until="condition=Available"`` style waits."""
     def rule(obj: dict) -> tuple[bool, str]:
-        cond = _cond(obj, condition)
+        cond = condition(obj, kind)
         ok = bool(cond and cond.get("status") == "True")
-        return ok, f"{condition}={cond.get('status') if cond else 'absent'}"
+        return ok, f"{kind}={cond.get('status') if cond else 'absent'}"
     return rule
 
 

@@ -13,13 +13,11 @@ Example:
 
 from __future__ import annotations
 
-import os
-
 from kubernetes import client
 
+from . import _target
 from ._client import connect
 from ._errors import translate
-from ._guard import _attendee_record
 from ._record import ClusterRecord
 from .errors import ClusterUnavailable, K8sLabError
 
@@ -36,7 +34,7 @@ def status_record() -> ClusterRecord:
 
     ``K8SLAB_KUBECONFIG`` wins over the record on disk, as it does when
     connecting: a workshop attendee's kubeconfig gives engine ``workshop``
-    (see :func:`k8slab._guard._attendee_record`), even on the instructor's
+    (see :func:`k8slab._target.current`), even on the instructor's
     machine where a record of the lab cluster exists too.
 
     Raises:
@@ -47,11 +45,11 @@ def status_record() -> ClusterRecord:
         >>> status_record().engine                         # doctest: +SKIP
         'kwok'
     """
-    record = _attendee_record() or ClusterRecord.load()
+    record = _target.current()
     if record is None:
-        if os.environ.get("K8SLAB_KUBECONFIG"):
+        if _target.attendee_kubeconfig():
             raise K8sLabError(
-                f"K8SLAB_KUBECONFIG names {os.environ['K8SLAB_KUBECONFIG']!r}, "
+                f"{_target.ATTENDEE_ENV} names {_target.attendee_kubeconfig()!r}, "
                 "which is not a file.",
                 "Point it at the kubeconfig your instructor gave you, or unset it.")
         raise no_cluster_error()

@@ -16,10 +16,14 @@ Example:
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
+from ._frames import dataframe
 from ._objects import age
 from ._resources import list_
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Label k8slab notebooks put on the cluster-wide objects they create.
 NAMESPACE_LABEL = "k8slab.io/namespace"
@@ -49,7 +53,7 @@ def volumes_frame(items: list[dict]) -> pd.DataFrame:
             "class": spec.get("storageClassName", ""),
             "age": age(meta.get("creationTimestamp")),
         })
-    return pd.DataFrame(rows, columns=["name", "capacity", "access", "reclaim", "status",
+    return dataframe(rows, columns=["name", "capacity", "access", "reclaim", "status",
                                        "claim", "class", "age"])
 
 
@@ -69,7 +73,7 @@ def claims_frame(items: list[dict]) -> pd.DataFrame:
             "class": spec.get("storageClassName", ""),
             "age": age(meta.get("creationTimestamp")),
         })
-    return pd.DataFrame(rows, columns=["name", "status", "volume", "capacity", "access",
+    return dataframe(rows, columns=["name", "status", "volume", "capacity", "access",
                                        "class", "age"])
 
 

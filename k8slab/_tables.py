@@ -8,12 +8,16 @@ unit-tested on objects captured from a live cluster and usable in code
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from ._objects import age
-from ._resources import list_
+from . import _display
+from ._frames import dataframe
+from ._objects import age, is_true, selector_string
+from ._resources import list_, resource_for
 from ._storage_view import claims_frame, volumes_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _meta(obj: dict) -> dict:
@@ -133,7 +137,7 @@ def services_frame(services: list[dict], slices: list[dict] | None = None) -> pd
             "type": spec.get("type", "ClusterIP"),
             "cluster_ip": spec.get("clusterIP", ""),
             "ports": ", ".join(ports),
-            "selector": ",".join(f"{k}={v}" for k, v in (spec.get("selector") or {}).items()),
+            "selector": selector_string(spec.get("selector")) or "",
             "endpoints": ", ".join(sorted(by_service.get(name, []))),
             "age": age(_meta(svc).get("creationTimestamp")),
         })
@@ -164,8 +168,7 @@ def nodes_frame(nodes: list[dict]) -> pd.DataFrame:
     rows = []
     for n in nodes:
         status = n.get("status") or {}
-        ready = any(c.get("type") == "Ready" and c.get("status") == "True"
-                    for c in status.get("conditions") or [])
+        ready = is_true(n, "Ready")
         labels = _meta(n).get("labels") or {}
         roles = [k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")]
         alloc = status.get("allocatable") or {}
@@ -198,7 +201,7 @@ def generic_frame(items: list[dict]) -> pd.DataFrame:
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=columns)
+    return dataframe(rows, columns=columns)
 
 
 _BUILDERS: dict[str, Callable[[list[dict]], pd.DataFrame]] = {
@@ -221,17 +224,11 @@ def table(kind: str, namespace: str | None = None, *, labels: str | dict | None 
         >>> lab.table("Pod", "demo")                        # doctest: +SKIP
                        name    phase   status ready  restarts      node  ...
     """
-    from ._resources import resource_for
-
     res = resource_for(kind)
     items = list_(res.kind, namespace, labels=labels)
     if res.kind == "Service":
-        from . import _display
-        shown = _display.mute()
-        try:
+        with _display.quiet():
             slices = list_("EndpointSlice", namespace)
-        finally:
-            _display.restore(shown)
         return services_frame(items, slices)
     if res.kind in ("PersistentVolume", "PersistentVolumeClaim"):
 
@@ -245,4 +242,3 @@ def events(namespace: str | None = None, *, object_name: str | None = None) -> p
     if object_name:
         frame = frame[frame["object"].str.endswith("/" + object_name)].reset_index(drop=True)
     return frame
-

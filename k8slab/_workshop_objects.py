@@ -261,7 +261,10 @@ class Quota:
 
     Attributes:
         pods: how many pods may exist at once (the limit a runaway Deployment meets).
-        cpu: total CPU requested and total CPU limits (``"4"``, ``"2500m"``).
+        cpu: total CPU requested (``"4"``, ``"2500m"``). CPU *limits* are neither
+            counted nor defaulted: a default CPU limit below a container's own
+            request makes the pod invalid (notebook 05 asks for 100 CPU so that
+            the scheduler, not admission, refuses it).
         memory: total memory requested and total memory limits (``"8Gi"``).
         storage: total storage PersistentVolumeClaims may request.
         pvcs: how many PersistentVolumeClaims may exist.
@@ -276,7 +279,7 @@ class Quota:
     def hard(self) -> dict[str, str]:
         """The ResourceQuota's ``spec.hard``."""
         return {"pods": str(self.pods),
-                "requests.cpu": self.cpu, "limits.cpu": self.cpu,
+                "requests.cpu": self.cpu,
                 "requests.memory": self.memory, "limits.memory": self.memory,
                 "persistentvolumeclaims": str(self.pvcs), "requests.storage": self.storage}
 
@@ -355,7 +358,7 @@ def attendee_objects(name: str, workshop: str, quota: Quota,
          "metadata": meta, "spec": {"hard": quota.hard()}},
         {"apiVersion": "v1", "kind": "LimitRange",
          "metadata": meta,
-         "spec": {"limits": [{"type": "Container", "default": limits,
+         "spec": {"limits": [{"type": "Container", "default": {"memory": limits["memory"]},
                               "defaultRequest": requests}]}},
     ]
 

@@ -17,8 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import _tools
-from ._client import lab_kubeconfig, record_answers
+from . import _images, _target, _tools
+from ._client import record_answers
+from ._flux import add_parser as add_flux
+from ._flux import stop as stop_flux
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
 from ._status import cluster_status, no_cluster_error
@@ -89,6 +91,10 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
+    from ._workshop_vclusters import delete as delete_attendee_clusters
+
+    if own := delete_attendee_clusters():  # workshop mode ``cluster``: theirs go first
+        _print(f"k8slab: stopped and removed the attendee clusters of {', '.join(own)}.")
     record = ClusterRecord.load()
     engine_name = record.engine if record else args.engine
     if engine_name == "auto":
@@ -97,6 +103,7 @@ def cmd_down(args: argparse.Namespace) -> int:
     from ._workshop_hub import teardown  # the workshop hub, its Unix users and homes
 
     teardown()
+    stop_flux()  # Flux's controllers and git server talk to this cluster: they go first
     engine.down(record)
     ClusterRecord.clear()
     kubeconfig_path().unlink(missing_ok=True)
@@ -110,7 +117,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     _print(f"engine:     {info['engine']}{'' if info['lab_cluster'] else ' (not a lab cluster)'}")
     _print(f"context:    {info['context']}")
     _print(f"API server: {info['server']} (Kubernetes {info['server_version']})")
-    _print(f"kubeconfig: {lab_kubeconfig()}")
+    _print(f"kubeconfig: {_target.kubeconfig()}")
     _print(f"nodes:      {len(info['nodes'])}")
     for node in info["nodes"]:
         state = "Ready" if node["ready"] else "NotReady"
@@ -147,7 +154,7 @@ def lab_env() -> dict[str, str]:
     env = dict(os.environ)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(JUPYTER_CONFIG_DIR), env.get("JUPYTER_CONFIG_PATH", "")) if p)
-    env["KUBECONFIG"] = str(lab_kubeconfig())   # a workshop attendee's file, if given
+    env["KUBECONFIG"] = str(_target.kubeconfig())   # a workshop attendee's file, if given
     env["K8SLAB_STATE"] = str(state_dir())
     # helm in a JupyterLab terminal shares the folders of the k8slab.helm wrapper.
     for kind in ("CACHE", "CONFIG", "DATA"):
@@ -175,7 +182,7 @@ def lab_command(port: int, ip: str, notebook: str | None, root_dir: str | None =
 
 def cmd_lab(args: argparse.Namespace) -> int:
     started_cluster = False
-    attendee = bool(os.environ.get("K8SLAB_KUBECONFIG"))
+    attendee = _target.attendee_kubeconfig() is not None
     record = None if attendee else ClusterRecord.load()
     if not attendee and (record is None or not record_answers(record)):
         if not args.up and record is not None:
@@ -228,10 +235,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 def cmd_images(args: argparse.Namespace) -> int:
     """``k8slab images [list|build|load]``: the course's locally made images."""
-    from . import _images
-
     if args.action == "build":
-        _images.build_all(force=args.force)
+        _images.build_all(force=args.force, on_demand=True)
         _print("k8slab: every course image is built; `k8slab images load` puts them in "
                "the running cluster.")
     elif args.action == "load":
@@ -239,7 +244,8 @@ def cmd_images(args: argparse.Namespace) -> int:
         if record is None:
             raise no_cluster_error()
         socket = record.extra.get("containerd_socket")
-        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None)
+        _images.load_all(record.engine, containerd_socket=Path(socket) if socket else None,
+                         on_demand=True)
     rows = _images.describe()
     width = max(len(r["image"]) for r in rows)
     _print(f"{'IMAGE':<{width}}  BUILT  MADE FROM")
@@ -251,7 +257,18 @@ def cmd_images(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: The ``workshop`` line of ``k8slab --help``, shown without loading the workshop modules.
+WORKSHOP_HELP = "one namespace and kubeconfig per attendee on a shared cluster"
+
+
+def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
+    """The command line; ``workshop=False`` only names the workshop command.
+
+    Why: the workshop's commands live in :mod:`k8slab.workshop`, which loads
+    pandas and matplotlib for its progress view; ``k8slab --help``,
+    ``k8slab up`` and the rest should not pay for that. :func:`main` loads
+    them when the command line says ``workshop``.
+    """
     parser = argparse.ArgumentParser(prog="k8slab", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -299,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     images.add_argument("--force", action="store_true", help="build: make them again")
     images.set_defaults(func=cmd_images)
 
+    add_flux(sub)
+    if not workshop:
+        sub.add_parser("workshop", help=WORKSHOP_HELP)
+        return parser
     try:
         from .workshop import add_parser as add_workshop
     except ImportError:
@@ -310,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        words = sys.argv[1:] if argv is None else argv
+        args = build_parser(workshop="workshop" in words).parse_args(argv)
         return args.func(args)
     except K8sLabError as exc:
         print(f"k8slab: error: {exc.message}", file=sys.stderr)

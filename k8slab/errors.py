@@ -4,9 +4,15 @@ Each message is written for a learner: what went wrong, on which object and
 namespace, and the next command to run. The original exception (an
 ``ApiException``, a ``yaml.YAMLError``...) stays chained as ``__cause__`` for
 experts.
+
+This module is public (``k8slab.errors``, re-exported as ``lab.K8sLabError``...)
+and holds the classes only; :mod:`k8slab._errors` is the private translator
+that turns the client's exceptions into them.
 """
 
 from __future__ import annotations
+
+from html import escape
 
 
 class K8sLabError(Exception):
@@ -23,8 +29,6 @@ class K8sLabError(Exception):
         super().__init__(message if not hint else f"{message}\n  -> {hint}")
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display only
-        from html import escape
-
         hint = f"<br><b>Fix:</b> {escape(self.hint)}" if self.hint else ""
         return (
             '<div style="border-left:4px solid #c0392b;padding:4px 8px">'

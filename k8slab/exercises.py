@@ -8,9 +8,10 @@ on a lesson's starting state and passes once the solution ran.
 
 Example:
     >>> from k8slab.exercises import exercise
-    >>> @exercise("demo.ns-exists", "Create the namespace", hint="lab.namespace(ns)")
+    >>> @exercise("demo.greeting", "Store a greeting", hint="apply a ConfigMap 'hello'")
     ... def _check(namespace):
-    ...     return lab.exists("Namespace", namespace), "the namespace must exist"
+    ...     hello = require("ConfigMap", "hello", namespace)   # "not yet" when missing
+    ...     return "greeting" in (hello.get("data") or {}), "a key 'greeting' is wanted"
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 from . import _display
 from ._record_output import record
+from ._resources import find
 from .errors import K8sLabError
 
 CheckFn = Callable[[str], tuple[bool, str]]
@@ -66,6 +68,41 @@ class Result:
         word = "PASSED" if self.passed else "NOT YET"
         text = f"[{word}] {self.title} ({self.exercise}): {self.message}"
         return text if self.passed else f"{text}\n  Hint: {self.hint}"
+
+
+class NotYet(K8sLabError):
+    """A check's "not yet": what the learner still has to do, in one sentence.
+
+    Raised by :func:`require` inside a check; :func:`run_check` turns it (like
+    any :class:`K8sLabError`) into a failed result whose message is this one.
+    """
+
+
+def require(kind: str, name: str, namespace: str | None = None, *,
+            missing: str | None = None) -> dict:
+    """The object a check looks at, read once; "not yet" when it does not exist.
+
+    Why not ``exists`` then ``get``: that is two requests, and the object may
+    go between them (a rollout replaces pods, a learner deletes and applies
+    again), which would fail the check with an API error instead of a hint.
+
+    Args:
+        missing: the learner-facing message when the object is absent
+            (default: ``there is no <kind> '<name>' in namespace '<ns>' yet``).
+
+    Raises:
+        NotYet: the object does not exist.
+
+    Example:
+        >>> web = require("Deployment", "web", "demo")             # doctest: +SKIP
+        Traceback (most recent call last):
+        k8slab.exercises.NotYet: there is no Deployment 'web' in namespace 'demo' yet
+    """
+    obj = find(kind, name, namespace)
+    if obj is None:
+        where = f" in namespace {namespace!r}" if namespace else ""
+        raise NotYet(missing or f"there is no {kind} {name!r}{where} yet")
+    return obj
 
 
 REGISTRY: dict[str, Exercise] = {}

@@ -1,77 +1,69 @@
-"""GitOps in miniature: a git repository of manifests, and a loop that makes the cluster match it.
+"""GitOps with Flux: the learner's git repository, and windows onto what Flux does.
 
-Flux and Argo CD run an agent in the cluster that, again and again, reads a
-git repository, renders its manifests (kustomize, Helm, jsonnet...), applies
-them, deletes what left the repository, and puts back whatever someone
-changed by hand. This module is that agent, small enough to read, so that
-notebook 13 can show every step on the lab cluster:
+Flux's source-controller and kustomize-controller do the GitOps work for real
+in notebook 13: they clone the repository, build the kustomize overlay, apply
+it by server-side apply, prune what left git and put back what was changed by
+hand (:mod:`k8slab._flux` runs them as local processes beside the lab's
+control plane, with the git server they pull from). What is left here is
+what Flux does not do:
 
-* :class:`GitRepo` drives the real ``git`` binary on a local repository (a
-  temporary folder): commit, log, show, revert;
-* :func:`render` runs ``kubectl kustomize`` (the lab's own pinned kubectl, which
-  works offline) on a folder of the repository;
-* :class:`GitOpsLoop` renders the committed state (``HEAD``, never uncommitted
-  edits), applies it by server-side apply under its own field manager,
-  prunes objects carrying its label that the repository no longer has, and
-  reports *drift* (live fields that differ from git) before correcting it.
-
-Every object the loop applies carries the label ``k8slab.io/gitops-app`` (what
-pruning selects on, so nothing else is ever deleted) and the annotation
-``k8slab.io/gitops-revision`` (the commit it came from). The loop also keeps a
-small status ConfigMap in the namespace, as Flux keeps the status of a
-``Kustomization`` object, so checks and humans can see what was last synced.
+* :class:`GitRepo`: the learner's working copy, driven with the real ``git``
+  (commit, log, show, revert, push to the lab's git server);
+* :func:`render` and :func:`summary`: ``kubectl kustomize`` on a folder, to
+  see what an overlay becomes before committing it;
+* :func:`start_flux` / :func:`stop_flux`, and the two Flux objects the lesson
+  applies (:func:`git_repository`, :func:`kustomization`);
+* tables in the shape of ``flux get sources git``, ``flux get
+  kustomizations``, ``flux tree`` and ``flux logs`` (:func:`history`), :func:`reconcile`
+  (``flux reconcile``), :func:`wait_applied` and :func:`owner`, to see
+  who last set a field: a person or Flux.
 
 Example:
     >>> from k8slab import gitops
-    >>> repo = gitops.GitRepo.create()                                  # doctest: +SKIP
-    >>> repo.add_tree("manifests/13-gitops"); repo.commit("first")      # doctest: +SKIP
-    >>> loop = gitops.GitOpsLoop(repo, "overlays/dev", "demo").start()  # doctest: +SKIP
-    >>> loop.wait_synced()                                              # doctest: +SKIP
+    >>> flux = gitops.start_flux("demo")                                 # doctest: +SKIP
+    >>> repo = gitops.GitRepo.create(); repo.add_tree("13-gitops")       # doctest: +SKIP
+    >>> repo.commit("first"); repo.push(flux.new_remote("app"))          # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
-import io
+import json
 import os
+import shlex
 import shutil
 import subprocess
-import tarfile
 import tempfile
-import threading
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
-from kubernetes.client.exceptions import ApiException
-from kubernetes.dynamic import DynamicClient
 
 from . import _display, _tools
-from ._errors import translate
-from ._resources import _to_dict
-from .controller import own_client, resource_of
-from .errors import K8sLabError, ManifestError, WaitTimeout
+from ._githttp import init_bare
+from ._paths import PROJECT_ROOT, logs_dir
+from ._resources import dynamic, find, list_, resource_for
+from ._wait import wait
+from .errors import ApiError, K8sLabError, ManifestError
 
-APP_LABEL = "k8slab.io/gitops-app"
-REVISION_ANNOTATION = "k8slab.io/gitops-revision"
-STATUS_LABEL = "k8slab.io/gitops-status"
-FIELD_MANAGER = "k8slab-gitops"
-#: Kinds always searched for objects to prune, besides those the loop has applied.
-PRUNE_KINDS = ("ConfigMap", "Secret", "Service", "Deployment")
-#: Top-level fields compared for drift (metadata is limited to labels and annotations).
-_IGNORED_TOP = {"apiVersion", "kind", "metadata", "status"}
+SOURCE_API = "source.toolkit.fluxcd.io/v1"
+KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
+#: The names the lesson gives its GitRepository and its Kustomization.
+SOURCE = "course"
+APP = "dev"
+#: The field manager kustomize-controller applies with.
+FLUX_MANAGER = "kustomize-controller"
+REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
 
 
 def _echo(command: list[str]) -> None:
     """Show a command line the way lab calls show their kubectl equivalent."""
     if not _display._showing():
         return
-    import shlex
-
     text = "$ " + " ".join(shlex.quote(c) for c in command)
     if _display.in_notebook():
         from IPython.display import HTML, display
@@ -230,16 +222,22 @@ class GitRepo:
         self.git("revert", "--no-edit", revision)
         return self.head()
 
-    def export(self, revision: str, dest: str | Path) -> Path:
-        """Write the files of ``revision`` (not the working tree) into ``dest``."""
-        data = self.git("archive", "--format=tar", revision, quiet=True, binary=True)
-        dest = Path(dest)
-        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(dest, filter="data")
-            else:  # pragma: no cover - Python without extraction filters
-                tar.extractall(dest)  # an archive our own git just made
-        return dest
+    def push(self, url: str | None = None) -> str:
+        """``git push`` the branch ``main`` to ``origin`` (first set to ``url``); return HEAD.
+
+        Pushing is what publishes a commit: Flux reads the server, never this
+        working copy.
+        """
+        if url is not None:
+            remotes = self.git("remote", quiet=True).split()
+            self.git("remote", "set-url" if "origin" in remotes else "add", "origin", url,
+                     quiet=True)
+        self.git("push", "--quiet", "origin", "main")
+        return self.head()
+
+    def full_head(self) -> str:
+        """The full id of the current commit (what Flux reports, ``main@sha1:<id>``)."""
+        return self.git("rev-parse", "HEAD", quiet=True).strip()
 
     def delete(self) -> None:
         """Remove the repository folder (only one :meth:`create` made in the temp folder)."""
@@ -253,8 +251,6 @@ class GitRepo:
 
 
 def _find_dir(source: str | Path) -> Path:
-    from ._paths import PROJECT_ROOT
-
     for candidate in (Path(source), PROJECT_ROOT / source, PROJECT_ROOT / "manifests" / source):
         if candidate.is_dir():
             return candidate
@@ -310,424 +306,374 @@ def summary(objects: Iterable[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "name", "replicas", "images", "data"])
 
 
-def stamp(obj: dict, app: str, revision: str) -> dict:
-    """A copy of ``obj`` with the loop's label (for pruning) and revision annotation.
-
-    Example:
-        >>> stamp({"kind": "ConfigMap", "metadata": {"name": "c"}}, "dev", "abc1234")["metadata"]
-        {'name': 'c', 'labels': {'k8slab.io/gitops-app': 'dev'}, 'annotations': {'k8slab.io/gitops-revision': 'abc1234'}}
-    """  # noqa: E501
-    meta = dict(obj.get("metadata") or {})
-    meta.pop("namespace", None)
-    meta["labels"] = {**(meta.get("labels") or {}), APP_LABEL: app}
-    meta["annotations"] = {**(meta.get("annotations") or {}), REVISION_ANNOTATION: revision}
-    return {**obj, "metadata": meta}
 
 
 # ---------------------------------------------------------------------------
-# Drift
-
-
-@dataclass(frozen=True)
-class Drift:
-    """One field where the cluster differs from git."""
-
-    object: str
-    field: str
-    git: Any
-    cluster: Any
-
-
-def _named(items: list) -> bool:
-    return bool(items) and all(isinstance(i, dict) and "name" in i for i in items)
-
-
-def _compare(want: Any, have: Any, path: str, out: list[tuple[str, Any, Any]]) -> None:
-    if isinstance(want, dict):
-        if not isinstance(have, dict):
-            out.append((path, want, have))
-            return
-        for k, v in want.items():
-            _compare(v, have.get(k), f"{path}.{k}" if path else k, out)
-    elif isinstance(want, list):
-        if not isinstance(have, list):
-            out.append((path, want, have))
-        elif _named(want) and _named(have):
-            by_name = {i["name"]: i for i in have}
-            for item in want:
-                _compare(item, by_name.get(item["name"]), f"{path}[{item['name']}]", out)
-        elif len(want) != len(have):
-            out.append((path, want, have))
-        else:
-            for i, (w, h) in enumerate(zip(want, have, strict=True)):
-                _compare(w, h, f"{path}[{i}]", out)
-    elif want != have:
-        out.append((path, want, have))
-
-
-def drift(desired: dict, live: dict | None) -> list[Drift]:
-    """Fields of ``desired`` whose live value differs (fields git does not set are ignored).
-
-    The API server adds defaults (``protocol: TCP``, ``revisionHistoryLimit``...)
-    and controllers write ``status``: neither is drift. Only what the
-    repository says is compared, plus labels and annotations it sets. Write
-    quantities in their canonical form in git (``500m``, not ``0.5``), as the
-    API server stores them so.
-
-    Example:
-        >>> want = {"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 1}}
-        >>> have = {"kind": "Deployment", "metadata": {"name": "web"},
-        ...         "spec": {"replicas": 4, "paused": False}}
-        >>> drift(want, have)
-        [Drift(object='Deployment/web', field='spec.replicas', git=1, cluster=4)]
-    """
-    name = key(desired)
-    if live is None:
-        return [Drift(name, "(object)", "present", "missing")]
-    out: list[tuple[str, Any, Any]] = []
-    for top, value in desired.items():
-        if top not in _IGNORED_TOP:
-            _compare(value, live.get(top), top, out)
-    meta_want, meta_have = desired.get("metadata") or {}, live.get("metadata") or {}
-    for part in ("labels", "annotations"):
-        for k, v in (meta_want.get(part) or {}).items():
-            have = (meta_have.get(part) or {}).get(k)
-            if have != v:
-                out.append((f"metadata.{part}.{k}", v, have))
-    return [Drift(name, f, w, h) for f, w, h in out]
-
-
-def to_prune(labelled: Iterable[dict], desired_keys: Iterable[str]) -> list[str]:
-    """``Kind/name`` of labelled live objects that the repository no longer has.
-
-    Example:
-        >>> to_prune([{"kind": "ConfigMap", "metadata": {"name": "debug"}},
-        ...           {"kind": "Service", "metadata": {"name": "web"}}], ["Service/web"])
-        ['ConfigMap/debug']
-    """
-    keep = set(desired_keys)
-    return sorted(key(o) for o in labelled if key(o) not in keep)
-
-
-# ---------------------------------------------------------------------------
-# The loop
-
-
-def _same_commit(a: str, b: str) -> bool:
-    """Two commit ids name the same commit (one may be an abbreviation of the other)."""
-    return bool(a and b) and (a.startswith(b) or b.startswith(a))
+# Flux: start, stop, the two objects
 
 
 @dataclass
-class SyncReport:
-    """What one pass of the loop found and did.
+class Flux:
+    """The running Flux controllers and git server of this lab (see :func:`start_flux`)."""
 
-    Attributes:
-        reason: ``new revision`` (a commit to roll out), ``drift`` (the cluster
-            changed, not git), ``in sync`` (nothing to do) or ``error``.
-        changes: field differences before applying (for a new revision: what
-            the commit changes; for drift: what someone changed by hand).
-    """
+    namespace: str
+    git_url: str
+    git_root: Path
+    versions: dict[str, str]
+    processes: dict[str, dict]
 
-    seconds: float
-    revision: str
-    reason: str
-    changes: list[Drift] = field(default_factory=list)
-    applied: list[str] = field(default_factory=list)
-    pruned: list[str] = field(default_factory=list)
-    error: str = ""
+    def new_remote(self, name: str) -> str:
+        """A fresh, empty repository ``NAME.git`` on the git server; its URL.
 
-    def changes_frame(self) -> pd.DataFrame:
-        """The field differences as a table: object, field, git value, cluster value."""
-        return pd.DataFrame([d.__dict__ for d in self.changes],
-                            columns=["object", "field", "git", "cluster"])
+        A repository left by an earlier run of the notebook is replaced, so
+        that every run starts from an empty history.
+        """
+        path = self.git_root / f"{name}.git"
+        shutil.rmtree(path, ignore_errors=True)
+        init_bare(path)
+        return f"{self.git_url}/{name}.git"
+
+    def components(self) -> pd.DataFrame:
+        """What runs: component, version, pid, where it listens (all on 127.0.0.1)."""
+        rows = []
+        for name, proc in self.processes.items():
+            ports = {k: v for k, v in proc.items() if k in ("port", "storage", "health",
+                                                             "metrics")}
+            version = self.versions.get(name) or f"git {_git_version()}"
+            rows.append({"component": name, "version": version, "pid": proc["pid"],
+                         "listens": ", ".join(f"{k} 127.0.0.1:{v}" for k, v in ports.items())})
+        return pd.DataFrame(rows, columns=["component", "version", "pid", "listens"])
 
     def _repr_html_(self) -> str:
-        head = (f"<b>{html.escape(self.reason)}</b> at revision "
-                f"<code>{html.escape(self.revision)}</code>")
-        parts = [head]
-        if self.applied:
-            parts.append("applied: " + html.escape(", ".join(self.applied)))
-        if self.pruned:
-            parts.append("pruned: " + html.escape(", ".join(self.pruned)))
-        if self.error:
-            parts.append("error: " + html.escape(self.error))
-        table = self.changes_frame().to_html(index=False) if self.changes else ""
-        return "<div>" + "<br>".join(parts) + "</div>" + table
+        return (f"<b>Flux</b> watching namespace <code>{html.escape(self.namespace)}</code>"
+                + self.components().to_html(index=False))
 
     def __repr__(self) -> str:
-        text = f"{self.reason} at {self.revision}"
-        for label, items in (("applied", self.applied), ("pruned", self.pruned)):
-            if items:
-                text += f"; {label}: {', '.join(items)}"
-        text += "".join(f"\n  {d.object} {d.field}: git={d.git!r} cluster={d.cluster!r}"
-                        for d in self.changes)
-        return text + (f"\n  error: {self.error}" if self.error else "")
+        return f"Flux watching {self.namespace!r}\n{self.components().to_string(index=False)}"
 
 
-class GitOpsLoop:
-    """Keep a namespace equal to one folder of a git repository, continuously.
+def _git_version() -> str:
+    git = shutil.which("git")
+    if git is None:
+        return "?"
+    out = subprocess.run([git, "--version"], capture_output=True, text=True).stdout
+    return out.split()[-1] if out else "?"
 
-    Args:
-        repo: the repository (a :class:`GitRepo` or its path).
-        path: the folder to render, e.g. ``overlays/dev``.
-        namespace: where the objects go (manifests must not set a namespace).
-        app: the value of the ``k8slab.io/gitops-app`` label (default: the
-            folder's name); pruning only ever touches objects with that label.
-        interval: seconds between two passes.
-        prune: delete labelled objects that left the repository.
-        self_heal: put drifted objects back (otherwise only report drift).
+
+def start_flux(namespace: str) -> Flux:
+    """Start Flux's controllers (watching ``namespace``) and the lab's git server.
+
+    Builds the controllers the first time (a few minutes, cached by version),
+    installs their CRDs, and starts everything as processes of this machine;
+    an already running set for the same namespace is reused.
+
+    Raises:
+        ToolMissing: the controllers cannot be built here (no Go).
+        K8sLabError: a controller did not start (its log is quoted).
+    """
+    # Lazy on purpose: `import k8slab` loads no entry-point code (processes, binaries).
+    from . import _flux
+
+    _echo(["k8slab", "flux", "start", namespace])
+    state = _flux.start(namespace)
+    return Flux(namespace, state["git_url"], Path(state["git_root"]), state["versions"],
+                state["processes"])
+
+
+def stop_flux() -> list[str]:
+    """Stop the controllers and the git server (``k8slab flux stop``); list what stopped."""
+    from . import _flux
+
+    _echo(["k8slab", "flux", "stop"])
+    return _flux.stop()
+
+
+def release(namespace: str) -> list[str]:
+    """Drop the finalizers of Flux objects no running controller serves, as ``flux uninstall`` does.
+
+    Why: a Kustomization or GitRepository keeps a finalizer until its
+    controller has cleaned up; after an interrupted run (Flux stopped, objects
+    left), deleting the namespace would wait for ever. Objects of a namespace
+    that Flux is watching right now are left alone.
+
+    Returns:
+        ``Kind/name`` of the objects released.
+    """
+    from . import _flux  # entry-point layer, loaded only when asked (see start_flux)
+
+    state = _flux.load_state()
+    if state and state["namespace"] == namespace and _flux.running(state):
+        return []
+    released = []
+    for kind, api in (("Kustomization", KUSTOMIZE_API), ("GitRepository", SOURCE_API)):
+        try:
+            items = list_(kind, namespace, api_version=api)
+        except ApiError:
+            continue  # the CRD is not installed: nothing of Flux's can be there
+        for obj in items:
+            if obj["metadata"].get("finalizers"):
+                dynamic().patch(resource_for(kind, api), name=obj["metadata"]["name"],
+                                namespace=namespace, body={"metadata": {"finalizers": None}},
+                                content_type="application/merge-patch+json")
+                released.append(f"{kind}/{obj['metadata']['name']}")
+    return released
+
+
+def git_repository(url: str, *, name: str = SOURCE, interval: str = "10s",
+                   branch: str = "main") -> dict:
+    """A Flux ``GitRepository``: the repository and branch source-controller fetches, how often."""
+    return {"apiVersion": SOURCE_API, "kind": "GitRepository", "metadata": {"name": name},
+            "spec": {"url": url, "ref": {"branch": branch}, "interval": interval}}
+
+
+def kustomization(path: str, target_namespace: str, *, name: str = APP, source: str = SOURCE,
+                  interval: str = "10s", prune: bool = True) -> dict:
+    """A Flux ``Kustomization``: which folder of the source to build and apply, where, how often.
+
+    ``interval`` is also how often drift is corrected; ``prune`` deletes what
+    left the repository (Flux remembers what it applied in ``status.inventory``).
+    """
+    return {"apiVersion": KUSTOMIZE_API, "kind": "Kustomization", "metadata": {"name": name},
+            "spec": {"sourceRef": {"kind": "GitRepository", "name": source}, "path": path,
+                     "targetNamespace": target_namespace, "interval": interval,
+                     "prune": prune}}
+
+
+# ---------------------------------------------------------------------------
+# Looking at Flux
+
+
+def short(revision: str | None) -> str:
+    """``main@sha1:0123456`` for Flux's ``main@sha1:<40 hex>`` (empty stays empty).
 
     Example:
-        >>> loop = GitOpsLoop(repo, "overlays/dev", "demo", interval=1).start()  # doctest: +SKIP
-        >>> loop.wait_synced(repo.head())                                       # doctest: +SKIP
+        >>> short("main@sha1:0123456789abcdef0123456789abcdef01234567")
+        'main@sha1:0123456'
     """
+    if not revision:
+        return ""
+    head, sep, digest = revision.rpartition(":")
+    return f"{head}{sep}{digest[:7]}" if sep else revision[:7]
 
-    def __init__(self, repo: GitRepo | str | Path, path: str, namespace: str, *,
-                 app: str | None = None, interval: float = 2.0, prune: bool = True,
-                 self_heal: bool = True) -> None:
-        self.repo = repo if isinstance(repo, GitRepo) else GitRepo(repo)
-        self.path = path
-        self.namespace = namespace
-        self.app = app or Path(path).name
-        self.interval = interval
-        self.prune = prune
-        self.self_heal = self_heal
-        self.passes = 0
-        self._reports: list[SyncReport] = []
-        self._last: SyncReport | None = None
-        self._seen = 0
-        self._desired: list[dict] = []
-        self._rendered: str | None = None
-        self._applied_revision: str | None = None
-        self._inventory: set[str] = set()
-        self._kinds: set[str] = set(PRUNE_KINDS)
-        self._cond = threading.Condition()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._started = time.monotonic()
-        self._client: DynamicClient | None = None
 
-    # -- one pass -----------------------------------------------------------
+def same_commit(revision: str | None, commit: str) -> bool:
+    """Flux's ``main@sha1:<id>`` names ``commit`` (full or abbreviated id).
 
-    def _render_head(self) -> str:
-        revision = self.repo.head()
-        if revision != self._rendered:
-            with tempfile.TemporaryDirectory(prefix="k8slab-gitops-render-") as tmp:
-                self.repo.export(revision, tmp)
-                objects = render(Path(tmp) / self.path, echo=False)
-            for o in objects:
-                if (o.get("metadata") or {}).get("namespace") not in (None, self.namespace):
-                    raise ManifestError(
-                        f"{key(o)} in {self.path} sets namespace "
-                        f"{o['metadata']['namespace']!r}; the loop deploys to "
-                        f"{self.namespace!r}.", "Remove `namespace:` from the repository.")
-            self._desired = [stamp(o, self.app, revision) for o in objects]
-            self._rendered = revision
-        return revision
+    Example:
+        >>> same_commit("main@sha1:0123456789abcdef", "0123456")
+        True
+    """
+    digest = (revision or "").rpartition(":")[2]
+    return bool(digest and commit) and (digest.startswith(commit) or commit.startswith(digest))
 
-    def _dynamic(self) -> DynamicClient:
-        """The loop's own API client, apart from the notebook's (see
-        :func:`k8slab.controller.own_client`: cells running ``lab.exec`` or
-        ``lab.http_get`` beside the loop cannot break its passes)."""
-        if self._client is None:
-            self._client = own_client()
-        return self._client
 
-    def _resource(self, kind: str, api_version: str | None = None):
-        return resource_of(self._dynamic(), kind, api_version)
+def ready_condition(obj: dict | None) -> dict:
+    """The ``Ready`` condition of a Flux object (empty when it has none yet)."""
+    for cond in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready":
+            return cond
+    return {}
 
-    def _get(self, kind: str, name: str, api_version: str | None = None) -> dict | None:
-        res = self._resource(kind, api_version)
-        ns = self.namespace if res.namespaced else None
-        try:
-            return _to_dict(self._dynamic().get(res, name=name, namespace=ns))
-        except Exception as exc:
-            if getattr(exc, "status", None) == 404:
-                return None
-            raise translate(exc, action="get", kind=res.kind, name=name, namespace=ns) from exc
 
-    def _apply(self, obj: dict) -> None:
-        res = self._resource(obj["kind"], obj.get("apiVersion"))
-        body = {**obj, "metadata": {**obj["metadata"], "namespace": self.namespace}}
-        try:
-            self._dynamic().server_side_apply(res, body=body, name=obj["metadata"]["name"],
-                                        namespace=self.namespace, field_manager=FIELD_MANAGER,
-                                        force_conflicts=True)
-        except ApiException as exc:
-            raise translate(exc, action="apply", kind=obj["kind"],
-                            name=obj["metadata"]["name"], namespace=self.namespace) from exc
+def status_row(obj: dict) -> dict:
+    """One line of ``flux get``: name, revision, suspended, ready, message."""
+    status = obj.get("status") or {}
+    revision = (status.get("artifact") or {}).get("revision") or status.get(
+        "lastAppliedRevision") or ""
+    ready = ready_condition(obj)
+    return {"name": obj["metadata"]["name"], "revision": short(revision),
+            "suspended": bool((obj.get("spec") or {}).get("suspend", False)),
+            "ready": ready.get("status", "Unknown"), "message": ready.get("message", "")}
 
-    def _labelled(self) -> list[dict]:
-        found = []
-        for kind in sorted(self._kinds):
-            res = self._resource(kind)
-            items = self._dynamic().get(res, namespace=self.namespace,
-                                  label_selector=f"{APP_LABEL}={self.app}").items
-            found += [{**i.to_dict(), "kind": res.kind} for i in items]
-        return found
 
-    def _delete(self, ref: str) -> None:
-        kind, name = ref.split("/", 1)
-        try:
-            self._dynamic().delete(self._resource(kind), name=name, namespace=self.namespace)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise translate(exc, action="delete", kind=kind, name=name,
-                                namespace=self.namespace) from exc
+_COLUMNS = ["name", "revision", "suspended", "ready", "message"]
 
-    def sync(self) -> SyncReport:
-        """One pass: render HEAD, compare with the cluster, apply, prune, report."""
-        from ._guard import require_lab_cluster
 
-        started = time.monotonic() - self._started
-        revision = "?"
-        try:
-            require_lab_cluster(f"let a GitOps loop apply and prune in {self.namespace}")
-            revision = self._render_head()
-            new = revision != self._applied_revision
-            changes: list[Drift] = []
-            to_apply: list[dict] = []
-            for obj in self._desired:
-                live = self._get(obj["kind"], obj["metadata"]["name"], obj.get("apiVersion"))
-                found = drift(obj, live)
-                relevant = [d for d in found if d.field != f"metadata.annotations."
-                            f"{REVISION_ANNOTATION}"]
-                if new or found:
-                    changes += relevant if live is not None else [
-                        Drift(key(obj), "(object)", "present", "missing")]
-                    to_apply.append(obj)
-            reason = "new revision" if new else "drift" if to_apply else "in sync"
-            applied: list[str] = []
-            if new or self.self_heal:
-                for obj in to_apply:
-                    self._apply(obj)
-                    applied.append(key(obj))
-            self._kinds |= {o["kind"] for o in self._desired}
-            pruned: list[str] = []
-            if self.prune:
-                for ref in to_prune(self._labelled(), [key(o) for o in self._desired]):
-                    self._delete(ref)
-                    pruned.append(ref)
-            if pruned and reason == "in sync":
-                reason = "drift"
-            self._inventory = {key(o) for o in self._desired}
-            self._applied_revision = revision
-            report = SyncReport(started, revision, reason, changes, applied, pruned)
-            if reason != "in sync":
-                self._write_status(report)
-        except Exception as exc:
-            message = (exc.message if isinstance(exc, K8sLabError)
-                       else f"{type(exc).__name__}: {exc}")
-            report = SyncReport(started, revision, "error", error=message)
-        with self._cond:
-            self.passes += 1
-            self._last = report
-            if report.reason != "in sync":
-                self._reports.append(report)
-            self._cond.notify_all()
-        return report
+def sources(namespace: str) -> pd.DataFrame:
+    """``flux get sources git``: each GitRepository, the revision it fetched, Ready."""
+    _echo(["flux", "get", "sources", "git", "-n", namespace])
+    rows = [status_row(o) for o in list_("GitRepository", namespace, api_version=SOURCE_API)]
+    return pd.DataFrame(rows, columns=_COLUMNS)
 
-    def _write_status(self, report: SyncReport) -> None:
-        body = {"apiVersion": "v1", "kind": "ConfigMap",
-                "metadata": {"name": f"gitops-{self.app}", "labels": {STATUS_LABEL: self.app}},
-                "data": {"app": self.app, "path": self.path, "revision": report.revision,
-                         "reason": report.reason,
-                         "objects": "\n".join(sorted(self._inventory)),
-                         "pruned": "\n".join(report.pruned)}}
-        self._apply(body)
 
-    # -- the background loop ----------------------------------------------------
+def kustomizations(namespace: str) -> pd.DataFrame:
+    """``flux get kustomizations``: each Kustomization, the revision it applied, Ready."""
+    _echo(["flux", "get", "kustomizations", "-n", namespace])
+    rows = [status_row(o) for o in list_("Kustomization", namespace,
+                                         api_version=KUSTOMIZE_API)]
+    return pd.DataFrame(rows, columns=_COLUMNS)
 
-    def start(self) -> GitOpsLoop:
-        """Run :meth:`sync` every ``interval`` seconds in a background thread."""
-        if self.running:
-            return self
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"gitops-{self.app}",
-                                        daemon=True)
-        self._thread.start()
-        return self
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sync()
-            self._stop.wait(self.interval)
+def parse_inventory_id(entry: str) -> dict:
+    """Split an inventory id ``<namespace>_<name>_<group>_<kind>`` (Flux's format).
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop the loop after its current pass (idempotent)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                raise K8sLabError("The GitOps loop did not stop in time.",
-                                  "Restart the kernel to be sure it is gone.")
-            self._thread = None
+    Example:
+        >>> parse_inventory_id("demo_web_apps_Deployment")
+        {'kind': 'Deployment', 'name': 'web', 'namespace': 'demo', 'group': 'apps'}
+    """
+    namespace, name, group, kind = entry.split("_")
+    return {"kind": kind, "name": name, "namespace": namespace, "group": group}
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
 
-    def __repr__(self) -> str:
-        state = "running" if self.running else "stopped"
-        return (f"<GitOpsLoop {self.path} of {self.repo.path} -> {self.namespace!r}: {state}, "
-                f"{self.passes} passes, last revision {self._applied_revision}>")
+def inventory_of(obj: dict | None) -> list[str]:
+    """``Kind/name`` of every object a Kustomization applied (its ``status.inventory``)."""
+    entries = (((obj or {}).get("status") or {}).get("inventory") or {}).get("entries") or []
+    return sorted(f"{p['kind']}/{p['name']}" for p in
+                  (parse_inventory_id(e["id"]) for e in entries))
 
-    # -- looking at it ------------------------------------------------------------
 
-    def history(self, last: int = 20) -> pd.DataFrame:
-        """The passes that did something (or failed), oldest first."""
-        with self._cond:
-            reports = list(self._reports[-last:])
-        rows = [{"seconds": round(r.seconds, 1), "revision": r.revision, "reason": r.reason,
-                 "changes": "; ".join(f"{d.object} {d.field}: {d.git!r} (git) vs "
-                                      f"{d.cluster!r} (cluster)" for d in r.changes[:4])
-                 + (" ..." if len(r.changes) > 4 else ""),
-                 "applied": len(r.applied), "pruned": ", ".join(r.pruned), "error": r.error}
-                for r in reports]
-        return pd.DataFrame(rows, columns=["seconds", "revision", "reason", "changes",
-                                           "applied", "pruned", "error"])
+def inventory(namespace: str, name: str = APP) -> pd.DataFrame:
+    """``flux tree kustomization NAME``: the objects Flux applied and will prune."""
+    _echo(["flux", "tree", "kustomization", name, "-n", namespace])
+    obj = find("Kustomization", name, namespace, api_version=KUSTOMIZE_API)
+    entries = (((obj or {}).get("status") or {}).get("inventory") or {}).get("entries") or []
+    rows = [parse_inventory_id(e["id"]) for e in entries]
+    return pd.DataFrame(rows, columns=["kind", "name", "namespace", "group"])
 
-    def _wait(self, test, what: str, timeout: float) -> SyncReport:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                found = test()
-                if found is not None:
-                    return found
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    last = self._last
-                    raise WaitTimeout(
-                        f"The GitOps loop did not {what} within {timeout:.0f}s; last pass: "
-                        f"{last.reason if last else 'none'}"
-                        + (f" ({last.error})" if last and last.error else "") + ".",
-                        "Is it running (loop.start())? Look at loop.history().")
-                self._cond.wait(remaining)
 
-    def wait_synced(self, revision: str | None = None, timeout: float = 60) -> SyncReport:
-        """Wait until a pass has applied ``revision`` (default: the repository's HEAD)."""
-        want = revision or self.repo.head()
+def _log_records(path: Path) -> list[dict]:
+    """The JSON lines of a controller's log (other lines, like the command line, skipped)."""
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    records = []
+    for line in lines:
+        if line.startswith("{"):
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue
+    return records
 
-        def test() -> SyncReport | None:
-            last = self._last
-            if last and last.reason != "error" and _same_commit(want, last.revision) \
-                    and self._applied_revision == last.revision:
-                self._seen = len(self._reports)
-                applied = next((r for r in reversed(self._reports)
-                                if r.revision == last.revision and r.reason != "error"), last)
-                return applied
-            return None
 
-        return self._wait(test, f"sync revision {want}", timeout)
+def passes(records: Iterable[dict], namespace: str, name: str = APP,
+           since: str = "") -> list[dict]:
+    """kustomize-controller's passes over one Kustomization, read from its log lines.
 
-    def wait_drift(self, timeout: float = 60) -> SyncReport:
-        """Wait for the next pass that found drift (since the last wait) and return it."""
-        def test() -> SyncReport | None:
-            for i in range(self._seen, len(self._reports)):
-                if self._reports[i].reason == "drift":
-                    self._seen = i + 1
-                    return self._reports[i]
-            return None
+    Each ``server-side apply completed`` line is one pass: the revision it
+    applied and what changed (``Deployment/web configured``...); a garbage
+    collection line adds what was pruned. The reason is ours: ``new revision``
+    when the revision changed, ``drift corrected`` when the same revision had
+    to be applied again, ``in sync`` when nothing changed.
 
-        return self._wait(test, "find drift", timeout)
+    Example:
+        >>> line = {"ts": "2026-01-01T00:00:01Z", "msg": "server-side apply completed",
+        ...         "Kustomization": {"name": "dev", "namespace": "demo"},
+        ...         "revision": "main@sha1:0123456789", "output": {
+        ...             "Deployment/demo/web": "configured", "Service/demo/web": "unchanged"}}
+        >>> passes([line], "demo")[0]["changes"]
+        ['Deployment/web configured']
+    """
+    rows: list[dict] = []
+    last_revision = None
+    for rec in records:
+        if rec.get("Kustomization") != {"name": name, "namespace": namespace}:
+            continue
+        if str(rec.get("ts", ""))[:19] < since[:19]:
+            continue
+        msg = str(rec.get("msg", ""))
+        if msg == "server-side apply completed":
+            revision = rec.get("revision") or ""
+            changes = [f"{ref.split('/')[0]}/{ref.split('/')[-1]} {action}"
+                       for ref, action in (rec.get("output") or {}).items()
+                       if action != "unchanged"]
+            reason = ("new revision" if revision != last_revision
+                      else "drift corrected" if changes else "in sync")
+            rows.append({"time": str(rec.get("ts", ""))[11:19], "revision": short(revision),
+                         "reason": reason, "changes": changes})
+            last_revision = revision
+        elif msg.startswith("garbage collection completed:") and rows:
+            for item in msg.split(":", 1)[1].strip().splitlines():
+                ref, _, action = item.strip().partition(" ")
+                rows[-1]["changes"].append(f"{ref.split('/')[0]}/{ref.split('/')[-1]} {action}")
+                if rows[-1]["reason"] == "in sync":
+                    rows[-1]["reason"] = "pruned"
+    return rows
+
+
+def history(namespace: str, name: str = APP, *, everything: bool = False) -> pd.DataFrame:
+    """``flux logs --kind=Kustomization --name=NAME``, as a table: each pass that changed something.
+
+    Read from kustomize-controller's own log (``logs/flux-kustomize-controller.log``
+    in the lab state folder), since the Kubernetes Events it also writes are
+    merged when they look alike. ``everything=True`` keeps the passes that
+    found nothing to do.
+    """
+    _echo(["flux", "logs", "--kind=Kustomization", f"--name={name}", "-n", namespace])
+    obj = find("Kustomization", name, namespace, api_version=KUSTOMIZE_API)
+    since = str(((obj or {}).get("metadata") or {}).get("creationTimestamp") or "")
+    rows = passes(_log_records(logs_dir() / "flux-kustomize-controller.log"), namespace, name,
+                  since)
+    rows = [{**r, "changes": ", ".join(r["changes"])} for r in rows
+            if everything or r["reason"] != "in sync"]
+    return pd.DataFrame(rows, columns=["time", "revision", "reason", "changes"])
+
+
+def reconcile(namespace: str, name: str = APP, *, with_source: bool = True) -> None:
+    """``flux reconcile kustomization NAME --with-source``: ask for a pass now.
+
+    Flux reconciles on its ``interval``; a webhook from the git host, or this
+    annotation, makes it act at once. It only asks: the controllers do the work.
+    """
+    _echo(["flux", "reconcile", "kustomization", name, "-n", namespace,
+           *(["--with-source"] if with_source else [])])
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    targets = [("Kustomization", KUSTOMIZE_API, name)]
+    if with_source:
+        kust = find("Kustomization", name, namespace, api_version=KUSTOMIZE_API)
+        ref = ((kust or {}).get("spec") or {}).get("sourceRef") or {}
+        targets.insert(0, ("GitRepository", SOURCE_API, ref.get("name", SOURCE)))
+    # A merge patch of one annotation, as the flux CLI sends: a server-side apply of
+    # the annotation alone would drop the fields this notebook applied before.
+    for kind, api, target in targets:
+        dynamic().patch(resource_for(kind, api), name=target, namespace=namespace,
+                        body={"metadata": {"annotations": {REQUESTED_AT: now}}},
+                        content_type="application/merge-patch+json")
+
+
+def wait_applied(namespace: str, commit: str, name: str = APP, *, timeout: float = 60) -> dict:
+    """Wait until the Kustomization is Ready with ``commit`` applied; return it.
+
+    Raises:
+        WaitTimeout: not applied in time (the message quotes Flux's Ready condition).
+    """
+    def rule(obj: dict) -> tuple[bool, str]:
+        ready = ready_condition(obj)
+        applied = (obj.get("status") or {}).get("lastAppliedRevision")
+        if ready.get("status") == "True" and same_commit(applied, commit):
+            return True, f"applied {short(applied)}"
+        return False, (f"last applied {short(applied) or 'nothing'}, Ready="
+                       f"{ready.get('status', 'Unknown')}: {ready.get('message', '')}")
+
+    return wait("Kustomization", name, namespace, until=rule, timeout=timeout) or {}
+
+
+def owner(kind: str, name: str, namespace: str, *path: str) -> str | None:
+    """Who set a field of a live object last: ``kustomize-controller`` (git) or someone else.
+
+    Reads the object with its ``managedFields`` (which ``lab.get`` leaves out).
+    """
+    _echo(["kubectl", "get", kind.lower(), name, "-n", namespace, "--show-managed-fields",
+           "-o", "yaml"])
+    res = resource_for(kind)
+    return field_owner(dynamic().get(res, name=name, namespace=namespace).to_dict(), *path)
+
+
+def field_owner(obj: dict, *path: str) -> str | None:
+    """The field manager that owns a field (e.g. ``"spec", "replicas"``), from managedFields.
+
+    Who set a value last: ``kustomize-controller`` (from git) or a person's tool.
+
+    Example:
+        >>> field_owner({"metadata": {"managedFields": [{"manager": "kubectl",
+        ...     "fieldsV1": {"f:spec": {"f:replicas": {}}}}]}}, "spec", "replicas")
+        'kubectl'
+    """
+    for entry in (obj.get("metadata") or {}).get("managedFields") or []:
+        node: Any = entry.get("fieldsV1") or {}
+        for part in path:
+            node = node.get(f"f:{part}") if isinstance(node, dict) else None
+        if node is not None:
+            return entry.get("manager")
+    return None

@@ -44,11 +44,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import _display, _guard, _tools
-from ._client import lab_kubeconfig
+from . import _display, _guard, _target, _tools
 from ._manifests import resolve_path
+from ._objects import selector_of
 from ._paths import PROJECT_ROOT, state_dir
-from ._record import ClusterRecord
+from ._resources import list_
 from .errors import ClusterUnavailable, HelmError, ToolMissing, WaitTimeout
 
 #: Wait until the release's objects are ready (helm v4: ``--wait`` alone means "watcher").
@@ -102,11 +102,9 @@ def helm_env() -> dict[str, str]:
 
 def connection_args() -> list[str]:
     """``--kubeconfig`` (always the lab one) and ``--kube-context`` when a cluster is recorded."""
-    args = ["--kubeconfig", str(lab_kubeconfig())]
-    record = ClusterRecord.load()
-    if record and record.context and not os.environ.get("K8SLAB_KUBECONFIG"):
-        args += ["--kube-context", record.context]
-    return args
+    args = ["--kubeconfig", str(_target.kubeconfig())]
+    context = _target.context()
+    return [*args, "--kube-context", context] if context else args
 
 
 def resolve_chart(chart: str | Path) -> str:
@@ -300,9 +298,9 @@ def run(args: list[str], *, action: str, shown: list[str] | None = None,
         ToolMissing: helm is not available.
     """
     helm = binary()
-    if needs_cluster and not lab_kubeconfig().is_file():
+    if needs_cluster and not _target.kubeconfig().is_file():
         raise ClusterUnavailable(
-            f"No lab cluster is running (no kubeconfig at {lab_kubeconfig()}).",
+            f"No lab cluster is running (no kubeconfig at {_target.kubeconfig()}).",
             "Start one with `k8slab up` in a terminal, then re-run this cell.")
     _display.announce("helm " + shlex.join(shown if shown is not None else args), "HELM",
                       description or action)
@@ -501,9 +499,8 @@ def pod_selectors(manifest: str) -> list[dict[str, str]]:
     selectors = []
     for doc in yaml.safe_load_all(manifest):
         if isinstance(doc, dict) and doc.get("kind") in _WORKLOADS:
-            spec = doc.get("spec") or {}
-            labels = (spec.get("selector") or {}).get("matchLabels") or \
-                (((spec.get("template") or {}).get("metadata") or {}).get("labels"))
+            template = (doc.get("spec") or {}).get("template") or {}
+            labels = selector_of(doc) or (template.get("metadata") or {}).get("labels")
             if labels:
                 selectors.append(dict(labels))
     return selectors
@@ -512,8 +509,6 @@ def pod_selectors(manifest: str) -> list[dict[str, str]]:
 def _wait_pods_gone(selectors: list[dict[str, str]], namespace: str, timeout: Timeout,
                     release: str) -> None:
     """Helm's wait ends when the Deployment is deleted; its pods terminate a moment later."""
-    from ._resources import list_
-
     deadline = time.monotonic() + _timeout_seconds(timeout)
     with _display.quiet():
         while True:

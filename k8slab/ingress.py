@@ -1,17 +1,24 @@
-"""Read Ingress rules the way an Ingress controller does, and follow a request through them.
+"""Send requests through the lab's Ingress controller, or simulate it where none can run.
 
 An Ingress is only a routing table stored by the API server: nothing moves
-until a controller (ingress-nginx, Traefik, HAProxy...) reads it and
-configures a reverse proxy. The lab's clusters (kwok and the host engine)
-run no such controller, so this module plays its routing part in pure Python:
-given Ingress objects and a request's host and path, :func:`route` says which
-Service and port would receive the request. :func:`send` then delivers the
-request to a pod of that Service through the API server's port-forward, with
-the request's Host header, so a learner sees the whole route end to end. The
-routing is a simulation; the answer is the pod's own (a real web server on
-the host engine, kind or minikube; kwok's simulated server on kwok).
+until a controller reads it and configures a reverse proxy. Notebook 10 runs
+a real one, Traefik (:func:`install_controller`), on engines with containers
+(host, kind, minikube): :func:`send_all` sends each request to Traefik's entry
+point through the API server's port-forward, with its Host header, and reads
+the echo backend's answer (which Service and pod served it, the path it got,
+the proxy that relayed it, :func:`parse_echo`). Traefik does the routing.
 
-Matching follows the Ingress specification and ingress-nginx's reading of it:
+What a controller does not do, and this module does:
+
+* on kwok, where no container (so no controller) runs, :func:`route` plays
+  the controller's routing part in Python and :func:`simulate` delivers the
+  request to a pod of the chosen Service; every such row says ``simulated``;
+* :func:`route` also lets the lesson *predict* a route and the checks judge a
+  learner's Ingress by where requests would land, on every engine;
+* tables of rules and status (:func:`rules_frame`, :func:`route_status`) and
+  wait rules (:func:`has_address`, :func:`route_accepted`).
+
+:func:`route`'s matching follows the Ingress specification:
 
 * hosts first: an exact host beats a wildcard (``*.example.test`` matches one
   extra label), which beats rules without a host; paths are then looked up
@@ -19,7 +26,7 @@ Matching follows the Ingress specification and ingress-nginx's reading of it:
 * paths next: the longest matching path wins, and ``Exact`` beats ``Prefix``
   on a tie; ``Prefix`` compares whole path elements (``/app`` matches
   ``/app/x`` but not ``/apple``); ``ImplementationSpecific`` is read as
-  ``Prefix`` (what ingress-nginx does without regex annotations);
+  ``Prefix`` (what Traefik does);
 * nothing matches: the Ingress ``defaultBackend`` if one is set, else the
   controller's own "404 Not Found" page.
 
@@ -36,6 +43,7 @@ Example:
 from __future__ import annotations
 
 import shlex
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
@@ -43,10 +51,14 @@ import pandas as pd
 
 from . import _display
 from ._pods import HttpResponse, forward_get, resolve_pod
-from ._resources import get, list_
+from ._resources import delete, get, list_
+from ._traefik_pod import WEB_PORT, controller_pod
+from ._traefik_pod import controller_version as controller_version  # for the lesson
+from .errors import K8sLabError
 
 #: The path types of ``networking.k8s.io/v1``.
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
+
 
 
 @dataclass(frozen=True)
@@ -238,32 +250,6 @@ def service_port_number(service: dict, port: int | str) -> int:
     raise ValueError(f"Service {name!r} has no port {port!r}")
 
 
-def forwarded_path(found: Route, path: str, *, strip_prefix: bool = False) -> str:
-    """The path the backend receives for ``path``, once routed by ``found``.
-
-    By default a controller forwards the path unchanged (ingress-nginx,
-    Traefik and the Gateway API all do), so an application behind ``/app1``
-    receives ``/app1/...``. With ``strip_prefix`` the rule's path is removed
-    first, what ingress-nginx's ``rewrite-target`` annotation, Traefik's
-    ``StripPrefix`` middleware or the Gateway API's ``URLRewrite`` filter
-    (``ReplacePrefixMatch: /``) are configured to do.
-
-    Example:
-        >>> r = Route("fanout", "", "/app1", "Prefix", "app1", 80)
-        >>> forwarded_path(r, "/app1/whoami"), forwarded_path(r, "/app1/whoami", strip_prefix=True)
-        ('/app1/whoami', '/whoami')
-    """
-    if not strip_prefix or found.path is None:
-        return path
-    clean, query = _clean(path), path[len(_clean(path)):]
-    if found.path_type == "Exact":
-        return "/" + query
-    drop = len([p for p in found.path.split("/") if p])
-    rest = [p for p in clean.split("/") if p][drop:]
-    tail = "/" if clean.endswith("/") and rest else ""
-    return "/" + "/".join(rest) + tail + query
-
-
 def answer_summary(response: HttpResponse) -> str:
     """One line about an HTTP answer: an HTML page's title, else its first line of text."""
     if response.simulated:
@@ -272,16 +258,31 @@ def answer_summary(response: HttpResponse) -> str:
     start, end = body.lower().find("<title>"), body.lower().find("</title>")
     if 0 <= start < end:
         return body[start + len("<title>"):end].strip()
-    return body.splitlines()[0][:80] if body else ""
+    return body.splitlines()[0][:100] if body else ""
+
+
+def parse_echo(body: str) -> dict[str, str]:
+    """The fields of the echo image's answer (``service=app1 pod=app1-x host=... path=...``).
+
+    Example:
+        >>> parse_echo("service=app1 pod=app1-7f host=k8slab.test path=/app1 via=traefik-5c")
+        {'service': 'app1', 'pod': 'app1-7f', 'host': 'k8slab.test', 'path': '/app1', \
+'via': 'traefik-5c'}
+        >>> parse_echo("404 page not found")
+        {}
+    """
+    first = body.strip().splitlines()[0] if body.strip() else ""
+    fields = dict(part.split("=", 1) for part in first.split() if "=" in part)
+    return fields if "pod" in fields else {}
 
 
 def deliver(pod: str, port: int, path: str, host: str, namespace: str, *,
-            timeout: float = 10) -> HttpResponse:
+            timeout: float = 30) -> HttpResponse:
     """``GET path`` with ``Host: host`` to a pod's port, through the API server's port-forward.
 
-    What a proxy does once it has chosen a backend: it keeps the request's
-    Host header (a pod's ``/whoami`` shows it). Only the API server on
-    127.0.0.1 is contacted; it relays to the node.
+    Used for the controller's pod (its entry point) on engines that run
+    containers, and for a backend pod on kwok, where the routing is simulated.
+    Only the API server on 127.0.0.1 is contacted; it relays to the node.
     """
     local = 10000 + port if port < 55535 else port
     _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"{local}:{port}", "-n",
@@ -293,50 +294,158 @@ def deliver(pod: str, port: int, path: str, host: str, namespace: str, *,
                        timeout=timeout)
 
 
-def send(ingresses: dict | Iterable[dict], host: str, path: str, namespace: str, *,
-         strip_prefix: bool = False) -> dict:
-    """Route a request like the controller would, then deliver it to a pod of the Service.
+#: The columns of :func:`send_all`'s table.
+COLUMNS = ["host", "path", "through", "status", "service", "pod", "received", "via", "answer"]
 
-    The request goes to a pod behind the chosen Service via the API server's
-    port-forward, with its Host header and the path unchanged, as ingress-nginx
-    forwards it by default (``strip_prefix``: see :func:`forwarded_path`).
 
-    Returns:
-        A dict: host, path, the matching rule, service, port, pod, the path
-        sent to the pod, the HTTP status and a one-line answer (404 with
-        answer "no rule (404 from the controller)" when no rule matches, 503
-        when the Service has no running pod).
+def through_controller(host: str, path: str, namespace: str) -> dict:
+    """Send ``GET path`` with ``Host: host`` to the namespace's Traefik, and read the answer.
+
+    This is a real request: it enters Traefik's ``web`` entry point (port 8000
+    of its pod, reached through the API server's port-forward on 127.0.0.1);
+    Traefik picks the route from the Ingresses and HTTPRoutes it watches and
+    proxies it to a pod. The echo backend's answer names the Service and pod
+    that served it, the path it received and the proxy (``via``) that relayed it.
+    """
+    pod = controller_pod(namespace)
+    if pod is None:
+        raise K8sLabError(f"No running Traefik pod in namespace {namespace!r}.",
+                          f"Start it with ingress.install_controller({namespace!r}).")
+    response = deliver(pod, WEB_PORT, path, host, namespace)
+    echo = parse_echo(response.body)
+    return {"host": host, "path": path, "through": f"traefik ({pod})",
+            "status": response.status, "service": echo.get("service", ""),
+            "pod": echo.get("pod", ""), "received": echo.get("path", ""),
+            "via": echo.get("via", ""),
+            "answer": "" if echo else f"{answer_summary(response)} (from Traefik itself)"}
+
+
+def wait_served(host: str, path: str, namespace: str, *, timeout: float = 30) -> bool:
+    """Wait until Traefik routes ``host`` + ``path`` somewhere (an answer other than its 404).
+
+    A controller applies a changed Ingress or HTTPRoute a moment later (Traefik
+    gathers changes for a second or two before it reloads). Returns at once,
+    False, when no controller runs in the namespace (kwok).
+    """
+    if controller_pod(namespace) is None:
+        return False
+    deadline = time.monotonic() + timeout
+    with _display.quiet():
+        while True:
+            if through_controller(host, path, namespace)["service"]:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.5)
+
+
+def simulate(ingresses: dict | Iterable[dict], host: str, path: str, namespace: str) -> dict:
+    """Route a request with :func:`route` (a simulation), then deliver it to a pod.
+
+    For kwok, where no controller can run: the routing decision is k8slab's
+    Python reading of the rules, and the pod's answer is kwok's simulated one.
+    The ``through`` column says so.
     """
     found = route(ingresses, host, path)
-    row = {"host": host, "path": path, "rule": "", "service": "", "port": "", "pod": "",
-           "sent": "", "status": 404, "answer": "no rule: 404 from the controller"}
+    row = {"host": host, "path": path, "through": "simulated (k8slab.ingress.route)",
+           "status": 404, "service": "", "pod": "", "received": "", "via": "",
+           "answer": "no rule: a controller would answer 404"}
     if found is None:
         return row
-    row.update(rule=f"{found.host or '*'} {found.path or '(default)'} ({found.path_type or '-'})",
-               service=found.service, port=found.port)
+    row.update(service=found.service)
     with _display.quiet():
         try:
             number = service_port_number(get("Service", found.service, namespace), found.port)
             pod, pod_port = resolve_pod(f"service/{found.service}", namespace, number)
         except Exception:
-            row.update(status=503, answer="no running pod: 503 from the controller")
+            row.update(status=503, answer="no running pod: a controller would answer 503")
             return row
-    sent = forwarded_path(found, path, strip_prefix=strip_prefix)
-    response = deliver(pod, int(pod_port or number), sent, split_host(host) or host, namespace)
-    row.update(port=number, pod=pod, sent=sent, status=response.status,
-               answer=answer_summary(response))
+    response = deliver(pod, int(pod_port or number), path, split_host(host) or host, namespace)
+    row.update(pod=pod, received=path, status=response.status, answer=answer_summary(response))
     return row
 
 
 def send_all(requests: Iterable[tuple[str, str]], namespace: str,
-             ingresses: dict | Iterable[dict] | None = None, *,
-             strip_prefix: bool = False) -> pd.DataFrame:
-    """:func:`send` for several ``(host, path)`` requests; Ingresses default to the namespace's."""
-    items = _as_list(ingresses) if ingresses is not None else list_("Ingress", namespace)
-    rows = [send(items, host, path, namespace, strip_prefix=strip_prefix)
-            for host, path in requests]
-    return pd.DataFrame(rows, columns=["host", "path", "rule", "service", "port", "pod",
-                                       "sent", "status", "answer"])
+             ingresses: dict | Iterable[dict] | None = None) -> pd.DataFrame:
+    """Send ``(host, path)`` requests: through Traefik when it runs, else simulated.
+
+    Args:
+        requests: the Host headers and paths to send.
+        namespace: the lesson's namespace (its Traefik, its Ingresses).
+        ingresses: for the simulation only; default: the namespace's Ingresses.
+    """
+    if controller_pod(namespace) is not None:
+        rows = [through_controller(host, path, namespace) for host, path in requests]
+    else:
+        items = _as_list(ingresses) if ingresses is not None else list_("Ingress", namespace)
+        rows = [simulate(items, host, path, namespace) for host, path in requests]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def install_controller(namespace: str, *, timeout: float = 180) -> str:
+    """Run Traefik (a real Ingress and Gateway API controller) in ``namespace``.
+
+    One call does what an administrator does once per cluster: it makes the
+    image (Traefik is built from the Go module proxy the first time, then
+    cached), loads it into the node, applies the Gateway API CRDs, then
+    ``manifests/10-ingress-traefik.yaml`` (ServiceAccount, ClusterRole and
+    binding, IngressClass ``traefik``, Deployment, Service) and the
+    GatewayClass ``traefik``, waits for the pod and asks Traefik its version.
+    This Traefik watches only ``namespace``. ``lab.cleanup(namespace)`` removes
+    it (its ClusterRoleBinding too); ``k8slab down`` removes everything.
+
+    Returns:
+        Traefik's version, as Traefik itself reports it (``v3.7.13``).
+
+    Raises:
+        K8sLabError: on kwok, where no container runs (the lesson simulates instead).
+
+    Example:
+        >>> ingress.install_controller("nb10-ingress")          # doctest: +SKIP
+        Traefik v3.7.13 runs in pod traefik-6d5f... (namespace nb10-ingress); ...
+        'v3.7.13'
+    """
+    from . import _traefik
+
+    return _traefik.install(namespace, timeout=timeout)
+
+
+def install_gateway_api() -> str:
+    """Apply the Gateway API's standard CRDs (from its Go module, cached); their version.
+
+    Works on every engine, kwok included: CRDs only teach the API server new
+    kinds. Serving Gateways and HTTPRoutes is a controller's job (Traefik's).
+    """
+    from . import _traefik
+
+    return _traefik.install_gateway_api()
+
+
+def route_status(route: dict) -> list[dict]:
+    """One row per parent Gateway of an HTTPRoute: the conditions its controller wrote."""
+    rows = []
+    for parent in (route.get("status") or {}).get("parents") or []:
+        for cond in parent.get("conditions") or []:
+            rows.append({"gateway": (parent.get("parentRef") or {}).get("name"),
+                         "controller": parent.get("controllerName"), "type": cond.get("type"),
+                         "status": cond.get("status"), "reason": cond.get("reason")})
+    return rows
+
+
+def route_accepted(route: dict) -> tuple[bool, str]:
+    """A rule for ``lab.wait``: has a controller accepted the HTTPRoute?"""
+    accepted = [r for r in route_status(route) if r["type"] == "Accepted"]
+    if any(r["status"] == "True" for r in accepted):
+        return True, f"accepted by {accepted[0]['controller']}"
+    return False, "no controller has accepted it yet (status.parents is empty)"
+
+
+def remove_controller(namespace: str) -> None:
+    """Stop the namespace's Traefik and its ClusterRoleBinding (the shared classes stay)."""
+    for kind, name, ns in (("Deployment", "traefik", namespace), ("Service", "traefik", namespace),
+                           ("ServiceAccount", "traefik", namespace),
+                           ("ClusterRoleBinding", f"k8slab-traefik-{namespace}", None)):
+        delete(kind, name, ns)
 
 
 def route_dict(found: Route | None) -> dict | None:

@@ -25,9 +25,17 @@ import threading
 import time
 
 import ipywidgets as w
+from kubernetes import client
 
 from . import _display
-from ._timeline import BackgroundWatch, ShowOnce
+from ._background_watch import BackgroundWatch
+from ._client import connect
+from ._errors import translate
+from ._namespaces import LAB_LABEL
+from ._objects import selector_string
+from ._resources import get, list_, resource_for
+from ._show_once import ShowOnce
+from ._tables import pods_frame
 from .errors import K8sLabError
 
 __all__ = ["LivePods", "NamespacePicker", "ReplicaSlider", "live_pods", "namespace_picker",
@@ -64,8 +72,6 @@ class ReplicaSlider(ShowOnce):
 
     def __init__(self, name: str, namespace: str, *, low: int = 0, high: int = 10,
                  timeout: float = 300) -> None:
-        from ._resources import get
-
         self.name, self.namespace, self.timeout = name, namespace, timeout
         with _display.quiet():
             self._deployment = get("Deployment", name, namespace)
@@ -138,11 +144,6 @@ class ReplicaSlider(ShowOnce):
         self._render()
 
     def _scale(self, replicas: int) -> None:
-        from kubernetes import client
-
-        from ._client import connect
-        from ._errors import translate
-
         _display.announce(
             _display.kubectl("scale", f"deployment/{self.name}", f"--replicas={replicas}",
                              "-n", self.namespace),
@@ -228,15 +229,12 @@ class LivePods(ShowOnce):
     def __init__(self, namespace: str, labels: str | dict | None = None, *,
                  timeout: float = 300) -> None:
         self.namespace = namespace
-        self.labels = labels if labels is None or isinstance(labels, str) else ",".join(
-            f"{k}={v}" for k, v in labels.items())
+        self.labels = selector_string(labels)
         self.timeout = timeout
         self.html = w.HTML()
         self._started = time.monotonic()
         self._watch = BackgroundWatch("Pod", namespace, labels=self.labels, timeout=timeout,
                                       on_change=self._changed, on_stop=self._render)
-        from ._resources import resource_for
-
         _display.announce(
             _display.kubectl("get", "pods", "-n", namespace,
                              *(("-l", self.labels) if self.labels else ()), "--watch"),
@@ -262,8 +260,6 @@ class LivePods(ShowOnce):
 
     def frame(self):
         """The pods as they are now, as a pandas DataFrame (``lab.table("Pod")`` columns)."""
-        from ._tables import pods_frame
-
         with self._watch.lock:
             pods = sorted(self._watch.objects.values(), key=lambda p: p["metadata"]["name"])
         return pods_frame(pods)
@@ -338,9 +334,6 @@ class NamespacePicker(ShowOnce):
     """
 
     def __init__(self, default: str | None = None) -> None:
-        from ._namespaces import LAB_LABEL
-        from ._resources import list_
-
         items = list_("Namespace", labels=f"{LAB_LABEL}=true")
         names = sorted(n["metadata"]["name"] for n in items
                        if not n["metadata"].get("deletionTimestamp"))

@@ -23,6 +23,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from . import _workshop_vclusters as vclusters
+from . import _workshop_z2jh
+from ._record import ClusterRecord
 from ._workshop_cluster import (
     TOKEN_MODES,
     Attendee,
@@ -62,6 +65,7 @@ __all__ = [
     "plot_progress",
     "progress",
     "role_rules",
+    "vclusters",
 ]
 
 
@@ -71,6 +75,8 @@ def _quota_cell(att: Attendee, key: str) -> str:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    if args.mode == "cluster":
+        return vclusters.cmd_create(args)
     quota = Quota(pods=args.quota_pods, cpu=args.quota_cpu, memory=args.quota_memory,
                   storage=args.quota_storage)
     made = create(args.count, prefix=args.prefix, quota=quota, out=args.out, hours=args.hours,
@@ -79,8 +85,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     print(f"k8slab: workshop {args.prefix!r}: {len(made)} attendees, each with "
           f"{quota.pods} pods, {quota.cpu} CPU, {quota.memory} memory "
           f"(a container without resources gets requests {requests['cpu']}/"
-          f"{requests['memory']}, limits {limits['cpu']}/{limits['memory']}).")
+          f"{requests['memory']}, a memory limit of {limits['memory']}).")
     print(f"k8slab: {exec_for_attendees()[1]}")
+    print(f"k8slab: {vclusters.namespace_cost_line(len(made))}")
     for att in made:
         until = f"token until {att.expires}" if att.expires else "token until deleted"
         print(f"  {att.name:<24} {att.kubeconfig}  ({until})")
@@ -94,6 +101,8 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if vclusters.print_list(args.workshop) and not ClusterRecord.load():
+        return 0  # attendees with clusters of their own, and no shared cluster
     found = attendees(args.workshop)
     if not found:
         which = f"of the workshop {args.workshop!r} " if args.workshop else ""
@@ -114,6 +123,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
+    own = vclusters.delete(None if args.all else args.names, workshop=args.workshop)
+    if own:
+        print(f"k8slab: stopped and removed the cluster(s) of {', '.join(own)}.")
+    args.names = [n for n in args.names if n not in own]
+    if (own and not args.names and not args.all) or (args.all and not ClusterRecord.load()):
+        if not own:
+            print("k8slab: no attendee cluster and no shared lab cluster: nothing to delete.")
+        return 0
     gone = delete(args.names or None, all=args.all, workshop=args.workshop,
                   timeout=args.timeout)
     from ._workshop_hub import forget  # their Unix users, homes and hub passwords
@@ -163,6 +180,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         "auto: request, else secret")
     c.add_argument("--server", default=None,
                    help="API server URL attendees use (default: the lab kubeconfig's)")
+    c.add_argument("--mode", default="namespace", choices=vclusters.MODES,
+                   help="namespace: one shared cluster, a namespace each (default, large "
+                        "rooms); cluster: a kwok cluster of their own each (every notebook)")
+    c.add_argument("--first-port", type=int, default=vclusters.FIRST_PORT,
+                   help=f"--mode cluster: API ports from here on ({vclusters.FIRST_PORT})")
+    c.add_argument("--nodes", type=int, default=2,
+                   help="--mode cluster: simulated nodes per cluster (2)")
     c.set_defaults(func=cmd_create)
 
     ls = sub.add_parser("list", help="attendees, their pods, quota use and kubeconfig")
@@ -176,6 +200,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     d.add_argument("--timeout", type=float, default=300,
                    help="seconds to wait for the namespaces to disappear (300)")
     d.set_defaults(func=cmd_delete)
+
+    z = sub.add_parser("z2jh", help="zero-to-jupyterhub values for a workshop on an existing "
+                       "cluster (KubeSpawner, a namespace per attendee)")
+    z.add_argument("count", type=int, help="how many attendees")
+    z.add_argument("--prefix", default="attendee", help="their names' prefix (attendee)")
+    z.add_argument("--out", type=Path, default=Path("."), help="folder for the files (.)")
+    z.add_argument("--hub-namespace", default="k8slab-hub", help="the hub's namespace")
+    z.add_argument("--instructor", default="instructor", help="the hub admin's user name")
+    z.add_argument("--image", default="k8slab-course",
+                   help="user image (this repository built by repo2docker), without tag")
+    z.add_argument("--tag", default="latest", help="the user image's tag")
+    z.set_defaults(func=_workshop_z2jh.cmd_z2jh)
 
     p = sub.add_parser("progress", help="which attendee passed which exercise")
     p.add_argument("--prefix", default="", help="only exercises whose id starts with it (05.)")

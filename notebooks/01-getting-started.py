@@ -54,7 +54,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb01-getting-started")
-solve_exercises = False
 
 # %% [markdown]
 # ## Is everything ready?
@@ -228,10 +227,9 @@ lab.get("ConfigMap", "welcome", namespace)["data"]
 lab.check("01.configmap", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hello"},
-               "data": {"greeting": "hello, kubernetes"}}, namespace)
-    lab.check("01.configmap", namespace)
+lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hello"},
+           "data": {"greeting": "hello, kubernetes"}}, namespace)
+lab.check("01.configmap", namespace)
 
 # %% [markdown]
 # ### Exercise 2: run your first pod
@@ -250,11 +248,10 @@ if solve_exercises:
 lab.check("01.first-pod", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/01-getting-started-pod.yaml"))
-    lab.apply("manifests/01-getting-started-pod.yaml", namespace)
-    lab.wait("Pod", "first", namespace)
-    lab.check("01.first-pod", namespace)
+print(lab.manifest("manifests/01-getting-started-pod.yaml"))
+lab.apply("manifests/01-getting-started-pod.yaml", namespace)
+lab.wait("Pod", "first", namespace)
+lab.check("01.first-pod", namespace)
 
 # %% [markdown]
 # Whichever way you got there, here are the pods of your namespace:

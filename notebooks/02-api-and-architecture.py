@@ -53,7 +53,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb02-api")
-solve_exercises = False      # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                 # seconds to wait for the cluster to converge
 
 # %% [markdown]
@@ -320,11 +319,10 @@ scope
 lab.check("02.api-versions", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    asked = kinds[kinds["kind"].isin(["CronJob", "HorizontalPodAutoscaler", "Lease"])]
-    lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "api-versions"},
-               "data": dict(zip(asked["kind"], asked["api_version"], strict=True))}, namespace)
-    lab.check("02.api-versions", namespace)
+asked = kinds[kinds["kind"].isin(["CronJob", "HorizontalPodAutoscaler", "Lease"])]
+lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "api-versions"},
+           "data": dict(zip(asked["kind"], asked["api_version"], strict=True))}, namespace)
+lab.check("02.api-versions", namespace)
 
 # %% [markdown]
 # ## The declarative model: you declare, controllers converge
@@ -538,14 +536,13 @@ lab.record("uid_unchanged", web["metadata"]["uid"] == stored["metadata"]["uid"])
 lab.check("02.desired-replicas", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    desired = lab.get("Deployment", "web", namespace)["spec"]
-    desired["replicas"] = 2
-    lab.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-               "spec": desired}, namespace)
-    lab.wait("Deployment", "web", namespace, timeout=timeout,
-             until=lambda web: (web["status"].get("replicas") == 2, "scaling down"))
-    lab.check("02.desired-replicas", namespace)
+desired = lab.get("Deployment", "web", namespace)["spec"]
+desired["replicas"] = 2
+lab.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+           "spec": desired}, namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout,
+         until=lambda web: (web["status"].get("replicas") == 2, "scaling down"))
+lab.check("02.desired-replicas", namespace)
 
 # %% [markdown]
 # Once the exercise is solved, the end of the story shows that scaling down

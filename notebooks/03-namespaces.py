@@ -52,7 +52,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb03-namespaces")
-solve_exercises = False         # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                    # seconds to wait for namespaces to be created or deleted
 
 # %% [markdown]
@@ -158,8 +157,7 @@ lab.namespace(namespace, labels={"owner": namespace, "env": "course"})["metadata
 lab.check("03.prod-namespace", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply(f"""
+lab.apply(f"""
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -168,7 +166,7 @@ metadata:
     owner: {namespace}
     env: prod
 """)
-    lab.check("03.prod-namespace", namespace)
+lab.check("03.prod-namespace", namespace)
 
 # %% [markdown]
 # ## Finding namespaces with label selectors
@@ -258,11 +256,10 @@ scope
 lab.check("03.same-name", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    for where_to, color in ((namespace, "blue"), (dev, "green")):
-        lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
-                   "data": {"color": color}}, where_to)
-    lab.check("03.same-name", namespace)
+for where_to, color in ((namespace, "blue"), (dev, "green")):
+    lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
+               "data": {"color": color}}, where_to)
+lab.check("03.same-name", namespace)
 
 # %% [markdown]
 # ## Deleting a namespace deletes everything in it

@@ -59,7 +59,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb04-pods")
-solve_exercises = False
 timeout = 60
 quiet_period = 5
 
@@ -393,11 +392,10 @@ nodes
 lab.check("04.guaranteed", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/04-pods-steady.yaml"))   # requests equal to limits
-    lab.apply("manifests/04-pods-steady.yaml", namespace)
-    lab.wait("Pod", "steady", namespace, timeout=timeout)
-    lab.check("04.guaranteed", namespace)
+print(lab.manifest("manifests/04-pods-steady.yaml"))   # requests equal to limits
+lab.apply("manifests/04-pods-steady.yaml", namespace)
+lab.wait("Pod", "steady", namespace, timeout=timeout)
+lab.check("04.guaranteed", namespace)
 
 # %% [markdown]
 # ### A pod too big for any node
@@ -488,12 +486,11 @@ lab.record("resize_refused_status", refused)
 lab.check("04.greedy-fits", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.delete("Pod", "greedy", namespace, wait=True)
-    print(lab.manifest("manifests/04-pods-greedy-fixed.yaml"))   # cpu: 250m
-    lab.apply("manifests/04-pods-greedy-fixed.yaml", namespace)
-    lab.wait("Pod", "greedy", namespace, timeout=timeout)
-    lab.check("04.greedy-fits", namespace)
+lab.delete("Pod", "greedy", namespace, wait=True)
+print(lab.manifest("manifests/04-pods-greedy-fixed.yaml"))   # cpu: 250m
+lab.apply("manifests/04-pods-greedy-fixed.yaml", namespace)
+lab.wait("Pod", "greedy", namespace, timeout=timeout)
+lab.check("04.greedy-fits", namespace)
 
 # %% [markdown]
 # Here are the pods left in the namespace:

@@ -63,7 +63,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb05-deployments")
-solve_exercises = False
 timeout = 60
 liveness_wait = 60
 
@@ -92,10 +91,9 @@ lab.setup(namespace)
 # would report. Each cell that depends on it says which one you saw.
 
 # %%
-status = lab.status()
-engine = status["engine"]
-# The nodes say whether containers run (a workshop attendee sees engine "workshop").
-real_containers = not all(node["simulated"] for node in status["nodes"])
+info = lab.status()
+engine = info["engine"]   # "workshop" when you use a workshop kubeconfig
+real_containers = not any(node["simulated"] for node in info["nodes"])
 print(f"engine: {engine} ·",
       "real containers" if real_containers else "simulated nodes (kwok): no container runs")
 
@@ -304,13 +302,12 @@ lab.record("replicas_after_apply", lab.get("Deployment", "web", namespace)["spec
 lab.check("05.scale", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    manifest = lab.manifest("manifests/05-deployments-web.yaml")
-    four = manifest.replace("replicas: 3", "replicas: 4")
-    print(four)
-    lab.apply(four, namespace)
-    lab.wait("Deployment", "web", namespace, timeout=timeout)
-    lab.check("05.scale", namespace)
+manifest = lab.manifest("manifests/05-deployments-web.yaml")
+four = manifest.replace("replicas: 3", "replicas: 4")
+print(four)
+lab.apply(four, namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.check("05.scale", namespace)
 
 # %% [markdown]
 # Before the next section, back to the manifest's three replicas:
@@ -438,11 +435,10 @@ lab.record("revisions", dict(zip(history["images"], history["revision"], strict=
 lab.check("05.rollback", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/05-deployments-web.yaml"))
-    lab.apply("manifests/05-deployments-web.yaml", namespace)
-    lab.wait("Deployment", "web", namespace, timeout=timeout)
-    lab.check("05.rollback", namespace)
+print(lab.manifest("manifests/05-deployments-web.yaml"))
+lab.apply("manifests/05-deployments-web.yaml", namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.check("05.rollback", namespace)
 
 # %% [markdown]
 # The history after the rollback: the first ReplicaSet is back in service,
@@ -526,11 +522,10 @@ stuck_events
 lab.check("05.unstuck", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/05-deployments-web-greedy-fixed.yaml"))
-    lab.apply("manifests/05-deployments-web-greedy-fixed.yaml", namespace)
-    lab.wait("Deployment", "web", namespace, timeout=timeout)
-    lab.check("05.unstuck", namespace)
+print(lab.manifest("manifests/05-deployments-web-greedy-fixed.yaml"))
+lab.apply("manifests/05-deployments-web-greedy-fixed.yaml", namespace)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.check("05.unstuck", namespace)
 
 # %% [markdown]
 # The scheduler is the same real kube-scheduler on every engine, and it

@@ -61,7 +61,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb06-services")
-solve_exercises = False
 timeout = 60
 
 # %% [markdown]
@@ -69,6 +68,9 @@ timeout = 60
 #
 # Import the library, then bring a fresh namespace to this notebook's starting
 # state: `lab.setup` applies the Deployment and waits until its pods run.
+# Importing it also gives cells that start with `%kubectl`: they run the lab's
+# real kubectl against the lab cluster (`{namespace}` is replaced by this
+# notebook's namespace), for the commands you would type on any cluster.
 
 # %% tags=["setup"]
 import time
@@ -192,6 +194,14 @@ before
 
 # %%
 lab.table("Service", namespace)
+
+# %% [markdown]
+# The same, as kubectl shows it: the Service (with its selector, in `-o wide`)
+# and its slices, found by their label:
+
+# %%
+# %kubectl get service web -n {namespace} -o wide
+# %kubectl get endpointslices -n {namespace} -l kubernetes.io/service-name=web
 
 # %% [markdown]
 # And here is the slice itself:
@@ -370,12 +380,11 @@ lab.record("in_cluster_pods", in_cluster_pods)
 lab.check("06.frontend", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/06-services-frontend.yaml"))
-    lab.apply("manifests/06-services-frontend.yaml", namespace)
-    wait_for_endpoints("frontend", lambda eps: len(eps) == 3)
-    print(lab.http_get("service/frontend", 8000, "/", namespace).status)
-    lab.check("06.frontend", namespace)
+print(lab.manifest("manifests/06-services-frontend.yaml"))
+lab.apply("manifests/06-services-frontend.yaml", namespace)
+wait_for_endpoints("frontend", lambda eps: len(eps) == 3)
+print(lab.http_get("service/frontend", 8000, "/", namespace).status)
+lab.check("06.frontend", namespace)
 
 # %% [markdown]
 # ## NodePort: a port on every node
@@ -464,6 +473,14 @@ print(storefront_diagnosis)
 lab.table("Pod", namespace, labels={"app": "web"})[["name", "phase"]]
 
 # %% [markdown]
+# With kubectl, the two things to compare are the Service's `Selector` (in
+# `describe`, next to `Endpoints: <none>`) and the pods' labels:
+
+# %%
+# %kubectl describe service storefront -n {namespace}
+# %kubectl get pods -n {namespace} --show-labels
+
+# %% [markdown]
 # And a request through it has no pod to go to:
 
 # %%
@@ -499,11 +516,10 @@ lab.record("storefront_error", storefront_error)
 lab.check("06.fix-selector", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/06-services-storefront-fixed.yaml"))
-    lab.apply("manifests/06-services-storefront-fixed.yaml", namespace)
-    wait_for_endpoints("storefront", lambda eps: len(eps) > 0)
-    lab.check("06.fix-selector", namespace)
+print(lab.manifest("manifests/06-services-storefront-fixed.yaml"))
+lab.apply("manifests/06-services-storefront-fixed.yaml", namespace)
+wait_for_endpoints("storefront", lambda eps: len(eps) > 0)
+lab.check("06.fix-selector", namespace)
 
 # %% [markdown]
 # ## Running is not ready
@@ -543,8 +559,16 @@ while not shop_stuck():  # look once a second: the probe runs every 2 s
 lab.table("Pod", namespace, labels="app=shop")
 
 # %% [markdown]
-# Running, but not ready; the Service lists both pods in its slice, marked
-# `ready: false`, and has no endpoint to send traffic to. The events say why:
+# Running, but not ready (`READY 0/1` in kubectl's words); the Service lists
+# both pods in its slice, marked `ready: false`, and has no *ready* endpoint to send
+# traffic to. The warnings of the namespace say why:
+
+# %%
+# %kubectl get pods -n {namespace} -l app=shop
+# %kubectl events -n {namespace} --types=Warning
+
+# %% [markdown]
+# The same messages and the slice's verdict, read from the API:
 
 # %%
 print(*sorted(set(shop_unhealthy_events())), sep="\n")
@@ -568,7 +592,8 @@ lab.record("shop_unhealthy_message", unhealthy)
 # Make the `shop` pods ready endpoints of their Service. Look at the probe in
 # the manifest (`lab.manifest("manifests/06-services-shop.yaml")`), compare
 # with the pages the web image serves (`/`, `/hello`, `/healthz`, `/whoami`),
-# fix the YAML and apply it. The Deployment rolls out new pods; wait for two
+# fix the YAML and apply it. The Deployment rolls out new pods (`%kubectl
+# rollout status deployment/shop -n {namespace}` follows it); wait for two
 # ready endpoints with `wait_for_endpoints("shop", lambda eps: len(eps) == 2)`,
 # then run the check (exercise id `06.readiness`). The solution is hidden in
 # the cell after the check.
@@ -580,12 +605,11 @@ lab.record("shop_unhealthy_message", unhealthy)
 lab.check("06.readiness", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/06-services-shop-fixed.yaml"))
-    lab.apply("manifests/06-services-shop-fixed.yaml", namespace)
-    wait_for_endpoints("shop", lambda eps: len(eps) == 2)
-    lab.wait("Deployment", "shop", namespace, timeout=timeout)
-    lab.check("06.readiness", namespace)
+print(lab.manifest("manifests/06-services-shop-fixed.yaml"))
+lab.apply("manifests/06-services-shop-fixed.yaml", namespace)
+wait_for_endpoints("shop", lambda eps: len(eps) == 2)
+# %kubectl rollout status deployment/shop -n {namespace} --timeout=60s
+lab.check("06.readiness", namespace)
 
 # %% [markdown]
 # The Services of the namespace, and their endpoints, once the exercises are done:

@@ -56,7 +56,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb07-workloads")
-solve_exercises = False        # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                   # seconds to wait for a controller before giving up
 
 # %% [markdown]
@@ -65,6 +64,9 @@ timeout = 60                   # seconds to wait for a controller before giving 
 # Two library helpers appear here for the first time: `lab.scale`, which changes the
 # number of replicas like `kubectl scale`, and `lab.job_from_cronjob`, which
 # prepares a Job from a CronJob like `kubectl create job --from=cronjob/...`.
+# For the commands you would type on any cluster, a cell that starts with
+# `%kubectl` runs the lab's real kubectl against the lab cluster (`{namespace}`
+# is replaced by this notebook's namespace).
 
 # %% tags=["setup"]
 import time
@@ -277,9 +279,10 @@ remaining_claims
 # %% [markdown]
 # ### Exercise 1: scale back up, to four
 #
-# Scale the StatefulSet `web` to **4** replicas with
-# `lab.scale("StatefulSet", "web", namespace, 4)`, then wait for the rollout with
-# `lab.wait("StatefulSet", "web", namespace)`. Watch the order again: `web-2`
+# Scale the StatefulSet `web` to **4** replicas with kubectl
+# (`%kubectl scale statefulset/web --replicas=4 -n {namespace}`, or
+# `lab.scale("StatefulSet", "web", namespace, 4)`), then follow the rollout
+# with `%kubectl rollout status statefulset/web -n {namespace}`. Watch the order again: `web-2`
 # comes back first, then `web-3`. Exercise id: `07.scale-web`. The solution is
 # hidden in the cell after the check.
 
@@ -290,10 +293,9 @@ remaining_claims
 lab.check("07.scale-web", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.scale("StatefulSet", "web", namespace, 4)
-    lab.wait("StatefulSet", "web", namespace, timeout=timeout)
-    lab.check("07.scale-web", namespace)
+# %kubectl scale statefulset/web --replicas=4 -n {namespace}
+# %kubectl rollout status statefulset/web -n {namespace} --timeout=60s
+lab.check("07.scale-web", namespace)
 
 # %% [markdown]
 # Did `web-2` get its old disk back? Its claim `data-web-2` was kept, so the
@@ -325,8 +327,10 @@ lab.record("daemonset_pods_per_node", per_node)
 print(f"{len(nodes)} node(s), {len(agents)} agent(s):", per_node)
 
 # %% [markdown]
-# One agent per node: on the host engine that is one agent on its single real
-# node, on kwok two agents on its two simulated nodes. Each agent learns the
+# One agent per node, as many as the count printed above, whatever the
+# cluster: one on the host engine's single real node, one per simulated node
+# on kwok (two unless `k8slab up --nodes` said otherwise), none on a node
+# whose taints the agents do not tolerate (below). Each agent learns the
 # name of its node from the `NODE_NAME` variable, filled from the pod's own
 # `spec.nodeName` (notebook 08 covers variables). On a real engine its log is
 # real:
@@ -352,6 +356,9 @@ lab.record("agent_log", agent_log)
 # single node is not tainted. Agents that must run everywhere (log
 # collectors, network plugins) add a toleration for that taint. The lab's
 # nodes:
+
+# %%
+# %kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints
 
 # %%
 for node in lab.list("Node"):
@@ -443,7 +450,7 @@ print(failed["reason"], "-", failed["message"])
 lab.record("deadline_reason", failed["reason"])
 
 # %%
-lab.events(namespace, object_name="too-slow")
+# %kubectl events -n {namespace} --for job/too-slow
 
 # %% [markdown]
 # ### Exercise 2: six thumbnails, three at a time
@@ -462,11 +469,10 @@ lab.events(namespace, object_name="too-slow")
 lab.check("07.parallel-job", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/07-workloads-job-thumbnails.yaml"))
-    lab.apply("manifests/07-workloads-job-thumbnails.yaml", namespace)
-    lab.wait("Job", "thumbnails", namespace, timeout=timeout)
-    lab.check("07.parallel-job", namespace)
+print(lab.manifest("manifests/07-workloads-job-thumbnails.yaml"))
+lab.apply("manifests/07-workloads-job-thumbnails.yaml", namespace)
+lab.wait("Job", "thumbnails", namespace, timeout=timeout)
+lab.check("07.parallel-job", namespace)
 
 # %% [markdown]
 # ## CronJobs: work on a schedule
@@ -534,8 +540,10 @@ print(f"report-run-2 is owned by {owner['kind']}/{owner['name']}")
 #
 # Create a CronJob called `cleanup` that runs **every 15 minutes** and keeps
 # the last **3** successful Jobs (`successfulJobsHistoryLimit: 3`). Start from
-# `manifests/07-workloads-cronjob.yaml`. Then run it once now, without waiting
-# for the schedule, and wait until that run completes.
+# `manifests/07-workloads-cronjob.yaml` and write its YAML. Then run it once
+# now, without waiting for the schedule (`kubectl create job NAME
+# --from=cronjob/cleanup`, or `lab.job_from_cronjob` as above), and wait until
+# that run completes.
 # Exercise id: `07.cronjob-now`. The solution is hidden in the cell after the
 # check.
 
@@ -546,13 +554,11 @@ print(f"report-run-2 is owned by {owner['kind']}/{owner['name']}")
 lab.check("07.cronjob-now", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    print(lab.manifest("manifests/07-workloads-cronjob-cleanup.yaml"))
-    lab.apply("manifests/07-workloads-cronjob-cleanup.yaml", namespace)
-    cleanup = lab.get("CronJob", "cleanup", namespace)
-    lab.apply(lab.job_from_cronjob(cleanup, "cleanup-now"), namespace)
-    lab.wait("Job", "cleanup-now", namespace, timeout=timeout)
-    lab.check("07.cronjob-now", namespace)
+print(lab.manifest("manifests/07-workloads-cronjob-cleanup.yaml"))
+lab.apply("manifests/07-workloads-cronjob-cleanup.yaml", namespace)
+# %kubectl create job cleanup-now --from=cronjob/cleanup -n {namespace}
+# %kubectl wait job/cleanup-now --for=condition=Complete -n {namespace} --timeout=60s
+lab.check("07.cronjob-now", namespace)
 
 # %% [markdown]
 # ## A StatefulSet that never starts
@@ -591,7 +597,14 @@ print("data-cache-0:", cache_claim["status"]["phase"], "· class",
 print(claim_events["message"].iloc[-1])
 lab.record("cache_claim_phase", cache_claim["status"]["phase"])
 lab.record("cache_claim_reasons", sorted(set(claim_events["reason"])))
-lab.table("StorageClass")
+
+# %% [markdown]
+# With kubectl: the claim's `describe` ends with the volume controller's
+# event, and `get storageclass` lists the classes this cluster has:
+
+# %%
+# %kubectl describe pvc data-cache-0 -n {namespace}
+# %kubectl get storageclass
 
 # %% [markdown]
 # The claim asks for a class, `fast-ssd`, that exists on the cluster the
@@ -621,8 +634,9 @@ lab.record("cache_update_refused", refused)
 # `data-cache-0` (a StatefulSet never deletes claims itself), and apply the
 # cache's YAML with a class that exists, or better with no `storageClassName`
 # at all, so that the claim gets the cluster's default class, whatever its
-# name. `lab.delete` and `lab.wait(..., until="deleted")` help; then wait for
-# the StatefulSet and run the check (exercise id `07.unbound`). The solution
+# name. `%kubectl delete ...` waits until what it deletes is gone
+# (`--cascade=foreground` makes it wait for the pods of a StatefulSet too);
+# then wait for the StatefulSet and run the check (exercise id `07.unbound`). The solution
 # is hidden in the cell after the check.
 
 # %%
@@ -632,16 +646,13 @@ lab.record("cache_update_refused", refused)
 lab.check("07.unbound", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.delete("StatefulSet", "cache", namespace)
-    lab.wait("Pod", "cache-0", namespace, until="deleted", timeout=timeout)
-    lab.delete("PersistentVolumeClaim", "data-cache-0", namespace)
-    lab.wait("PersistentVolumeClaim", "data-cache-0", namespace, until="deleted",
-             timeout=timeout)
-    print(lab.manifest("manifests/07-workloads-cache-fixed.yaml"))
-    lab.apply("manifests/07-workloads-cache-fixed.yaml", namespace)
-    lab.wait("StatefulSet", "cache", namespace, timeout=timeout)
-    lab.check("07.unbound", namespace)
+# %kubectl delete statefulset cache --cascade=foreground -n {namespace}
+lab.wait("Pod", "cache-0", namespace, until="deleted", timeout=timeout)
+# %kubectl delete pvc data-cache-0 -n {namespace}
+print(lab.manifest("manifests/07-workloads-cache-fixed.yaml"))
+lab.apply("manifests/07-workloads-cache-fixed.yaml", namespace)
+lab.wait("StatefulSet", "cache", namespace, timeout=timeout)
+lab.check("07.unbound", namespace)
 
 # %% [markdown]
 # The new claim names the default class, which provisioned its volume. On a

@@ -31,8 +31,9 @@
 # 2. Decode a Secret, and understand why base64 is not encryption.
 # 3. Give both to a pod as environment variables and as files, and see what
 #    the pod gets.
-# 4. Change a ConfigMap: files follow, variables do not, until the pods restart.
-# 5. Restrict who may read Secrets with RBAC: a ServiceAccount, a Role, a RoleBinding.
+# 4. Repair a pod that cannot start because a key it asks for does not exist.
+# 5. Change a ConfigMap: files follow, variables do not, until the pods restart.
+# 6. Restrict who may read Secrets with RBAC: a ServiceAccount, a Role, a RoleBinding.
 
 # %% [markdown]
 # ## Prerequisites
@@ -44,7 +45,7 @@
 # | [03 · Namespaces](03-namespaces.ipynb) | Helpful | Roles and RoleBindings live in a namespace |
 # | Environment variables and files | Helpful | How programs usually read their settings |
 #
-# **Time to learn**: 35 minutes
+# **Time to learn**: 45 minutes
 #
 # Nothing from earlier notebooks needs to exist: the setup cell below starts
 # from an empty namespace and this notebook creates everything it uses.
@@ -56,19 +57,22 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb08-configuration")
-solve_exercises = False           # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                      # seconds to wait for a rollout before giving up
 
 # %% [markdown]
 # ## Setup
 #
 # This notebook uses a few more helpers of the library: `lab.pod_view`
-# and `lab.compare_views` (what a pod sees of its configuration), `lab.restart` (like
-# `kubectl rollout restart`), and `lab.can_i` and `lab.as_user` (permission checks,
-# like `kubectl auth can-i` and `kubectl --as`).
+# and `lab.compare_views` (what a pod sees of its configuration), and
+# `lab.can_i` and `lab.as_user` (permission checks, like `kubectl auth can-i`
+# and `kubectl --as`). For the daily commands you type **kubectl** itself: a
+# cell that starts with `%kubectl` runs the lab's real kubectl against the lab
+# cluster and shows what it prints (`{namespace}` is replaced by this
+# notebook's namespace).
 
 # %% tags=["setup"]
 import base64
+import time
 
 import k8slab as lab
 
@@ -112,6 +116,13 @@ config["data"]
 lab.apply("manifests/08-configuration-secret.yaml", namespace)
 secret = lab.get("Secret", "db-credentials", namespace)
 secret["data"]
+
+# %% [markdown]
+# `kubectl get -o yaml` shows the same thing, as an administrator sees it
+# (`stringData` is gone: it was only a way in):
+
+# %%
+# %kubectl get secret db-credentials -n {namespace} -o yaml
 
 # %% [markdown]
 # base64 is an *encoding*, not a cipher: it turns any bytes (a certificate, a
@@ -229,18 +240,18 @@ else:
 # container needs does not exist, the container does not start until it
 # appears, unless the reference says `optional: true`. A missing variable
 # source shows as `CreateContainerConfigError`, a missing volume source keeps
-# the pod in `ContainerCreating`. Simulated pods on kwok start anyway, which
-# is one more reason for this view to flag missing sources in its `note`
-# column.
+# the pod in `ContainerCreating`. Exercise 2 below meets the first one.
 
 # %% [markdown]
 # ### Exercise 1: everything at once
 #
-# Run a pod called `toolbox` (image `k8slab.local/busybox:1.35`, with a `command` that
-# sleeps) that receives **every key** of the ConfigMap `app-config` as
-# environment variables (`envFrom` with a `configMapRef`), and the Secret
-# `db-credentials` as **files** in `/etc/db`. Wait until it runs, then look at
-# it with `lab.pod_view("toolbox", namespace)` (and, with real containers,
+# Write the YAML of a pod called `toolbox` (image `k8slab.local/busybox:1.35`,
+# with a `command` that sleeps) that receives **every key** of the ConfigMap
+# `app-config` as environment variables (`envFrom` with a `configMapRef`), and
+# the Secret `db-credentials` as **files** in `/etc/db` (a `secret` volume and
+# its `volumeMounts`): the Deployment above has every piece you need. Apply it
+# (`lab.apply` takes YAML text), wait until it runs, then look at it with
+# `lab.pod_view("toolbox", namespace)` (and, with real containers,
 # `lab.exec("toolbox", "env; ls /etc/db", namespace)`). Exercise id:
 # `08.toolbox`. The solution is hidden in the cell after the check.
 
@@ -251,11 +262,105 @@ else:
 lab.check("08.toolbox", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply("manifests/08-configuration-toolbox.yaml", namespace)
-    lab.wait("Pod", "toolbox", namespace, timeout=timeout)
-    display(lab.pod_view("toolbox", namespace))
-    lab.check("08.toolbox", namespace)
+print(lab.manifest("manifests/08-configuration-toolbox.yaml"))
+lab.apply("manifests/08-configuration-toolbox.yaml", namespace)
+lab.wait("Pod", "toolbox", namespace, timeout=timeout)
+display(lab.pod_view("toolbox", namespace))
+lab.check("08.toolbox", namespace)
+
+# %% [markdown]
+# ## A pod that cannot start
+#
+# A colleague wrote a small `report` Deployment that greets its readers with
+# the `GREETING` of `app-config`. It was accepted, its pod was scheduled... and
+# it never runs:
+
+# %%
+lab.manifest("manifests/08-configuration-report.yaml")
+
+# %%
+lab.apply("manifests/08-configuration-report.yaml", namespace)
+
+
+def report_waiting() -> dict[str, dict]:
+    """Pod name -> the waiting state of its container, for the report's live pods."""
+    return {p["metadata"]["name"]: w for p in lab.list("Pod", namespace, labels="app=report")
+            if not p["metadata"].get("deletionTimestamp")
+            for s in p["status"].get("containerStatuses") or []
+            if (w := s["state"].get("waiting")) and w.get("reason") != "ContainerCreating"}
+
+
+deadline = time.monotonic() + timeout
+while not report_waiting():  # the kubelet says why within a second or two
+    if time.monotonic() > deadline:
+        raise lab.WaitTimeout("The report's pod did not settle.", "Look at lab.events(namespace).")
+    time.sleep(0.5)
+# %kubectl get pods -n {namespace} -l app=report
+
+# %% [markdown]
+# The `STATUS` column shows the container's waiting reason. The pod is
+# `Pending`: it has a node, but its container was never created. `kubectl
+# describe` says why, in the container's `State` and in the kubelet's
+# `Failed` event at the bottom:
+
+# %%
+# %kubectl describe pod -n {namespace} -l app=report
+
+# %% [markdown]
+# The same two facts, read from the API:
+
+# %%
+stuck = next(iter(report_waiting().values()))
+print(stuck["reason"], "·", stuck.get("message"))
+failed = lab.events(namespace)
+failed = failed[(failed["reason"] == "Failed") & failed["object"].str.contains("report-")]
+print(*sorted(set(failed["message"])), sep="\n")
+lab.record("report_waiting_reason", stuck["reason"])
+lab.record("report_waiting_message", stuck.get("message"))
+
+# %% [markdown]
+# On a real node the kubelet wrote both; on kwok, kwok plays the same state
+# and event (its event says so), driven by the key the pod asks for. The
+# kubelet keeps trying: the container starts as soon as the key exists.
+#
+# ### Exercise 2: start the report
+#
+# Read the waiting message above: which key does the report ask of
+# `app-config`? Compare it with the keys the ConfigMap really holds
+# (`lab.get("ConfigMap", "app-config", namespace)["data"]`, or
+# `kubectl get configmap app-config -o yaml`). Fix the Deployment's YAML
+# (start from `lab.manifest("manifests/08-configuration-report.yaml")`; look
+# at `configMapKeyRef`) and apply it: the Deployment rolls out a new pod, and
+# the broken one goes. Wait with `lab.wait("Deployment", "report", namespace)`.
+# (Adding the missing key to the ConfigMap would also start the pod on a real
+# node, but the typo is in the Deployment, and kwok only knows the keys of the
+# course's `app-config`.) Exercise id: `08.config-key`. The solution is hidden
+# in the cell after the check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("08.config-key", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+print(lab.manifest("manifests/08-configuration-report-fixed.yaml"))
+lab.apply("manifests/08-configuration-report-fixed.yaml", namespace)
+lab.wait("Deployment", "report", namespace, timeout=timeout)
+lab.check("08.config-key", namespace)
+
+# %%
+report_pods = lab.list("Pod", namespace, labels="app=report")
+lab.record("report_phases", sorted(p["status"].get("phase") for p in report_pods
+                                   if not p["metadata"].get("deletionTimestamp")))
+if real_containers and report_pods and not report_waiting():
+    for _ in range(20):  # the shell prints its line as soon as it starts
+        greeting = lab.logs("deployment/report", namespace).strip()
+        if greeting:
+            break
+        time.sleep(0.5)
+    lab.record("report_log", greeting)
+    print(greeting)
 
 # %% [markdown]
 # ## Changing a ConfigMap
@@ -314,8 +419,8 @@ lab.compare_views({"at start": started, "running container, after the change": r
 # template** changes: it rolls out new pods progressively (notebook 05). The
 # usual trick is to change nothing that matters, just an annotation of the
 # template. That is all `kubectl rollout restart` does: it writes the current
-# time into the annotation `kubectl.kubernetes.io/restartedAt`. `lab.restart`
-# does the same.
+# time into the annotation `kubectl.kubernetes.io/restartedAt` (`lab.restart`
+# does the same from Python).
 #
 # Two other habits avoid the manual step altogether: name each version of a
 # ConfigMap (`app-config-v2`) and point the Deployment at the new name, or
@@ -324,11 +429,13 @@ lab.compare_views({"at start": started, "running container, after the change": r
 # template, hence a rollout.
 
 # %% [markdown]
-# ### Exercise 2: restart the application
+# ### Exercise 3: restart the application
 #
 # Make the pods of the Deployment `app` see `LOG_LEVEL=debug` in their
-# environment: restart them with `lab.restart("Deployment", "app", namespace)`
-# and wait for the rollout with `lab.wait("Deployment", "app", namespace)`.
+# environment: restart them with `kubectl rollout restart` (in a `%kubectl`
+# cell: `%kubectl rollout restart deployment/app -n {namespace}`) and wait for
+# the rollout with `kubectl rollout status` (or `lab.wait("Deployment", "app",
+# namespace)`).
 # The check verifies that every pod started after the ConfigMap changed.
 # Exercise id: `08.restart`. The solution is hidden in the cell after the check.
 
@@ -339,10 +446,9 @@ lab.compare_views({"at start": started, "running container, after the change": r
 lab.check("08.restart", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.restart("Deployment", "app", namespace)
-    lab.wait("Deployment", "app", namespace, timeout=timeout)
-    lab.check("08.restart", namespace)
+# %kubectl rollout restart deployment/app -n {namespace}
+# %kubectl rollout status deployment/app -n {namespace} --timeout=60s
+lab.check("08.restart", namespace)
 
 # %% [markdown]
 # A pod of the new generation starts with the new value:
@@ -387,6 +493,8 @@ after_restart
 
 # %%
 lab.manifest("manifests/08-configuration-rbac.yaml")
+
+# %%
 lab.apply("manifests/08-configuration-rbac.yaml", namespace)
 lab.get("Role", "configmap-reader", namespace)["rules"]
 
@@ -405,6 +513,18 @@ answers = {resource: lab.can_i("get", resource, namespace, user=reader)
 lab.record("reader_may_get", {resource: bool(answer) for resource, answer in answers.items()})
 for answer in answers.values():
     print(answer)
+
+# %% [markdown]
+# `kubectl auth can-i` asks the same question from a terminal, `--as` naming
+# the user (here `{reader}`, the variable that holds
+# `system:serviceaccount:<namespace>:reader`). It prints `yes` or `no`, and its exit status is 1 for `no` (handy
+# in scripts), so the second cell says it expects a failure:
+
+# %%
+# %kubectl auth can-i get configmaps -n {namespace} --as={reader}
+
+# %%
+# %kubectl --expect-fail auth can-i get secrets -n {namespace} --as={reader}
 
 # %% [markdown]
 # ### Trying it for real
@@ -436,14 +556,16 @@ lab.record("secret_read_as_reader", refusal.status if refusal else 200)
 refusal
 
 # %% [markdown]
-# ### Exercise 3: one Secret, and no other
+# ### Exercise 4: one Secret, and no other
 #
 # The `reader` program needs the database credentials, but nothing else of
-# the namespace's Secrets. Create a Role that allows `get` on the Secret
-# `db-credentials` only (`resourceNames`), and a RoleBinding that grants it
-# to the ServiceAccount `reader`. Test with `lab.can_i(..., name="db-credentials")`
-# and with another name. Exercise id: `08.read-one-secret`. The solution is
-# hidden in the cell after the check.
+# the namespace's Secrets. Write the YAML of a Role that allows `get` on the
+# Secret `db-credentials` only (`resourceNames`), and of a RoleBinding that
+# grants it to the ServiceAccount `reader`: start from the manifest printed
+# above, and look at its `rules` and `subjects`. Apply it, then test with
+# `kubectl auth can-i get secret/db-credentials --as=...` and with another
+# name (or `lab.can_i(..., name="db-credentials")`). Exercise id:
+# `08.read-one-secret`. The solution is hidden in the cell after the check.
 
 # %%
 # Your code here
@@ -452,11 +574,11 @@ refusal
 lab.check("08.read-one-secret", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply("manifests/08-configuration-secret-reader.yaml", namespace)
-    print(lab.can_i("get", "secrets", namespace, user=reader, name="db-credentials"))
-    print(lab.can_i("get", "secrets", namespace, user=reader, name="some-other-secret"))
-    lab.check("08.read-one-secret", namespace)
+print(lab.manifest("manifests/08-configuration-secret-reader.yaml"))
+lab.apply("manifests/08-configuration-secret-reader.yaml", namespace)
+# %kubectl auth can-i get secret/db-credentials -n {namespace} --as={reader}
+# %kubectl --expect-fail auth can-i get secret/some-other-secret -n {namespace} --as={reader}
+lab.check("08.read-one-secret", namespace)
 
 # %% [markdown]
 # A rule with `resourceNames` does not allow a plain `list` or `watch` of
@@ -473,6 +595,9 @@ if solve_exercises:
 #   encryption at rest is configured. RBAC, Secret volumes in memory and
 #   encryption at rest protect them.
 # - Pods receive them as variables (`env`, `envFrom`) or files (volumes).
+#   A key that does not exist keeps the container from starting
+#   (`CreateContainerConfigError`): the pod's status and its `Failed` event
+#   name the key.
 #   Files follow changes after a short delay; variables are fixed when the
 #   container starts, so a rollout (`kubectl rollout restart`) is needed.
 # - RBAC grants verbs on resources to users, groups and ServiceAccounts

@@ -33,7 +33,8 @@
 # 3. Read access modes and the reclaim policy of a volume.
 # 4. Let a StorageClass create volumes on demand.
 # 5. Show that a claim and its volume outlive the pods that use them.
-# 6. Delete claims and watch volumes being kept (`Retain`) or deleted (`Delete`).
+# 6. Repair a pod that waits for a claim that does not exist.
+# 7. Delete claims and watch volumes being kept (`Retain`) or deleted (`Delete`).
 
 # %% [markdown]
 # ## Prerequisites
@@ -45,7 +46,7 @@
 # | [08 · Configuration](08-configuration.ipynb) | Helpful | ConfigMap and Secret volumes |
 # | Files, folders and disks | Helpful | A volume is a folder a container sees |
 #
-# **Time to learn**: 35 minutes
+# **Time to learn**: 40 minutes
 #
 # Nothing from earlier notebooks needs to exist: the setup cell below starts
 # from an empty namespace. This notebook also creates cluster-wide objects
@@ -58,7 +59,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb09-storage")
-solve_exercises = False      # True: the hidden solution cells solve the exercises (CI does)
 timeout = 60                 # seconds to wait for a pod or a claim before giving up
 
 # %% [markdown]
@@ -67,7 +67,9 @@ timeout = 60                 # seconds to wait for a pod or a claim before givin
 # Two tables come back often: `lab.volumes(namespace)` lists the
 # PersistentVolumes that belong to this notebook (they are cluster-wide), and
 # `lab.table("PersistentVolumeClaim", namespace)` the claims of its namespace,
-# like `kubectl get pv` and `kubectl get pvc`.
+# like `kubectl get pv` and `kubectl get pvc`. A cell that starts with
+# `%kubectl` runs the lab's real kubectl (`{namespace}` is replaced by this
+# notebook's namespace): the commands you would type on any cluster.
 
 # %% tags=["setup"]
 import time
@@ -143,7 +145,7 @@ else:
 #   a folder. It has a capacity, access modes and a *storage class*, and it
 #   belongs to the whole cluster, not to a namespace;
 # - a **PersistentVolumeClaim** (PVC) is a request for storage, in a
-#   namespace: "1 GiB, read-write, of class `standard`". Pods mount claims,
+#   namespace: "1 GiB, read-write, of class `fast`". Pods mount claims,
 #   never volumes directly.
 #
 # The cluster **binds** each claim to one volume that satisfies it, and the
@@ -220,10 +222,10 @@ lab.volumes(namespace)
 lab.check("09.claim-spare", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply("manifests/09-storage-spare-claim.yaml", namespace)
-    lab.wait("PersistentVolumeClaim", "spare", namespace, timeout=timeout)
-    lab.check("09.claim-spare", namespace)
+print(lab.manifest("manifests/09-storage-spare-claim.yaml"))
+lab.apply("manifests/09-storage-spare-claim.yaml", namespace)
+lab.wait("PersistentVolumeClaim", "spare", namespace, timeout=timeout)
+lab.check("09.claim-spare", namespace)
 
 # %% [markdown]
 # ## Access modes
@@ -255,16 +257,26 @@ print(spare["spec"]["accessModes"], "bound to", (spare["spec"].get("claimRef") o
 # Preparing volumes by hand does not scale. A **StorageClass** names a kind
 # of storage and the **provisioner** that creates volumes of that kind when a
 # claim asks for one: *dynamic provisioning*. A cluster usually has a
-# *default* class, used by claims that name none. Ours is called `standard`:
+# *default* class, used by claims that name none: the one whose annotation
+# `storageclass.kubernetes.io/is-default-class` is `"true"` (`kubectl get
+# storageclass` marks it `(default)`). Its name depends on the cluster
+# (`standard` on kind, minikube and this lab, something else in a cloud), so
+# we look it up rather than assume it:
 
 # %%
-standard = lab.get("StorageClass", "standard")
-default = standard["metadata"].get("annotations", {}).get(
-    "storageclass.kubernetes.io/is-default-class") == "true"
-lab.record("storageclass", {"provisioner": standard["provisioner"], "default": default,
-                            "reclaimPolicy": standard.get("reclaimPolicy"),
-                            "volumeBindingMode": standard.get("volumeBindingMode")})
-{key: standard.get(key) for key in ("provisioner", "reclaimPolicy", "volumeBindingMode")}
+# %kubectl get storageclass
+
+# %%
+classes = lab.list("StorageClass")
+default_class = next(c for c in classes if c["metadata"].get("annotations", {}).get(
+    "storageclass.kubernetes.io/is-default-class") == "true")
+default_name = default_class["metadata"]["name"]
+lab.record("storageclass", {"provisioner": default_class["provisioner"], "default": True,
+                            "name": default_name,
+                            "reclaimPolicy": default_class.get("reclaimPolicy"),
+                            "volumeBindingMode": default_class.get("volumeBindingMode")})
+print("default class:", default_name, "· classes:", [c["metadata"]["name"] for c in classes])
+{key: default_class.get(key) for key in ("provisioner", "reclaimPolicy", "volumeBindingMode")}
 
 # %% [markdown]
 # - `provisioner`: who creates the volumes. On kind it is the *local-path
@@ -272,15 +284,19 @@ lab.record("storageclass", {"provisioner": standard["provisioner"], "default": d
 #   real disks; on the lab's host engine, `k8slab.io/host-path`, a small real
 #   provisioner that makes one folder per claim under the lab's state folder.
 #   On the kwok cluster, k8slab's simulation creates a PersistentVolume for
-#   each claim of class `standard`, with no disk behind it.
+#   each claim of its default class (named `standard`), with no disk behind it.
 # - `reclaimPolicy`: what happens to those volumes when their claim is
 #   deleted (the last section shows it).
 # - `volumeBindingMode`: `Immediate` provisions as soon as the claim exists;
 #   `WaitForFirstConsumer` (kind's choice) waits until a pod uses the claim,
 #   so that the volume is created on the node where the pod runs.
 #
-# A claim of class `standard` and a pod that writes a file into it, both at
-# once (in `WaitForFirstConsumer` mode the claim would wait for the pod):
+# A claim that names no class, and a pod that writes a file into it, both at
+# once (in `WaitForFirstConsumer` mode the claim would wait for the pod). The
+# API server writes the default class into the claim as it stores it:
+
+# %%
+lab.manifest("manifests/09-storage-claim.yaml")
 
 # %%
 lab.apply("manifests/09-storage-claim.yaml", namespace)
@@ -288,7 +304,8 @@ lab.apply("manifests/09-storage-writer.yaml", namespace)
 data = lab.wait("PersistentVolumeClaim", "data", namespace, timeout=timeout)
 lab.wait("Pod", "writer", namespace, timeout=timeout)
 data_volume = data["spec"]["volumeName"]
-data_volume
+lab.record("data_claim_class", data["spec"].get("storageClassName"))
+print("class:", data["spec"].get("storageClassName"), "· volume:", data_volume)
 
 # %% [markdown]
 # Nobody wrote that volume: the provisioner created it for the claim, named
@@ -357,10 +374,10 @@ lab.table("PersistentVolumeClaim", namespace)
 lab.check("09.reuse-claim", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    lab.apply("manifests/09-storage-reader.yaml", namespace)
-    lab.wait("Pod", "reader", namespace, timeout=timeout)
-    lab.check("09.reuse-claim", namespace)
+print(lab.manifest("manifests/09-storage-reader.yaml"))
+lab.apply("manifests/09-storage-reader.yaml", namespace)
+lab.wait("Pod", "reader", namespace, timeout=timeout)
+lab.check("09.reuse-claim", namespace)
 
 # %%
 claim_of_reader = None
@@ -384,6 +401,78 @@ if claim_of_reader:
     print(reader_log)
 
 # %% [markdown]
+# ## A pod that waits for its claim
+#
+# A colleague wants an `auditor` pod that lists what the writer left in the
+# claim. They wrote its manifest from memory:
+
+# %%
+lab.manifest("manifests/09-storage-auditor.yaml")
+
+# %%
+lab.apply("manifests/09-storage-auditor.yaml", namespace)
+
+
+def auditor_unschedulable() -> list[str]:
+    """The scheduler's messages about the auditor pod, once it has given up placing it."""
+    events = lab.events(namespace)
+    mine = events[(events["reason"] == "FailedScheduling") & (events["object"] == "pod/auditor")]
+    return sorted(set(mine["message"]))
+
+
+deadline = time.monotonic() + timeout
+while not auditor_unschedulable():  # the scheduler tries at once, and says why
+    if time.monotonic() > deadline:
+        raise lab.WaitTimeout("The auditor pod did not settle.", "Look at lab.events(namespace).")
+    time.sleep(0.5)
+auditor = lab.get("Pod", "auditor", namespace)
+print("phase:", auditor["status"]["phase"], "· node:", auditor["spec"].get("nodeName"))
+print(*auditor_unschedulable(), sep="\n")
+lab.record("auditor_phase", auditor["status"]["phase"])
+lab.record("auditor_unschedulable", auditor_unschedulable())
+
+# %% [markdown]
+# What an administrator types first, `kubectl describe`: no `Node`, and the
+# scheduler's `FailedScheduling` event at the bottom.
+
+# %%
+# %kubectl describe pod auditor -n {namespace}
+
+# %% [markdown]
+# `Pending`, and on no node: the **scheduler** (not the kubelet) refuses to
+# place a pod whose claim does not exist, since it could not know on which
+# node that storage will be. Its `FailedScheduling` event says why, for every
+# node. This is the real
+# scheduler on every engine, kwok included. It keeps retrying: a claim of that
+# name would unblock the pod.
+#
+# ### Exercise 3: give the auditor its claim
+#
+# Which claims exist in the namespace (`%kubectl get pvc -n {namespace}`)?
+# Which one does the auditor name? Fix the manifest (start from
+# `lab.manifest("manifests/09-storage-auditor.yaml")`, look at
+# `persistentVolumeClaim.claimName`). A pod's volumes cannot be changed in
+# place: the API server refuses the update, so delete the pod first
+# (`%kubectl delete pod auditor -n {namespace}`), then apply your YAML and wait
+# with `lab.wait("Pod", "auditor", namespace)`.
+# Exercise id: `09.claim-name`. The solution is hidden in the cell after the
+# check.
+
+# %%
+# Your code here
+
+# %%
+lab.check("09.claim-name", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# %kubectl get pvc -n {namespace}
+# %kubectl delete pod auditor -n {namespace}
+print(lab.manifest("manifests/09-storage-auditor-fixed.yaml"))
+lab.apply("manifests/09-storage-auditor-fixed.yaml", namespace)
+lab.wait("Pod", "auditor", namespace, timeout=timeout)
+lab.check("09.claim-name", namespace)
+
+# %% [markdown]
 # ## When a claim goes: reclaim policies
 #
 # ### A claim in use is protected
@@ -400,6 +489,13 @@ lab.record("protected_claim", {"deleting": bool(held["metadata"].get("deletionTi
                                "finalizers": held["metadata"].get("finalizers", []),
                                "phase": held["status"]["phase"]})
 lab.table("PersistentVolumeClaim", namespace)
+
+# %% [markdown]
+# `kubectl describe` says it in words: `Terminating`, and which pod still
+# uses the claim (`Used By`):
+
+# %%
+# %kubectl describe pvc archive -n {namespace}
 
 # %% [markdown]
 # ### Retain: the volume and its data are kept
@@ -426,14 +522,15 @@ lab.volumes(namespace)
 # %% [markdown]
 # ### Delete: the volume goes with its claim
 #
-# Volumes created by the `standard` class have the policy `Delete`: when
+# Volumes created by the default class here have the policy `Delete`: when
 # their claim is deleted, the provisioner deletes the volume, and with it the
 # data. Convenient for scratch data, fatal for a database: choose the class
-# (or change the policy of a volume) accordingly. The reader pod goes first,
-# since the claim is protected while it is in use.
+# (or change the policy of a volume) accordingly. The reader and auditor pods
+# go first, since the claim is protected while it is in use.
 
 # %%
 lab.delete("Pod", "reader", namespace, wait=True)
+lab.delete("Pod", "auditor", namespace, wait=True)
 lab.delete("PersistentVolumeClaim", "data", namespace, wait=True)
 lab.wait("PersistentVolume", data_volume, until="deleted", timeout=timeout)
 lab.record("deleted_volume_gone", not lab.exists("PersistentVolume", data_volume))
@@ -458,6 +555,9 @@ lab.volumes(namespace)
 #   a volume, and how.
 # - A StorageClass creates volumes on demand through its provisioner; the
 #   default class serves claims that name none.
+# - A pod whose claim does not exist is not scheduled: `Pending`, with a
+#   `FailedScheduling` event that names the claim. A pod's volumes cannot be
+#   changed in place: delete and re-create it.
 # - Claims and volumes outlive pods. When a claim is deleted, `Retain` keeps
 #   the volume (`Released`) and `Delete` removes it; a claim in use waits
 #   until its pods are gone.

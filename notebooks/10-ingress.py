@@ -22,18 +22,20 @@
 # An **Ingress** is Kubernetes' answer: a single HTTP entry point, a reverse
 # proxy, that reads the host name and the path of each request and forwards it
 # to the right Service. In this notebook you write Ingress rules, discover why
-# they do nothing on their own, and follow requests through them with a
-# small simulated controller that delivers each request to a real pod.
+# they do nothing on their own, start a real Ingress controller (Traefik), and
+# send requests through it to see which Service and pod served each one. Then
+# you write the same routing with the **Gateway API**, where the field is going.
 
 # %% [markdown]
 # ## Overview
 #
 # 1. Read an Ingress: its class, its rules (host and path), its backends (Service and port).
 # 2. See that an Ingress is only data: without an Ingress **controller**, nothing serves it.
-# 3. Route two applications behind one entry point, by path (`/app1`, `/app2`).
-# 4. Follow a request through the rules to a pod, and learn how `Prefix` and `Exact` paths match.
-# 5. Give a whole host name to one application.
-# 6. Know what changes on a cluster that runs an Ingress controller.
+# 3. Start Traefik, a real controller, and watch it take the Ingress in charge.
+# 4. Route two applications behind one entry point, by path (`/app1`, `/app2`).
+# 5. Follow requests through the controller to the pods, and learn how `Prefix` and `Exact` match.
+# 6. Give a whole host name to one application.
+# 7. Route with a Gateway and an HTTPRoute, and rewrite a path with a standard filter.
 
 # %% [markdown]
 # ## Prerequisites
@@ -44,7 +46,13 @@
 # | [06 · Services](06-services.ipynb) | Necessary | An Ingress forwards to Services, never to pods directly |
 # | HTTP: host, path, status codes | Helpful | `Host: shop.k8slab.test`, `GET /app1`, `404` |
 #
-# **Time to learn**: 30 minutes
+# **Time to learn**: 40 minutes
+#
+# **Which engine**: the host engine (`k8slab up --engine host`), kind or
+# minikube run real containers, so a real Traefik routes real requests. The
+# kwok engine runs no container at all: there, no controller can run, and the
+# notebook says so and **simulates** the routing with the library's Python
+# reading of the rules; every simulated answer is labelled as such.
 #
 # This notebook needs two applications, `app1` and `app2`, each a Deployment
 # behind a Service of the same name. The `lab.setup(...)` call below creates
@@ -58,7 +66,7 @@ import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this no
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb10-ingress")
 solve_exercises = False        # True: the hidden solution cells solve the exercises (CI does)
-address_wait = 5               # seconds to wait for an Ingress address that never comes on kwok
+address_wait = 5               # seconds to wait for an Ingress address that cannot come yet
 
 # %% [markdown]
 # ## Setup
@@ -66,7 +74,10 @@ address_wait = 5               # seconds to wait for an Ingress address that nev
 # `lab.setup` creates the namespace afresh and applies
 # `manifests/10-ingress-apps.yaml`: two Deployments (`app1` with two replicas,
 # `app2` with one) and a Service in front of each, port 80, forwarding to the
-# containers' port named `http` (8080).
+# containers' port named `http` (8080). Both run the course's **echo** image:
+# whatever the path, it answers one line that names the Service and the pod
+# that served the request (the pod learns its own name from the downward API),
+# the `Host` header and the path it received, and the proxy that relayed it.
 
 # %% tags=["setup"]
 import pandas as pd
@@ -80,8 +91,8 @@ engine = status["engine"]
 # The nodes say whether containers run (a workshop attendee sees engine "workshop").
 real_containers = not all(node["simulated"] for node in status["nodes"])
 lab.record("engine", engine)
-print(f"engine: {engine} ·", "app1 and app2 are real nginx containers" if real_containers
-      else "kwok simulates the pods: their HTTP answers are simulated too")
+print(f"engine: {engine} ·", "app1 and app2 are real echo servers in containers"
+      if real_containers else "kwok simulates the pods: no container runs, and no controller can")
 
 # %%
 lab.table("Service", namespace)
@@ -133,28 +144,17 @@ ingress.rules_frame(lab.get("Ingress", "single", namespace))
 # "Rules" part of `kubectl describe ingress`.
 
 # %% [markdown]
-# ## Nobody is listening: the Ingress controller
+# ## Nobody is listening yet: the Ingress controller
 #
 # The API server accepted the Ingress and stored it. But who reads it? An
 # Ingress, like a Deployment, is a wish; a **controller** turns it into
 # reality. For Deployments, that controller ships with Kubernetes (inside
 # `kube-controller-manager`). For Ingresses, **no controller ships with
-# Kubernetes**: the cluster's administrator installs one, such as
-# Traefik, HAProxy, Contour, or the load balancer controller of a cloud
-# provider. Each one announces itself with an **IngressClass** object.
-# Let us look for some:
-
-# %%
-classes = lab.list("IngressClass")
-lab.record("ingress_classes", sorted(c["metadata"]["name"] for c in classes))
-lab.table("IngressClass")
-
-# %% [markdown]
-# None. Our Ingress asks for the class `traefik`, and nothing answers to that
-# name: the API server does not check it, it simply stores the object. When a
-# controller takes an Ingress in charge, it configures its proxy and then
-# writes the proxy's address into the Ingress's `status.loadBalancer`. Here is
-# ours:
+# Kubernetes**: the cluster's administrator installs one, such as Traefik,
+# HAProxy, Contour, or the load balancer controller of a cloud provider. Each
+# one announces itself with an **IngressClass** object. When a controller takes
+# an Ingress in charge, it configures its proxy and writes the proxy's address
+# into the Ingress's `status.loadBalancer`. Here is ours:
 
 # %%
 stored = lab.get("Ingress", "single", namespace)
@@ -170,23 +170,81 @@ try:
     lab.wait("Ingress", "single", namespace, until=ingress.has_address, timeout=address_wait)
 except lab.WaitTimeout as err:
     print(err.message)
-lab.record("addresses_after_wait", ingress.addresses(lab.get("Ingress", "single", namespace)))
+lab.record("addresses_before", ingress.addresses(lab.get("Ingress", "single", namespace)))
 
 # %% [markdown]
-# This is the normal state on the lab's clusters: neither the kwok engine
-# nor the host engine runs an Ingress controller. It is also what you would
-# see on a fresh kind or minikube cluster before installing one: an Ingress
-# without a controller is silently ignored. No error, no Event, no address.
-# When an Ingress "does nothing", the first question is always: *is there a
-# controller for its class?*
+# An Ingress without a controller for its class is silently ignored: no
+# error, no Event, no address. When an Ingress "does nothing", the first
+# question is always: *is there a controller for its class?*
+
+# %% [markdown]
+# ## Starting a real controller: Traefik
 #
-# We can still learn everything about the routing itself. The rules are plain
-# data, and the library module `k8slab.ingress` reads them as a controller
-# would: **that part is a simulation**, Python code in this notebook, not a
-# proxy in the cluster. Then it delivers the request to a pod of the chosen
-# Service through the API server, the way `kubectl port-forward` does, and
-# shows the pod's own answer: a real nginx on the host engine (or kind,
-# minikube), kwok's simulated server on kwok.
+# The lab uses **Traefik** (v3): a maintained, open-source reverse proxy and
+# Ingress controller in a single Go program, which also implements the Gateway
+# API. k8slab builds it from its source on the Go module proxy (once, then
+# cached) and packs it into a local image, `k8slab.local/traefik:3.7.13`.
+# `ingress.install_controller(namespace)` does what an administrator does:
+# it applies `manifests/10-ingress-traefik.yaml` (a ServiceAccount, a
+# ClusterRole that lets Traefik read Ingresses, Services and EndpointSlices and
+# write Ingress status, its binding, the IngressClass `traefik`, a Deployment
+# and a Service), then the Gateway API's CRDs and the GatewayClass `traefik`,
+# waits for the pod and asks Traefik its version.
+#
+# In a real cluster one controller serves every namespace. Here, your Traefik
+# watches only your namespace, so that attendees sharing a cluster never route
+# each other's requests.
+#
+# On kwok no container runs, so there is no controller to start: the cell says
+# so, and from here on `ingress.send_all` *simulates* the controller (it
+# applies the rules in Python, then asks a pod of the chosen Service, whose
+# answer kwok simulates too). Its `through` column always tells which.
+
+# %%
+if real_containers:
+    controller = ingress.install_controller(namespace)
+else:
+    controller = None
+    print("kwok runs no containers: no Ingress controller can run here. The routing below "
+          "is simulated by k8slab.ingress (a Python reading of the rules), and the pods' "
+          "answers are simulated by kwok.")
+lab.record("controller_version", controller)
+
+# %%
+lab.record("ingress_classes", sorted(c["metadata"]["name"] for c in lab.list("IngressClass")))
+lab.table("IngressClass")
+
+# %% [markdown]
+# With a controller running, its address appears in the Ingress's status
+# within seconds. Traefik is told to publish `127.0.0.1`: the address at which
+# you reach it in this lab, through a port-forward. On kwok nothing writes it.
+
+# %%
+try:
+    lab.wait("Ingress", "single", namespace, until=ingress.has_address,
+             timeout=60 if controller else address_wait)
+except lab.WaitTimeout as err:
+    print(err.message)
+lab.record("addresses_after", ingress.addresses(lab.get("Ingress", "single", namespace)))
+
+# %% [markdown]
+# Now a first request. `ingress.send_all` sends each `(host, path)` to
+# Traefik's entry point (port 8000 of its pod, through the API server's
+# port-forward on 127.0.0.1; the printed `kubectl port-forward ... curl` line
+# does the same) and reads the echo server's answer: `service` and `pod` say
+# who served the request, `received` is the path the pod got, `via` the proxy
+# pod that relayed it (Traefik's `X-Forwarded-Server` header).
+#
+# On kwok, the `through` column says `simulated`: the Service was chosen by
+# `k8slab.ingress.route`, the request went straight to one of its pods, and
+# kwok's simulated server answered (200 to any path, with no echo line, so
+# `received` only repeats the path and `via` stays empty).
+
+# %%
+first = ingress.send_all([("shop.k8slab.test", "/"), ("shop.k8slab.test", "/cart")], namespace)
+lab.record("first_services", list(first["service"]))
+lab.record("first_via", list(first["via"]))
+first
 
 # %% [markdown]
 # ## Two applications behind one entry point
@@ -205,8 +263,8 @@ lab.record("addresses_after_wait", ingress.addresses(lab.get("Ingress", "single"
 # `ingressClassName: traefik`, **no host** (so its rules apply to every host
 # name), and two paths of type `Prefix`: `/app1` to the Service `app1` port
 # 80, and `/app2` to the Service `app2` port 80. Start from the YAML of
-# `single` above and `lab.apply` it. Then run the check (exercise id
-# `10.fanout`). The solution is hidden in the cell after the check.
+# `single` above, save it as a file or a string, and `lab.apply` it. Then run
+# the check (exercise id `10.fanout`). The solution is hidden in the cell after the check.
 
 # %%
 # Your code here
@@ -231,85 +289,53 @@ if not lab.exists("Ingress", "fanout", namespace):
 ingress.rules_frame(lab.list("Ingress", namespace))
 
 # %% [markdown]
-# ## Following a request
+# ## Following requests
 #
-# `ingress.route(ingresses, host, path)` answers the controller's question:
-# which Service and port receive this request? A controller merges all the
-# Ingresses of its class, so we give it all of the namespace's.
+# How does a controller choose? It merges all the Ingresses of its class, picks
+# the **host** first (an exact host beats a wildcard like `*.k8slab.test`, which
+# beats rules without a host), then the **longest matching path** among that
+# host's rules. `ingress.route(ingresses, host, path)` is k8slab's Python
+# reading of those rules of the Ingress specification: use it to *predict*,
+# then let the controller answer.
 
 # %%
 ingresses = lab.list("Ingress", namespace)
 r = ingress.route(ingresses, "k8slab.test", "/app2/orders")
 lab.record("route_app2", ingress.route_dict(r))
-print(r)
-
-# %% [markdown]
-# Now deliver that request where the controller would: to a pod of the
-# Service `app2`, on the port the rule names. `lab.http_get("service/NAME",
-# port, path, ns)` picks a running pod behind the Service and sends the
-# request through the API server's port-forward. The path is sent
-# **unchanged**: ingress-nginx, Traefik and the Gateway API all forward
-# `/app2/orders` as it is, unless told otherwise.
-
-# %%
-port = ingress.service_port_number(lab.get("Service", r.service, namespace), r.port)
-response = lab.http_get(f"service/{r.service}", port, "/app2/orders", namespace)
-lab.record("app2_status", response.status)
-lab.record("app2_simulated", response.simulated)
-print(response.status, response.headers.get("server"), "· simulated:", response.simulated)
-print(response.body)
-
-# %% [markdown]
-# On the host engine (or kind, minikube) this is the real nginx of app2's pod
-# answering **404 Not Found**: the route was right, but the application only
-# knows `/`, `/hello`, `/whoami` and `/healthz`, not `/app2/orders`. That is
-# the most common surprise with Ingresses: the application must expect the
-# prefix, or the proxy must remove it. On kwok no container runs and the
-# simulated server answers 200 to any path (its page says it is simulated), so
-# this lesson is only visible with real containers.
-#
-# ### Removing the prefix
-#
-# Controllers can rewrite the path before forwarding it: Traefik with a
-# `StripPrefix` middleware, HAProxy's and NGINX-based controllers with their
-# own annotations,
-# the Gateway API with a `URLRewrite` filter (`ReplacePrefixMatch: /`). None of
-# these is part of the Ingress object itself. `ingress.send_all` takes
-# `strip_prefix=True` to play a controller configured that way: `/app1/whoami`
-# reaches app1 as `/whoami`. It sends several requests and shows the whole
-# path: the rule that matched, the Service, the pod, the path sent, the HTTP
-# status and the first line of the answer (the `/whoami` page of our web image
-# names the pod that served it and the Host header it received).
+print("predicted:", r)
 
 # %%
 requests = [("k8slab.test", "/app1/whoami"), ("k8slab.test", "/app1/hello"),
-            ("k8slab.test", "/app2/whoami"), ("k8slab.test", "/apple"),
+            ("k8slab.test", "/app2/orders"), ("k8slab.test", "/app10"),
             ("shop.k8slab.test", "/app2/whoami")]
-trip = ingress.send_all(requests, namespace, strip_prefix=True)
+ingress.wait_served("k8slab.test", "/app2/orders", namespace)  # Traefik has read `fanout`
+trip = ingress.send_all(requests, namespace)
 lab.record("trip_services", list(trip["service"]))
-lab.record("trip_sent", list(trip["sent"]))
+lab.record("trip_pods", list(trip["pod"]))
+lab.record("trip_received", list(trip["received"]))
 lab.record("trip_statuses", [int(s) for s in trip["status"]])
-lab.record("trip_answers", list(trip["answer"]))
+lab.record("trip_via", list(trip["via"]))
+lab.record("trip_through", list(trip["through"]))
+lab.record("app_pods", {app: sorted(p["metadata"]["name"] for p in
+                                    lab.list("Pod", namespace, labels={"app": app}))
+                        for app in ("app1", "app2")})
 trip
 
 # %% [markdown]
 # Four lessons hide in this table:
 #
 # - `/app1/whoami` and `/app1/hello` reached `app1`: a `Prefix` path covers
-#   everything below it. With real containers, the `pod` column and the
-#   answer agree: the pod that served the request says its own name.
-# - `/apple` matched nothing, so the controller itself answers **404** from
-#   its own default page (an Ingress may set a `defaultBackend` for such
-#   requests). `Prefix` compares whole path *elements*: `/app1` is not a
-#   prefix of `/apple`.
+#   everything below it. The `pod` column names the pod that answered; run the
+#   cell again and the two replicas of app1 may take turns.
+# - The path is forwarded **unchanged** (`received`): app2 got `/app2/orders`,
+#   not `/orders`. The application behind a prefix must expect it, or the
+#   proxy must be told to remove it (you will do that with the Gateway API).
+# - `/app10` matched nothing, so the controller itself answers **404** (an
+#   Ingress may set a `defaultBackend` for such requests). `Prefix` compares
+#   whole path *elements*: `/app1` is not a prefix of `/app10` (more on that below).
 # - `shop.k8slab.test/app2/whoami` went to **app1**! The Ingress `single` has
 #   a rule for that exact host, and a rule with a host always beats rules
-#   without one. The controller first picks the host, then looks for a path
-#   only among that host's rules, and `single` sends every path of its host to
-#   `app1`. Its rule path is `/`, so nothing is stripped, and with real
-#   containers app1 answers 404 to `/app2/whoami`.
-# - The `status` column is the pod's answer, except for the requests no rule
-#   matches: those never leave the (simulated) controller.
+#   without one: the controller looks for a path only among that host's rules.
 
 # %% [markdown]
 # ## Prefix or Exact?
@@ -319,12 +345,18 @@ trip
 # - `Exact`: the request path must be the very same string (case-sensitive).
 # - `Prefix`: the request path must start with the rule's path, compared
 #   element by element between the `/` separators; a trailing `/` is ignored.
-# - `ImplementationSpecific`: up to the controller (most treat it as a
-#   prefix; some read it as a regular expression when asked). `k8slab.ingress`
-#   reads it as `Prefix`.
+# - `ImplementationSpecific`: up to the controller (Traefik treats it as a
+#   prefix). `k8slab.ingress` reads it as `Prefix`.
+#
+# Controllers do not all follow the letter of it: Traefik's own `PathPrefix`
+# compares characters, so by default its Ingress provider lets `/app1` match
+# `/app10`. The lab's Traefik runs with
+# `--providers.kubernetesIngress.strictPrefixMatching=true`, which makes it
+# compare path elements as the specification says. Read your controller's
+# documentation on this point before you rely on it.
 #
 # When several paths match, the **longest** one wins, and `Exact` wins a tie.
-# `ingress.path_matches` applies one path to one request:
+# `ingress.path_matches` applies one path to one request, as the specification says:
 
 # %%
 cases = [("Prefix", "/app1", "/app1"), ("Prefix", "/app1", "/app1/"),
@@ -340,10 +372,10 @@ matches
 #
 # The team wants `admin.k8slab.test` to lead to `app2`, whatever the path
 # (`/`, `/reports/2024`, even `/app1`), while other host names keep routing by
-# path. Create an Ingress called `admin` (class `traefik`) with one rule for the
+# path. Write an Ingress called `admin` (class `traefik`) with one rule for the
 # host `admin.k8slab.test` and one path, `/` of type `Prefix`, to the Service
-# `app2` port 80. Check with `ingress.route` or `ingress.send_all` before
-# running the check (exercise id `10.host`). The solution is hidden after it.
+# `app2` port 80, and apply it. Try it with `ingress.send_all` before running
+# the check (exercise id `10.host`). The solution is hidden after it.
 
 # %%
 # Your code here
@@ -357,56 +389,108 @@ if solve_exercises:
     lab.check("10.host", namespace)
 
 # %% [markdown]
-# Whatever way you wrote it, here is where requests now go:
+# Whatever way you wrote it, here is where requests now go. A controller
+# applies a changed Ingress a moment later (Traefik gathers changes for half a
+# second before it reloads), so the cell first waits, with
+# `ingress.wait_served`, until Traefik routes the new host.
 
 # %%
+ingress.wait_served("admin.k8slab.test", "/whoami", namespace)
 hosts = ingress.send_all([("admin.k8slab.test", "/whoami"), ("admin.k8slab.test", "/app1"),
-                          ("k8slab.test", "/app1/whoami")], namespace, strip_prefix=True)
+                          ("k8slab.test", "/app1/whoami")], namespace)
 lab.record("host_services", list(hosts["service"]))
 lab.record("host_statuses", [int(s) for s in hosts["status"]])
 hosts
 
 # %% [markdown]
-# With real containers, `admin.k8slab.test/app1` gets a 404 from a pod of
-# **app2**: the proof that it went to app2, whose nginx has no `/app1` page
-# (the rule's path is `/`, so there is nothing to strip).
+# `admin.k8slab.test/app1` reached **app2**, and app2 received `/app1`: the
+# rule's path is `/`, so the host alone decided.
 
 # %% [markdown]
-# ## On a cluster with a controller
+# ## The Gateway API: Gateway and HTTPRoute
 #
-# Neither lab engine runs an Ingress controller yet. On a cluster that runs
-# one, three things change, and none of them is in your Ingress YAML:
+# The Ingress API is frozen: it will stay, but new features go to its
+# successor, the **Gateway API**, a set of CRDs maintained by the Kubernetes
+# project (`gateway.networking.k8s.io`). It splits the job in roles:
 #
-# 1. **Someone installs a controller** and names its class. Traefik, for
-#    instance (the controller k3s ships), creates the IngressClass `traefik`,
-#    which is why our Ingresses ask for that name; HAProxy, Contour or a cloud
-#    provider's load balancer controller each bring their own class. The
-#    controller is ordinary pods (a Deployment or a DaemonSet) running a
-#    proxy, plus the code that watches Ingresses and reconfigures the proxy.
-# 2. **The proxy must be reachable from outside**: through a Service of type
-#    `LoadBalancer` in a cloud, or ports 80 and 443 of a node. On kind, nodes
-#    are containers, so the cluster's configuration must map those ports of a
-#    node container to your machine (`extraPortMappings`), and this is fixed
-#    when the cluster is created.
-# 3. **The controller fills in the status.** Within seconds of your
-#    `lab.apply`, `status.loadBalancer` gets an address, the controller may
-#    emit Events about the Ingress, and
-#    `curl -H 'Host: admin.k8slab.test' http://<address>/whoami` reaches a pod
-#    of `app2` through the real proxy, with the routing rules you followed
-#    here by hand.
+# - a **GatewayClass** names a controller (the cluster's administrator; like an IngressClass),
+# - a **Gateway** is an entry point: a class, listeners with a port and a protocol
+#   (the platform team),
+# - an **HTTPRoute** attaches host names and rules to a Gateway (the application team).
 #
-# An Ingress can also terminate HTTPS: its `spec.tls` names the hosts and the
-# Secret holding their certificate (often created by cert-manager).
+# Rewriting a path is a **standard filter** there (`URLRewrite`), where an
+# Ingress needs a controller's own annotation or middleware.
+# `manifests/10-ingress-gateway.yaml` holds a Gateway `web` (class `traefik`,
+# HTTP on Traefik's port 8000) and an HTTPRoute `shop` for the host
+# `gw.k8slab.test`: `/shop/...` goes to app1 **without** its `/shop` prefix,
+# `/orders/...` to app2 unchanged.
 #
-# About the ecosystem: the community **ingress-nginx** controller, long the
-# most common one, was retired by the Kubernetes project (announced in
-# November 2025, best-effort maintenance until March 2026): do not install it
-# on a new cluster. The `Ingress` API itself stays. Its designated successor is
-# the **Gateway API** (`Gateway`, `HTTPRoute`...), a richer set of objects in
-# which path rewriting is a standard filter, implemented by Envoy Gateway,
-# Cilium, Traefik, NGINX Gateway Fabric and others. The ideas of this notebook,
-# hosts, paths, backends and a controller that must exist, carry over
-# unchanged.
+# The Gateway API is not built into Kubernetes: its CRDs must be installed
+# first (`install_controller` did it; the next cell makes sure, on kwok too:
+# k8slab takes them from the Gateway API's Go module, version below).
+
+# %%
+lab.record("gateway_api", ingress.install_gateway_api())
+lab.apply("manifests/10-ingress-gateway.yaml", namespace)
+try:
+    lab.wait("HTTPRoute", "shop", namespace, until=ingress.route_accepted,
+             timeout=60 if controller else address_wait)
+except lab.WaitTimeout as err:
+    print(err.message)
+status_rows = ingress.route_status(lab.get("HTTPRoute", "shop", namespace))
+lab.record("route_conditions", sorted({(r["type"], r["status"]) for r in status_rows}))
+pd.DataFrame(status_rows, columns=["gateway", "controller", "type", "status", "reason"])
+
+# %% [markdown]
+# With Traefik running, the table shows the conditions it wrote: `Accepted`
+# (the route is attached to the Gateway) and `ResolvedRefs` (its Services
+# exist). On kwok it is empty: the API server stored the objects, and no
+# controller read them. Now the requests (on kwok, `send_all` only simulates
+# Ingress rules, so these go unanswered there: the table says 404 for each).
+
+# %%
+if controller:
+    ingress.wait_served("gw.k8slab.test", "/shop/whoami", namespace)
+    gw = ingress.send_all([("gw.k8slab.test", "/shop/whoami"), ("gw.k8slab.test", "/orders/7"),
+                           ("gw.k8slab.test", "/app1")], namespace)
+    lab.record("gateway_services", list(gw["service"]))
+    lab.record("gateway_received", list(gw["received"]))
+    lab.record("gateway_statuses", [int(s) for s in gw["status"]])
+else:
+    gw = pd.DataFrame([{"host": "gw.k8slab.test", "note": "simulated engine: no controller "
+                        "serves the Gateway, nothing to send"}])
+gw
+
+# %% [markdown]
+# `/shop/whoami` reached app1 as `/whoami`: the `URLRewrite` filter removed the
+# prefix. `/orders/7` reached app2 unchanged. And `gw.k8slab.test/app1`? No rule
+# of the HTTPRoute matches it, yet app1 answered: Traefik merges the Ingresses
+# and the HTTPRoutes it serves into **one** routing table, and the Ingress
+# `fanout` (no host, `/app1`) matches every host name. One controller, two
+# APIs, one set of routes: keep that in mind on a cluster that uses both.
+
+# %% [markdown]
+# ## On kind, minikube, and in production
+#
+# Three things differ on other clusters, and none of them is in your YAML:
+#
+# 1. **Who installs the controller.** An administrator, once, in its own
+#    namespace (`helm install traefik traefik/traefik`, or the one k3s ships).
+#    k3s ships Traefik; the community **ingress-nginx** controller was retired
+#    by the Kubernetes project (best-effort maintenance ended in March 2026):
+#    do not install it on a new cluster. Traefik, HAProxy, Contour, Envoy
+#    Gateway, Cilium and NGINX Gateway Fabric are maintained choices.
+# 2. **How the proxy is reached.** Through a Service of type `LoadBalancer` in a
+#    cloud, or ports 80 and 443 of a node. On kind, nodes are containers, so the
+#    cluster's configuration maps those ports of a node container to your
+#    machine: `manifests/kind-cluster.yaml` gives the control-plane node
+#    `extraPortMappings` 80 and 443 on 127.0.0.1 and the label
+#    `ingress-ready=true`, where a controller's pod is then placed (a
+#    `nodeSelector`) with `hostPort` 80 and 443. This is fixed when the cluster
+#    is created.
+# 3. **HTTPS.** An Ingress's `spec.tls` (or a Gateway listener's
+#    `certificateRefs`) names the Secret holding a certificate, often made by
+#    cert-manager.
 
 # %% [markdown]
 # ## Summary
@@ -414,17 +498,15 @@ hosts
 # - An Ingress is a routing table for HTTP: rules of host and path, each
 #   pointing to a Service port; `ingressClassName` names the controller meant to serve it.
 # - The API server only stores it. An **Ingress controller** (installed
-#   separately) configures a proxy and publishes its address in
-#   `status.loadBalancer`; the lab's engines run none, so the status stays
-#   empty.
+#   separately, here Traefik) configures a proxy and publishes its address in
+#   `status.loadBalancer`; without one, nothing happens and nothing complains.
 # - The controller picks the host first (exact, then wildcard, then rules
 #   without a host), then the longest matching path; `Exact` beats `Prefix` on a tie.
 # - `Prefix` matches whole path elements: `/app1` covers `/app1/cart`, not `/apple`.
-# - A controller forwards the path unchanged unless it is configured to
-#   rewrite it; the application behind `/app1` must expect `/app1/...`.
-# - `k8slab.ingress` simulates the controller's routing, then delivers each
-#   request to a pod of the chosen Service through the API server; the answer
-#   is the pod's own (real nginx on the host engine, simulated on kwok).
+# - The path is forwarded unchanged unless the proxy is told to rewrite it.
+# - The Gateway API (GatewayClass, Gateway, HTTPRoute) is Ingress's successor,
+#   with roles and standard filters such as `URLRewrite`; Traefik serves both.
+# - On kwok no controller can run: the notebook simulates the routing and says so.
 #
 # ## What's next
 #
@@ -434,7 +516,13 @@ hosts
 #
 # ## Clean-up
 #
-# Delete this notebook's namespace, its Ingresses, Services and Deployments.
+# Delete this notebook's namespace: Traefik, its Ingresses, Gateway, HTTPRoute,
+# Services and Deployments go with it, and `lab.cleanup` also deletes the
+# ClusterRoleBinding made for it. The IngressClass, GatewayClass, ClusterRole
+# and the Gateway API CRDs are cluster-wide and stay for the next lesson (they
+# serve nothing without a controller); `k8slab down` removes everything.
 
 # %%
 lab.cleanup(namespace)
+lab.record("bindings_left", [b["metadata"]["name"] for b in lab.list("ClusterRoleBinding")
+                             if b["metadata"]["name"] == f"k8slab-traefik-{namespace}"])

@@ -64,7 +64,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb12-helm")
-solve_exercises = False
 timeout = 60
 
 # %% [markdown]
@@ -73,9 +72,13 @@ timeout = 60
 # Besides `lab`, this notebook uses `k8slab.helm`, which runs the real `helm`
 # program (version 4), the one you would type in a terminal. It always talks
 # to the lab cluster, and the grey line under each cell shows the `helm`
-# command it ran, ready to paste into a terminal of this JupyterLab.
+# command it ran, ready to paste into a terminal of this JupyterLab. A cell
+# that starts with `%kubectl` runs the lab's real kubectl (`{namespace}` is
+# replaced by this notebook's namespace), to look at what Helm made.
 
 # %% tags=["setup"]
+import tempfile
+from pathlib import Path
 
 import k8slab as lab
 from k8slab import helm
@@ -264,7 +267,14 @@ lab.record("greeting_v1", greeting_inside())
 #   its own, and it refuses to take it over.
 
 # %%
-lab.table("Service", namespace)
+# %kubectl get deployment,service,configmap -n {namespace} -l app.kubernetes.io/instance=web
+
+# %% [markdown]
+# Both marks, on the ConfigMap, as `kubectl get -o yaml` shows them (look at
+# `metadata.labels` and `metadata.annotations`):
+
+# %%
+# %kubectl get configmap web-config -n {namespace} -o yaml
 
 # %%
 configmap = lab.get("ConfigMap", "web-config", namespace)
@@ -280,6 +290,9 @@ print(configmap["metadata"]["annotations"])
 # Helm has no component running in the cluster. It writes each revision of a
 # release into a **Secret** in the release's namespace: the chart, the values
 # and the rendered manifest, compressed. `helm list` reads these Secrets.
+
+# %%
+# %kubectl get secrets -n {namespace} -l owner=helm
 
 # %%
 records = lab.list("Secret", namespace, labels={"owner": "helm"})
@@ -411,11 +424,10 @@ helm.history("web", namespace)
 lab.check("12.upgrade-values", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    helm.upgrade("web", "12-helm-chart", namespace,
-                 values={"replicaCount": 4, "message": "Hello from exercise 1"},
-                 timeout=timeout)
-    lab.check("12.upgrade-values", namespace)
+helm.upgrade("web", "12-helm-chart", namespace,
+             values={"replicaCount": 4, "message": "Hello from exercise 1"},
+             timeout=timeout)
+lab.check("12.upgrade-values", namespace)
 
 # %% [markdown]
 # ### Exercise 2: one chart, two releases
@@ -423,9 +435,21 @@ if solve_exercises:
 # A chart can be installed many times: each release is a separate copy with
 # its own values and history. Install the same chart as a second release
 # called **`canary`**, with **1 replica** and a message that mentions
-# "canary". The chart names its objects after the release, so `canary` and
-# `web` do not collide. Then run the check (exercise id
+# "canary". This time, write the values as a **values file**, in YAML, the
+# way teams keep one file per environment: look at the keys of
+# `manifests/12-helm-chart/values.yaml` (or `values-v2.yaml` above) and write
+# only the two you change. The next cell gives a file name in a temporary
+# folder; write the file with a cell that starts with `%%writefile
+# {canary_values}`, then pass it with
+# `helm.install("canary", "12-helm-chart", namespace, values_files=[canary_values])`
+# (`helm install -f`). The chart names its objects after the release, so
+# `canary` and `web` do not collide. Then run the check (exercise id
 # `12.second-release`). The solution is hidden in the cell after the check.
+
+# %%
+canary_values = Path(tempfile.gettempdir()) / f"{namespace}-canary-values.yaml"
+canary_values.unlink(missing_ok=True)
+print(canary_values)
 
 # %%
 # Your code here
@@ -434,11 +458,15 @@ if solve_exercises:
 lab.check("12.second-release", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    helm.install("canary", "12-helm-chart", namespace,
-                 values={"replicaCount": 1, "message": "Hello from the canary"},
-                 timeout=timeout)
-    lab.check("12.second-release", namespace)
+# %%writefile {canary_values}
+replicaCount: 1
+message: Hello from the canary
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+print(canary_values.read_text())
+helm.install("canary", "12-helm-chart", namespace, values_files=[canary_values],
+             timeout=timeout)
+lab.check("12.second-release", namespace)
 
 # %%
 helm.releases(namespace)
@@ -521,3 +549,4 @@ print("releases left:", remaining)
 
 # %%
 lab.cleanup(namespace)
+canary_values.unlink(missing_ok=True)

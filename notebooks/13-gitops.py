@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # 13 · GitOps
+# # 13 · GitOps with Flux
 #
 # Throughout this course you changed the cluster by running cells: apply this,
 # scale that. It works for one person and one notebook. A team running many
@@ -23,18 +23,22 @@
 # **GitOps** answers with one rule: the desired state of the cluster lives in
 # a **git repository**, the single source of truth, and an agent makes the
 # cluster match it, continuously. People never apply by hand; they commit.
-# In this notebook you build that setup for real, with a git repository, kustomize
-# overlays, and a small reconcile loop.
+#
+# In this notebook the agent is **Flux**, a graduated project of the CNCF:
+# its real `source-controller` and `kustomize-controller` run beside the lab's
+# cluster, pull your repository from a git server, and apply it.
 
 # %% [markdown]
 # ## Overview
 #
 # 1. Put manifests in a git repository, organised as a kustomize base and two overlays (dev, prod).
 # 2. Render an overlay into plain Kubernetes objects with `kubectl kustomize`.
-# 3. Run a GitOps loop: render the committed state, apply it, prune what left the repository.
-# 4. Watch it detect and correct **drift**, a change made by hand in the cluster.
+# 3. Start Flux, push the repository to a git server, and point Flux at it
+#    with two objects: a `GitRepository` and a `Kustomization`.
+# 4. Watch Flux detect and correct **drift**, a change made by hand in the cluster.
 # 5. Roll out a change by committing it, and roll it back with `git revert`.
-# 6. Place GitOps among the tools: Flux, Argo CD, and Helm (notebook 12).
+# 6. Remove an object through git and watch Flux **prune** it.
+# 7. Place GitOps among the tools: Flux, Argo CD, and Helm (notebook 12).
 
 # %% [markdown]
 # ## Prerequisites
@@ -42,15 +46,21 @@
 # | Concepts | Importance | Notes |
 # | --- | --- | --- |
 # | [05 · Deployments](05-deployments.ipynb) | Necessary | Replicas, rollouts, ReplicaSets |
-# | [11 · Extending Kubernetes](11-extending.ipynb) | Helpful | A GitOps agent is a controller, and the reconcile loop is the same idea |
+# | [11 · Extending Kubernetes](11-extending.ipynb) | Helpful | Flux is a set of controllers reconciling custom resources |
 # | [12 · Helm](12-helm.ipynb) | Helpful | The comparison at the end |
-# | git: commit, log, revert | Helpful | Every git command is shown as it runs |
+# | git: commit, log, revert, push | Helpful | Every git command is shown as it runs |
 #
-# **Time to learn**: 40 minutes
+# **Time to learn**: 45 minutes (the very first run also builds Flux's two
+# controllers from source: a few minutes, once; they are cached afterwards).
 #
 # This notebook needs an empty namespace (the setup below creates it fresh) and
-# the `git` program. The repository is created in a temporary folder and
-# removed at the end.
+# the `git` program. Your working copy of the repository is created in a
+# temporary folder and removed at the end.
+#
+# **On the kwok engine** Flux is as real as on any other: the controllers
+# clone, build and apply for real, and every object they create is a real API
+# object. Only the pods are simulated by kwok (no container runs), and the
+# notebook says so where it matters.
 
 # %% [markdown]
 # ## Parameters
@@ -60,16 +70,19 @@ import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this no
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb13-gitops")
 solve_exercises = False       # True: the hidden solution cells solve the exercises (CI does)
-sync_interval = 1.0           # seconds between two passes of the GitOps loop
-timeout = 60                  # seconds to wait for a sync or a rollout
+interval = "10s"              # how often Flux fetches git and corrects drift
+timeout = 120                 # seconds to wait for Flux or a rollout
 
 # %% [markdown]
 # ## Setup
 
 # %% tags=["setup"]
+import yaml
+
 import k8slab as lab
 from k8slab import gitops
 
+gitops.release(namespace)   # Flux objects left by an interrupted run must not block the reset
 lab.setup(namespace)
 
 # %% [markdown]
@@ -122,8 +135,9 @@ print(repo.read("overlays/dev/kustomization.yaml"))
 #
 # kustomize turns an overlay into plain objects. It is built into `kubectl`
 # (`kubectl kustomize DIR` prints them, `kubectl apply -k DIR` applies them),
-# and works offline: no server involved. `gitops.render` runs the lab's own
-# kubectl:
+# and works offline: no server involved. Flux's kustomize-controller embeds
+# the same kustomize; `gitops.render` runs the lab's own kubectl, so that you
+# can see what an overlay becomes before you commit it:
 
 # %%
 dev = gitops.render(repo.path / "overlays" / "dev")
@@ -140,40 +154,96 @@ gitops.summary(prod)
 # name: `web-config-` plus a hash of its content. kustomize rewrites the
 # Deployment's reference to it, so changing a setting gives a new name, which
 # changes the pod template, which makes the Deployment roll out new pods.
-# Without the hash, pods would keep running with the old values.
 
 # %% [markdown]
-# ## The GitOps loop
+# ## Starting Flux
 #
-# `gitops.GitOpsLoop` plays the part of Flux or Argo CD. Every
-# `sync_interval` seconds it:
+# Flux is a set of controllers. This lesson needs two of them:
 #
-# 1. reads the commit at `HEAD` (committed files only: an edit you have not
-#    committed does not exist for it) and renders `overlays/dev`;
-# 2. compares each object with the cluster and reports the differences;
-# 3. applies what differs with **server-side apply**, under its own field
-#    manager, `k8slab-gitops`;
-# 4. **prunes**: deletes objects that carry its label
-#    (`k8slab.io/gitops-app=dev`) but are no longer in the repository.
+# - **source-controller** watches `GitRepository` objects: it clones the
+#   repository, and stores each new commit as an *artifact* (a tarball it
+#   serves over HTTP to the other controllers);
+# - **kustomize-controller** watches `Kustomization` objects: it downloads
+#   the artifact, runs kustomize on one folder of it, applies the result by
+#   **server-side apply** (field manager `kustomize-controller`), prunes what
+#   left git, and does it all again every `interval`, which corrects drift.
 #
-# Each object it applies is labelled for pruning and annotated with the commit
-# it came from (`k8slab.io/gitops-revision`). Start it and wait for the first sync:
+# In a real cluster `flux install` runs them as pods in `flux-system`. Here
+# they run as processes of this machine beside the lab's API server (they
+# only ever talk to the API server and to git), watching only this
+# notebook's namespace, together with a small git server: git's own
+# `git http-backend` on 127.0.0.1, playing GitHub's part. One call starts all
+# three (`k8slab flux start NAMESPACE` on the command line) and installs
+# Flux's CustomResourceDefinitions:
 
 # %%
-loop = gitops.GitOpsLoop(repo, "overlays/dev", namespace, interval=sync_interval)
-loop.start()
-synced = loop.wait_synced(first, timeout=timeout)
-lab.record("first_sync", {"revision": synced.revision, "applied": sorted(synced.applied)})
-synced
+flux = gitops.start_flux(namespace)
+lab.record("flux_versions", flux.versions)
+flux
+
+# %% [markdown]
+# Push your repository to the git server. From now on, **the server** is the
+# source of truth: Flux never sees your working copy, only what you push.
 
 # %%
-web = lab.wait("Deployment", "web", namespace, timeout=timeout)
-lab.record("web_revision", web["metadata"]["annotations"][gitops.REVISION_ANNOTATION])
+url = flux.new_remote("course")
+repo.push(url)
+print(url)
+
+# %% [markdown]
+# ## Pointing Flux at the repository
+#
+# Two objects tell Flux what to do. A `GitRepository` says *where* the
+# manifests are and how often to look for new commits:
+
+# %%
+source = gitops.git_repository(url, interval=interval)
+print(yaml.safe_dump(source, sort_keys=False))
+lab.apply(source, namespace)
+
+# %% [markdown]
+# A `Kustomization` (Flux's object, not to be confused with kustomize's
+# `kustomization.yaml` file) says *which folder* to build from that source,
+# into *which namespace*, how often to reconcile, and whether to prune:
+
+# %%
+app = gitops.kustomization("./overlays/dev", namespace, interval=interval)
+print(yaml.safe_dump(app, sort_keys=False))
+lab.apply(app, namespace)
+
+# %% [markdown]
+# Now wait until Flux has applied your first commit. `flux get` shows both
+# objects, with the revision each one reached (`main@sha1:` and the commit id):
+
+# %%
+applied = gitops.wait_applied(namespace, first, timeout=timeout)
+gitops.sources(namespace)
+
+# %%
+gitops.kustomizations(namespace)
+
+# %% [markdown]
+# What did Flux apply? It keeps the list in the Kustomization's
+# `status.inventory`: exactly what it will prune when it leaves git.
+
+# %%
+lab.record("first_sync", {"revision": applied["status"]["lastAppliedRevision"],
+                          "inventory": gitops.inventory_of(applied)})
+gitops.inventory(namespace)
+
+# %%
+lab.wait("Deployment", "web", namespace, timeout=timeout)
 lab.table("Deployment", namespace)
 
 # %% [markdown]
 # The namespace now holds exactly what `overlays/dev` describes. Nobody ran
-# `kubectl apply`: you committed, the loop did the rest.
+# `kubectl apply` on the application: you pushed, Flux did the rest. The
+# Deployment's `managedFields` say who set its replica count:
+
+# %%
+web_owner = gitops.owner("Deployment", "web", namespace, "spec", "replicas")
+lab.record("web_owner", web_owner)
+print("spec.replicas is owned by:", web_owner)
 
 # %% [markdown]
 # ## Drift: a change made by hand
@@ -183,38 +253,56 @@ lab.table("Deployment", namespace)
 
 # %%
 by_hand = lab.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-                     "spec": {"replicas": 4}}, namespace)
-print("replicas wanted now:", by_hand[0]["spec"]["replicas"])
+                     "spec": {"replicas": 4}}, namespace)[0]
+drift_owner = gitops.owner("Deployment", "web", namespace, "spec", "replicas")
+lab.record("drift_owner", drift_owner)
+print("replicas wanted now:", by_hand["spec"]["replicas"], "· spec.replicas owned by:", drift_owner)
 
 # %% [markdown]
-# The cluster no longer matches the repository: that is **drift**. Within a
-# pass, the loop notices, reports it, and puts back what git says:
+# The cluster no longer matches the repository: that is **drift**. Nobody
+# tells Flux. On its next pass (at most `interval` later) kustomize-controller
+# applies git's version again, and server-side apply gives the field back to
+# git. Watch the Deployment until that happens:
 
 # %%
-drifted = loop.wait_drift(timeout=timeout)
-lab.record("drift", [(d.object, d.field, d.git, d.cluster) for d in drifted.changes])
-drifted.changes_frame()
-
-# %%
-web = lab.wait("Deployment", "web", namespace, timeout=timeout)
-lab.record("replicas_after_drift", web["spec"]["replicas"])
-lab.table("Deployment", namespace)
+healed = lab.wait("Deployment", "web", namespace, timeout=timeout,
+                  until=lambda d: (d["spec"]["replicas"] == 1,
+                                   f"spec.replicas is {d['spec']['replicas']}"))
+healed_owner = gitops.owner("Deployment", "web", namespace, "spec", "replicas")
+lab.record("replicas_after_drift", healed["spec"]["replicas"])
+lab.record("owner_after_drift", healed_owner)
+print("replicas wanted now:", healed["spec"]["replicas"], "· spec.replicas owned by:", healed_owner)
 
 # %% [markdown]
-# Back to 1. In a GitOps world the hand-made change was not *wrong*; it was
-# made in the wrong place. Real agents let you choose: Argo CD only reports
-# drift unless "self-heal" is on; Flux corrects it on its next interval. Our
-# loop corrects (`self_heal=True`).
+# What did Flux do, pass after pass? kustomize-controller logs every pass:
+# the revision it applied and what that changed (`flux logs` shows these
+# lines; `gitops.history` reads them from the controller's log file and keeps
+# the passes that changed something). The last line is the drift it just
+# corrected: same revision as before, but the Deployment had to be configured
+# again.
+
+# %%
+passes = gitops.history(namespace)
+lab.record("drift_pass", passes.iloc[-1].to_dict())
+passes
+
+# %% [markdown]
+# In a GitOps world the hand-made change was not *wrong*; it was made in the
+# wrong place. Flux corrects drift on every interval; Argo CD, by default,
+# only reports it (turn on "self-heal" to correct it).
 
 # %% [markdown]
 # ### Exercise 1: scale through git
 #
 # Make the dev environment run **2** replicas, the GitOps way: edit
-# `overlays/dev/kustomization.yaml` in the repository (change `count: 1` to
-# `count: 2`; `repo.replace(file, old_text, new_text)` does it, or use any
-# editor on `repo.path`), commit with `repo.commit("...")`, wait for the loop
-# with `loop.wait_synced()`, then for the rollout with `lab.wait`. Run the check
-# (exercise id `13.git-scale`). The solution is hidden in the cell after the check.
+# `overlays/dev/kustomization.yaml` in your working copy (change `count: 1`
+# to `count: 2`; `repo.replace(file, old_text, new_text)` does it, or use any
+# editor on `repo.path`), commit with `repo.commit("...")` and publish with
+# `repo.push()`. Flux finds the commit within `interval`; to skip the wait, ask
+# for a pass now with `gitops.reconcile(namespace)` (what a webhook from the
+# git host does). Then wait with `gitops.wait_applied(namespace, repo.head())`
+# and for the rollout with `lab.wait`. Run the check (exercise id
+# `13.git-scale`). The solution is hidden in the cell after the check.
 
 # %%
 # Your code here
@@ -226,7 +314,9 @@ lab.check("13.git-scale", namespace)
 if solve_exercises:
     repo.replace("overlays/dev/kustomization.yaml", "count: 1", "count: 2")
     scaled = repo.commit("dev: run 2 replicas")
-    loop.wait_synced(scaled, timeout=timeout)
+    repo.push()
+    gitops.reconcile(namespace)
+    gitops.wait_applied(namespace, scaled, timeout=timeout)
     lab.wait("Deployment", "web", namespace, timeout=timeout)
     lab.check("13.git-scale", namespace)
 
@@ -244,15 +334,18 @@ bump = repo.commit("dev: try web 2.0")
 print(repo.show(bump))
 
 # %% [markdown]
-# The loop picks up the new commit on its next pass and applies it; the
-# Deployment controller then rolls out new pods:
+# Push it, ask Flux to look now, and wait: source-controller fetches the new
+# commit, kustomize-controller applies it, and the Deployment controller rolls
+# out new pods.
 
 # %%
-rolled = loop.wait_synced(bump, timeout=timeout)
+repo.push()
+gitops.reconcile(namespace)
+gitops.wait_applied(namespace, bump, timeout=timeout)
 web = lab.wait("Deployment", "web", namespace, timeout=timeout)
 image_after_bump = web["spec"]["template"]["spec"]["containers"][0]["image"]
 lab.record("image_after_bump", image_after_bump)
-rolled
+gitops.kustomizations(namespace)
 
 # %% [markdown]
 # Which version answers now? Ask a pod of the Deployment for its page,
@@ -269,8 +362,8 @@ print(page.body)
 # %% [markdown]
 # On an engine with real containers (the host engine, kind, minikube), the
 # page comes from the new image: "web 2.0". On kwok no container runs, and
-# the answer says it is simulated: there, the image name in the pod template
-# is all the proof there is.
+# the answer says it is simulated: there, the image name in the pod template,
+# which Flux really applied, is all the proof there is.
 
 # %% [markdown]
 # ## Rolling back with `git revert`
@@ -281,7 +374,9 @@ print(page.body)
 
 # %%
 undo = repo.revert(bump)
-loop.wait_synced(undo, timeout=timeout)
+repo.push()
+gitops.reconcile(namespace)
+gitops.wait_applied(namespace, undo, timeout=timeout)
 web = lab.wait("Deployment", "web", namespace, timeout=timeout)
 lab.record("image_after_revert", web["spec"]["template"]["spec"]["containers"][0]["image"])
 repo.log()
@@ -294,12 +389,13 @@ repo.log()
 # ### Exercise 2: remove an object through git
 #
 # The team no longer wants the `debug` ConfigMap in dev. Deleting it with
-# `lab.delete` would not last (try it: the loop puts it back, as the object is
-# still in git). Remove it from the repository instead: delete the line
-# `- debug-configmap.yaml` from `overlays/dev/kustomization.yaml`, delete the
-# file with `repo.remove(...)`, commit, and wait for the loop. It will
-# **prune** the ConfigMap. Run the check (exercise id `13.prune`); the
-# solution is hidden after it.
+# `lab.delete` would not last (try it: Flux puts it back on its next pass, as
+# the object is still in git). Remove it from the repository instead: delete
+# the line `- debug-configmap.yaml` from `overlays/dev/kustomization.yaml`,
+# delete the file with `repo.remove(...)`, commit, push, and wait for Flux. It
+# will **prune** the ConfigMap: it is in the inventory of the last revision
+# and not in the new one. Run the check (exercise id `13.prune`); the solution
+# is hidden after it.
 
 # %%
 # Your code here
@@ -312,36 +408,41 @@ if solve_exercises:
     repo.replace("overlays/dev/kustomization.yaml", "- debug-configmap.yaml\n", "")
     repo.remove("overlays/dev/debug-configmap.yaml")
     cleaned = repo.commit("dev: drop the debug ConfigMap")
-    loop.wait_synced(cleaned, timeout=timeout)
+    repo.push()
+    gitops.reconcile(namespace)
+    gitops.wait_applied(namespace, cleaned, timeout=timeout)
     lab.check("13.prune", namespace)
 
 # %% [markdown]
-# The loop's history tells the whole story of this notebook, one line per
-# pass that changed something:
+# The inventory no longer lists the ConfigMap, and Flux's log tells the
+# whole story of this notebook: each revision applied, the drift corrected,
+# the object pruned.
 
 # %%
-history = loop.history()
-lab.record("history_reasons", list(history["reason"]))
+lab.record("inventory_after_prune", gitops.inventory_of(
+    lab.get("Kustomization", gitops.APP, namespace)))
+gitops.inventory(namespace)
+
+# %%
+history = gitops.history(namespace)
+lab.record("history", [[r, c] for r, c in zip(history["reason"], history["changes"],
+                                               strict=True)])
 history
-
-# %% [markdown]
-# Pruning only ever touches objects with the loop's label. Anything else in the
-# namespace is left alone, such as the small ConfigMap `gitops-dev` where the
-# loop writes what it last synced, as Flux writes the status of its
-# `Kustomization` objects:
-
-# %%
-lab.get("ConfigMap", "gitops-dev", namespace)["data"]
 
 # %% [markdown]
 # ## GitOps in the real world
 #
-# The loop you used is a toy, but the shape is that of the real agents, both
-# graduated projects of the CNCF:
+# You used Flux itself, two of its controllers, started by hand. In a real
+# cluster:
 #
-# - **Flux** runs controllers in the cluster that pull a git repository (or
-#   an OCI artifact) and reconcile `Kustomization` and `HelmRelease` objects;
-# - **Argo CD** does the same around `Application` objects, with a web
+# - `flux bootstrap github ...` installs the controllers as pods and commits
+#   their own manifests to the repository, so a new or rebuilt cluster is
+#   pointed at the repository and converges to the full platform by itself;
+# - a webhook from the git host (Flux's notification-controller receives it)
+#   replaces the `reconcile` calls you made; intervals are minutes, not seconds;
+# - `HelmRelease` objects (helm-controller) deploy charts the same way, and
+#   image automation can even commit new image tags for you;
+# - **Argo CD** does the same job around `Application` objects, with a web
 #   interface that draws the live tree and its drift.
 #
 # What you gain:
@@ -351,11 +452,7 @@ lab.get("ConfigMap", "gitops-dev", namespace)["data"]
 # - **rollback** = `git revert`; **audit** = `git log`;
 # - **no cluster credentials on laptops or in CI**: the agent inside the
 #   cluster pulls, nobody pushes to the API server;
-# - **any renderer**: plain YAML, kustomize, Helm charts, jsonnet; and easy
-#   integration of other tools, since everything goes through git;
-# - **cluster bootstrap**: the agent's own manifests live in the repository
-#   too (`flux bootstrap` commits them), so a new or rebuilt cluster is
-#   pointed at the repository and converges to the full platform by itself.
+# - **any renderer**: plain YAML, kustomize, Helm charts.
 #
 # ### And Helm?
 #
@@ -376,14 +473,13 @@ lab.get("ConfigMap", "gitops-dev", namespace)["data"]
 # ## Summary
 #
 # - GitOps: the desired state lives in git, the single source of truth; an
-#   agent renders it and makes the cluster match, again and again.
+#   agent pulls it and makes the cluster match, again and again.
 # - kustomize organises manifests as a **base** plus **overlays** per
 #   environment; `kubectl kustomize` renders them offline.
-# - The loop applies with server-side apply, **prunes** what left the
-#   repository (selected by its label), and corrects **drift** made by hand.
-# - A change is a commit; a rollback is `git revert`; the history is the audit log.
-# - Flux and Argo CD are the real agents; they work with kustomize, Helm and
-#   jsonnet, and can bootstrap a whole cluster from a repository.
+# - Flux: a `GitRepository` (source-controller fetches commits) and a
+#   `Kustomization` (kustomize-controller builds, applies by server-side
+#   apply, **prunes** what its inventory no longer has, corrects **drift**).
+# - A change is a commit and a push; a rollback is `git revert`; the history is the audit log.
 #
 # ## What's next
 #
@@ -395,9 +491,16 @@ lab.get("ConfigMap", "gitops-dev", namespace)["data"]
 #
 # ## Clean-up
 #
-# Stop the loop, delete the temporary repository, and delete the namespace.
+# Deleting the `Kustomization` makes Flux delete everything it applied (its
+# inventory), because `prune` is on; then the `GitRepository` goes, Flux
+# stops, and the working copy and the namespace are deleted.
 
 # %%
-loop.stop()
+lab.delete("Kustomization", gitops.APP, namespace, wait=True, timeout=timeout)
+lab.delete("GitRepository", gitops.SOURCE, namespace, wait=True, timeout=timeout)
+lab.record("left_after_uninstall", sorted(f"{k}/{o['metadata']['name']}"
+                                          for k in ("Deployment", "Service")
+                                          for o in lab.list(k, namespace)))
+gitops.stop_flux()
 repo.delete()
 lab.cleanup(namespace)

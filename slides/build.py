@@ -13,6 +13,7 @@ file format is described in ``slides/README.md``; in short::
     ---                           starts the next slide of that part
     Note:                         the rest of the slide is speaker notes
     [Try it](nb:04-pods.ipynb)    a link to a course notebook
+    ![alt](diagram:architecture)  a picture drawn from slides/diagrams/architecture.dot
 
 Both languages must declare the same sections in the same order; the build
 refuses to produce a deck whose languages drifted apart.
@@ -69,6 +70,10 @@ SECTION_ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 FENCE_RE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 NOTE_RE = re.compile(r"^Note:\s*(?P<rest>.*)$")
 NOTEBOOK_RE = re.compile(r"^\d\d-[a-z0-9-]+\.ipynb$")
+# Pictures: Graphviz sources with {{key}} labels, one label table per language.
+DIAGRAMS = SLIDES / "diagrams"
+DIAGRAM_RE = re.compile(r"!\[[^\]]*\]\(diagram:([^)\s]*)\)")
+LABEL_RE = re.compile(r"\{\{([a-z_]+)\}\}")
 
 
 class DeckError(Exception):
@@ -231,6 +236,8 @@ def render_markdown(text: str, notebook_prefix: str, md=None) -> str:
     tokens = md.parse(text, env)
     for token in tokens:
         for child in token.children or ():
+            if child.type == "image":
+                _diagram_image(child)
             if child.type != "link_open":
                 continue
             href = str(child.attrGet("href") or "")
@@ -247,6 +254,86 @@ def render_markdown(text: str, notebook_prefix: str, md=None) -> str:
                 child.attrSet("target", "_blank")
                 child.attrSet("rel", "noopener")
     return md.renderer.render(tokens, md.options, env)
+
+
+def _diagram_image(token) -> None:
+    """Point a ``diagram:NAME`` image at the SVG the build draws next to the page."""
+    src = str(token.attrGet("src") or "")
+    if not src.startswith("diagram:"):
+        return
+    name = src[len("diagram:"):]
+    if not (DIAGRAMS / f"{name}.dot").is_file():
+        known = ", ".join(sorted(p.stem for p in DIAGRAMS.glob("*.dot")))
+        raise DeckError(
+            f"picture {src!r}: there is no slides/diagrams/{name}.dot "
+            f"(known pictures: {known}); add the source or fix the name"
+        )
+    token.attrSet("src", f"diagrams/{name}.svg")
+    token.attrSet("class", "diagram")
+
+
+def diagram_names(sections: list[Section]) -> list[str]:
+    """The pictures a deck shows (``![..](diagram:NAME)``), in order, each once."""
+    names: list[str] = []
+    for section in sections:
+        for slide in section.slides:
+            for name in DIAGRAM_RE.findall(slide.body):
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+def diagram_sources(lang: str, names: list[str]) -> dict[str, str]:
+    """Each picture's DOT source with its ``{{key}}`` labels in ``lang``.
+
+    One source per picture and one label table per language
+    (``slides/diagrams/labels.json``) keep the pictures identical in every
+    language but for their words.
+
+    Raises:
+        DeckError: a label the source uses has no text in ``lang``.
+
+    Example:
+        >>> "Plan de contrôle" in diagram_sources("fr", ["architecture"])["architecture"]
+        True
+    """
+    tables = json.loads((DIAGRAMS / "labels.json").read_text(encoding="utf-8"))
+    labels = tables.get(lang, {})
+    sources = {}
+    for name in names:
+        dot = (DIAGRAMS / f"{name}.dot").read_text(encoding="utf-8")
+        missing = sorted(set(LABEL_RE.findall(dot)) - set(labels))
+        if missing:
+            raise DeckError(
+                f"slides/diagrams/{name}.dot uses labels with no {lang!r} text in "
+                f"slides/diagrams/labels.json: {', '.join(missing)}"
+            )
+        sources[name] = LABEL_RE.sub(
+            lambda m: labels[m.group(1)].replace("\\", "\\\\").replace('"', '\\"')
+            .replace("\n", "\\n"),
+            dot,
+        )
+    return sources
+
+
+def render_diagrams(sources: dict[str, str], node: str | None = None) -> dict[str, str]:
+    """Draw DOT sources as SVG with @viz-js/viz (Graphviz in WebAssembly, from npm).
+
+    Raises:
+        SystemExit: Node.js is missing or Graphviz refused a source (its error is shown).
+    """
+    if not sources:
+        return {}
+    node = node or shutil.which("node")
+    if not node:
+        raise SystemExit("Node.js is needed to draw the slides' pictures (install Node.js 18+).")
+    done = subprocess.run(
+        [node, str(DIAGRAMS / "render.mjs")], input=json.dumps(sources),
+        capture_output=True, text=True, cwd=SLIDES,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"slides: drawing the pictures failed:\n{done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout)
 
 
 def notebook_links(sections: list[Section]) -> dict[str, list[str]]:
@@ -347,7 +434,7 @@ LANDING = """<!DOCTYPE html>
 
 
 def ensure_reveal(npm: str | None = None) -> Path:
-    """Make sure ``slides/node_modules/reveal.js`` holds the version pinned in the lock file.
+    """Make sure ``slides/node_modules`` holds reveal.js as pinned, and @viz-js/viz.
 
     Runs ``npm ci`` (or ``npm install`` when there is no lock file) only when the
     package is missing or its version differs, so a rebuild costs no network.
@@ -368,7 +455,8 @@ def ensure_reveal(npm: str | None = None) -> Path:
         packages = json.loads(lock.read_text())["packages"]
         wanted = packages.get("node_modules/reveal.js", {}).get("version")
     installed_manifest = REVEAL_PKG / "package.json"
-    if installed_manifest.exists():
+    viz_manifest = SLIDES / "node_modules" / "@viz-js" / "viz" / "package.json"
+    if installed_manifest.exists() and viz_manifest.exists():
         installed = json.loads(installed_manifest.read_text()).get("version")
         if wanted is None or installed == wanted:
             return REVEAL_PKG
@@ -429,6 +517,13 @@ def load_decks() -> dict[str, list[Section]]:
                 f"slides/{lang}.md and slides/{LANGS[0]}.md must list the same sections in the "
                 f"same order.\n  {LANGS[0]}: {reference}\n  {lang}: {ids}"
             )
+    pictures = diagram_names(decks[LANGS[0]])
+    for lang in LANGS[1:]:
+        if diagram_names(decks[lang]) != pictures:
+            raise DeckError(
+                f"slides/{lang}.md and slides/{LANGS[0]}.md must show the same pictures in the "
+                f"same order.\n  {LANGS[0]}: {pictures}\n  {lang}: {diagram_names(decks[lang])}"
+            )
     return decks
 
 
@@ -464,6 +559,11 @@ def build(out: Path = DEFAULT_OUT) -> dict[str, Path]:
         page.parent.mkdir(parents=True)
         prefix = Path(os.path.relpath(NOTEBOOKS, page.parent)).as_posix()
         page.write_text(render_deck(sections, lang, prefix), encoding="utf-8")
+        drawn = render_diagrams(diagram_sources(lang, diagram_names(sections)))
+        for name, svg in drawn.items():
+            target = page.parent / "diagrams" / f"{name}.svg"
+            target.parent.mkdir(exist_ok=True)
+            target.write_text(svg, encoding="utf-8")
         pages[lang] = page
         missing = sorted(
             {n for names in notebook_links(sections).values() for n in names}

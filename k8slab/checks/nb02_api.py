@@ -9,8 +9,8 @@ Example:
 from __future__ import annotations
 
 from .._discovery import api_resources
-from .._resources import exists, get, list_
-from ..exercises import exercise
+from .._resources import list_
+from ..exercises import exercise, require
 
 #: The kinds exercise 02.api-versions asks about.
 ASKED_KINDS = ("CronJob", "HorizontalPodAutoscaler", "Lease")
@@ -21,9 +21,7 @@ ASKED_KINDS = ("CronJob", "HorizontalPodAutoscaler", "Lease")
                "api_version; store them in a ConfigMap 'api-versions' with keys CronJob, "
                "HorizontalPodAutoscaler and Lease.")
 def _api_versions(namespace: str) -> tuple[bool, str]:
-    if not exists("ConfigMap", "api-versions", namespace):
-        return False, f"there is no ConfigMap 'api-versions' in namespace {namespace!r} yet"
-    answers = get("ConfigMap", "api-versions", namespace).get("data") or {}
+    answers = require("ConfigMap", "api-versions", namespace).get("data") or {}
     every = api_resources(all_versions=True)
     preferred = api_resources()
     for kind in ASKED_KINDS:
@@ -45,9 +43,8 @@ def _api_versions(namespace: str) -> tuple[bool, str]:
           hint="Apply the web Deployment again with replicas: 2 (the same manifest, one "
                "number changed); scaling down takes a second, then check again.")
 def _desired_replicas(namespace: str) -> tuple[bool, str]:
-    if not exists("Deployment", "web", namespace):
-        return False, f"there is no Deployment 'web' in namespace {namespace!r}"
-    web = get("Deployment", "web", namespace)
+    web = require("Deployment", "web", namespace,
+                  missing=f"there is no Deployment 'web' in namespace {namespace!r}")
     want = (web.get("spec") or {}).get("replicas")
     if want != 2:
         return False, f"web declares {want} replicas (desired state); 2 wanted"

@@ -12,8 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from .._resources import exists, get
-from ..exercises import exercise
+from ..exercises import exercise, require
 
 
 @exercise("03.prod-namespace", "Create a labelled namespace for production",
@@ -21,9 +20,7 @@ from ..exercises import exercise
                "owner: <your namespace> and env: prod.")
 def _prod_namespace(namespace: str) -> tuple[bool, str]:
     prod = f"{namespace}-prod"
-    if not exists("Namespace", prod):
-        return False, f"there is no namespace {prod!r} yet"
-    ns = get("Namespace", prod)
+    ns = require("Namespace", prod, missing=f"there is no namespace {prod!r} yet")
     labels = ns["metadata"].get("labels") or {}
     wanted = {"owner": namespace, "env": "prod"}
     wrong = [f"{k}={labels.get(k)!r}" for k, v in wanted.items() if labels.get(k) != v]
@@ -42,9 +39,7 @@ def _prod_namespace(namespace: str) -> tuple[bool, str]:
 def _same_name(namespace: str) -> tuple[bool, str]:
     dev = f"{namespace}-dev"
     for ns, color in ((namespace, "blue"), (dev, "green")):
-        if not exists("ConfigMap", "settings", ns):
-            return False, f"there is no ConfigMap 'settings' in namespace {ns!r} yet"
-        found = (get("ConfigMap", "settings", ns).get("data") or {}).get("color")
+        found = (require("ConfigMap", "settings", ns).get("data") or {}).get("color")
         if found != color:
             return False, f"'settings' in {ns!r} has color={found!r}; {color!r} wanted"
     return True, "one name, two objects: 'settings' is blue in one namespace, green in the other"

@@ -9,8 +9,7 @@ Example:
 from __future__ import annotations
 
 from .._diagnose import from_pod
-from .._resources import exists, get
-from ..exercises import exercise
+from ..exercises import exercise, require
 
 
 def _phase(pod: dict) -> str:
@@ -21,9 +20,8 @@ def _phase(pod: dict) -> str:
           hint="Apply a pod named 'steady' whose container sets requests equal to limits, "
                "for both cpu and memory (e.g. 200m and 128Mi), then lab.wait for it.")
 def _guaranteed(namespace: str) -> tuple[bool, str]:
-    if not exists("Pod", "steady", namespace):
-        return False, f"there is no pod called 'steady' in namespace {namespace!r} yet"
-    pod = get("Pod", "steady", namespace)
+    pod = require("Pod", "steady", namespace,
+                  missing=f"there is no pod called 'steady' in namespace {namespace!r} yet")
     qos = (pod.get("status") or {}).get("qosClass", "?")
     if qos != "Guaranteed":
         return False, (f"pod 'steady' has QoS class {qos}: every container needs cpu and "
@@ -37,9 +35,8 @@ def _guaranteed(namespace: str) -> tuple[bool, str]:
           hint="A pod's resources cannot be changed in place: lab.delete('Pod', 'greedy', "
                "namespace, wait=True), then apply it again with a cpu request of 250m.")
 def _greedy_fits(namespace: str) -> tuple[bool, str]:
-    if not exists("Pod", "greedy", namespace):
-        return False, "there is no pod called 'greedy' (apply it again with a smaller request)"
-    pod = get("Pod", "greedy", namespace)
+    pod = require("Pod", "greedy", namespace, missing="there is no pod called 'greedy' (apply "
+                  "it again with a smaller request)")
     if _phase(pod) != "Running":
         cause = from_pod(pod) or "it has not started yet"
         return False, f"pod 'greedy' is {_phase(pod)}: {cause}"

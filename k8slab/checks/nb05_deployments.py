@@ -8,16 +8,18 @@ Example:
 
 from __future__ import annotations
 
-from .._resources import dynamic, find, list_, resource_for
+from .._objects import condition
+from .._resources import dynamic, list_, resource_for
 from .._rollout import deployment_rollout
-from ..exercises import exercise
+from ..exercises import exercise, require
 
 REVISION = "deployment.kubernetes.io/revision"
 FIRST_IMAGE = "k8slab.local/web:1.0"
 
 
-def _web(namespace: str) -> dict | None:
-    return find("Deployment", "web", namespace)
+def _web(namespace: str) -> dict:
+    return require("Deployment", "web", namespace,
+                   missing=f"there is no Deployment 'web' in namespace {namespace!r}")
 
 
 def _image(deployment: dict) -> str:
@@ -61,8 +63,6 @@ def replicas_manager(deployment: dict) -> tuple[str, str]:
                "lab.wait('Deployment', 'web', namespace).")
 def _scale(namespace: str) -> tuple[bool, str]:
     web = _web(namespace)
-    if web is None:
-        return False, f"there is no Deployment 'web' in namespace {namespace!r}"
     wanted = web["spec"].get("replicas", 1)
     ready = (web.get("status") or {}).get("readyReplicas") or 0
     if wanted != 4:
@@ -81,8 +81,6 @@ def _scale(namespace: str) -> tuple[bool, str]:
                "lab.wait('Deployment', 'web', namespace).")
 def _rollback(namespace: str) -> tuple[bool, str]:
     web = _web(namespace)
-    if web is None:
-        return False, f"there is no Deployment 'web' in namespace {namespace!r}"
     image = _image(web)
     revision = int((web["metadata"].get("annotations") or {}).get(REVISION, "0"))
     if image != FIRST_IMAGE:
@@ -98,9 +96,9 @@ def _rollback(namespace: str) -> tuple[bool, str]:
 
 def _unscheduled(pod: dict) -> str | None:
     """The scheduler's message for a pod it could not place, else None."""
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
-            return cond.get("message") or cond.get("reason") or "not scheduled"
+    scheduled = condition(pod, "PodScheduled") or {}
+    if scheduled.get("status") == "False":
+        return scheduled.get("message") or scheduled.get("reason") or "not scheduled"
     return None
 
 
@@ -110,8 +108,6 @@ def _unscheduled(pod: dict) -> str | None:
                "YAML, apply it, then lab.wait('Deployment', 'web', namespace).")
 def _unstuck(namespace: str) -> tuple[bool, str]:
     web = _web(namespace)
-    if web is None:
-        return False, f"there is no Deployment 'web' in namespace {namespace!r}"
     pods = [p for p in list_("Pod", namespace, labels={"app": "web"})
             if not p["metadata"].get("deletionTimestamp")]
     stuck = {p["metadata"]["name"]: _unscheduled(p) for p in pods if _unscheduled(p)}

@@ -11,8 +11,9 @@ Example:
 
 from __future__ import annotations
 
-from .._resources import exists, get, list_
-from ..exercises import exercise
+from .._objects import is_true, selector_string
+from .._resources import find, list_
+from ..exercises import exercise, require
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
@@ -26,8 +27,7 @@ def ready_endpoints(service: str, namespace: str) -> list[str]:
 
 
 def _selector(svc: dict) -> str:
-    return ",".join(f"{k}={v}" for k, v in ((svc.get("spec") or {}).get("selector")
-                                            or {}).items()) or "(none)"
+    return selector_string((svc.get("spec") or {}).get("selector")) or "(none)"
 
 
 def _web_pods(namespace: str) -> list[str]:
@@ -41,9 +41,8 @@ def _web_pods(namespace: str) -> list[str]:
           hint="Apply a Service named 'frontend' with selector app: web and one port: "
                "port 8000, targetPort 8080 (or the port's name, http).")
 def _frontend(namespace: str) -> tuple[bool, str]:
-    if not exists("Service", "frontend", namespace):
-        return False, f"there is no Service called 'frontend' in namespace {namespace!r} yet"
-    svc = get("Service", "frontend", namespace)
+    svc = require("Service", "frontend", namespace, missing="there is no Service called "
+                  f"'frontend' in namespace {namespace!r} yet")
     ports = (svc.get("spec") or {}).get("ports") or []
     port = next((p for p in ports if p.get("port") == 8000), None)
     if port is None:
@@ -64,9 +63,8 @@ def _frontend(namespace: str) -> tuple[bool, str]:
           hint="The pods are labelled app=web: apply the 'storefront' Service again with "
                "selector app: web, then look at lab.table('Service', namespace).")
 def _fix_selector(namespace: str) -> tuple[bool, str]:
-    if not exists("Service", "storefront", namespace):
-        return False, "there is no Service called 'storefront' (apply it again)"
-    svc = get("Service", "storefront", namespace)
+    svc = require("Service", "storefront", namespace,
+                  missing="there is no Service called 'storefront' (apply it again)")
     found = ready_endpoints("storefront", namespace)
     if not found:
         return False, (f"Service 'storefront' has no ready endpoint: its selector "
@@ -74,22 +72,18 @@ def _fix_selector(namespace: str) -> tuple[bool, str]:
     return True, f"Service 'storefront' now reaches {len(found)} pods: {', '.join(found)}"
 
 
-def _is_ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
-
-
 @exercise("06.readiness", "Make the shop's pods ready endpoints",
           hint="The pods run but are not ready: read their Unhealthy events "
                "(lab.events(namespace)). Which page does the readiness probe ask for, and "
                "which pages does the web image serve? Fix the path in the YAML, apply it.")
 def _readiness(namespace: str) -> tuple[bool, str]:
-    if not exists("Service", "shop", namespace) or not exists("Deployment", "shop", namespace):
+    if find("Service", "shop", namespace) is None or find("Deployment", "shop",
+                                                          namespace) is None:
         return False, "the Deployment and Service 'shop' are missing (apply the shop manifest)"
     pods = [p for p in list_("Pod", namespace, labels={"app": "shop"})
             if (p.get("status") or {}).get("phase") == "Running"
             and not p["metadata"].get("deletionTimestamp")]
-    unready = sorted(p["metadata"]["name"] for p in pods if not _is_ready(p))
+    unready = sorted(p["metadata"]["name"] for p in pods if not is_true(p, "Ready"))
     found = ready_endpoints("shop", namespace)
     if unready or not found:
         paths = sorted({(c.get("readinessProbe") or {}).get("httpGet", {}).get("path", "?")

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from .._resources import exists, get, list_
-from ..exercises import exercise
-
-
-def _condition(obj: dict, kind: str) -> bool:
-    return any(c.get("type") == kind and c.get("status") == "True"
-               for c in (obj.get("status") or {}).get("conditions") or [])
+from .._objects import is_true
+from .._resources import list_
+from ..exercises import exercise, require
 
 
 @exercise("07.scale-web", "Scale the StatefulSet web to 4 replicas",
-          hint="lab.scale('StatefulSet', 'web', namespace, 4), then lab.wait('StatefulSet', 'web', "
-               "namespace).")
+          hint="%kubectl scale statefulset/web --replicas=4 -n {namespace}, then %kubectl "
+               "rollout status statefulset/web -n {namespace}.")
 def _scale_web(namespace: str) -> tuple[bool, str]:
-    if not exists("StatefulSet", "web", namespace):
-        return False, "there is no StatefulSet 'web' (run the notebook from the top)"
-    sts = get("StatefulSet", "web", namespace)
+    sts = require("StatefulSet", "web", namespace,
+                  missing="there is no StatefulSet 'web' (run the notebook from the top)")
     want = sts["spec"].get("replicas", 1)
     ready = (sts.get("status") or {}).get("readyReplicas", 0)
     if want != 4:
@@ -36,16 +31,14 @@ def _scale_web(namespace: str) -> tuple[bool, str]:
           hint="Copy manifests/07-workloads-job.yaml: name 'thumbnails', completions: 6, "
                "parallelism: 3; apply it, then lab.wait('Job', 'thumbnails', namespace).")
 def _parallel_job(namespace: str) -> tuple[bool, str]:
-    if not exists("Job", "thumbnails", namespace):
-        return False, "there is no Job 'thumbnails' yet"
-    job = get("Job", "thumbnails", namespace)
+    job = require("Job", "thumbnails", namespace, missing="there is no Job 'thumbnails' yet")
     spec, status = job["spec"], job.get("status") or {}
     if (spec.get("completions"), spec.get("parallelism")) != (6, 3):
         return False, (f"Job 'thumbnails' has completions={spec.get('completions')}, "
                        f"parallelism={spec.get('parallelism')}; 6 and 3 wanted")
-    if _condition(job, "Failed"):
+    if is_true(job, "Failed"):
         return False, "Job 'thumbnails' failed; delete it and apply it again"
-    if not _condition(job, "Complete"):
+    if not is_true(job, "Complete"):
         return False, (f"Job 'thumbnails' is not complete yet: {status.get('succeeded', 0)} of 6 "
                        "succeeded; wait with lab.wait('Job', 'thumbnails', namespace)")
     return True, "Job 'thumbnails' completed 6 times, 3 pods at a time"
@@ -53,12 +46,11 @@ def _parallel_job(namespace: str) -> tuple[bool, str]:
 
 @exercise("07.cronjob-now", "Schedule a clean-up every 15 minutes, and run it now",
           hint="A CronJob 'cleanup' with schedule '*/15 * * * *' and "
-               "successfulJobsHistoryLimit: 3; then lab.apply(job_from_cronjob(...)) "
-               "and lab.wait the Job.")
+               "successfulJobsHistoryLimit: 3; then %kubectl create job cleanup-now "
+               "--from=cronjob/cleanup -n {namespace}, and wait for the Job to complete.")
 def _cronjob_now(namespace: str) -> tuple[bool, str]:
-    if not exists("CronJob", "cleanup", namespace):
-        return False, "there is no CronJob 'cleanup' yet"
-    cronjob = get("CronJob", "cleanup", namespace)
+    cronjob = require("CronJob", "cleanup", namespace,
+                      missing="there is no CronJob 'cleanup' yet")
     spec = cronjob["spec"]
     if spec.get("schedule", "").split() != ["*/15", "*", "*", "*", "*"]:
         return False, f"CronJob 'cleanup' runs on {spec.get('schedule')!r}; '*/15 * * * *' wanted"
@@ -70,7 +62,7 @@ def _cronjob_now(namespace: str) -> tuple[bool, str]:
             if any(o.get("uid") == uid for o in j["metadata"].get("ownerReferences") or [])]
     if not runs:
         return False, "CronJob 'cleanup' has not run yet: start a Job from its jobTemplate"
-    done = [j["metadata"]["name"] for j in runs if _condition(j, "Complete")]
+    done = [j["metadata"]["name"] for j in runs if is_true(j, "Complete")]
     if not done:
         return False, f"{len(runs)} run(s) started, none complete yet: wait for the Job"
     return True, f"CronJob 'cleanup' is scheduled every 15 minutes and ran now ({done[0]})"
@@ -78,21 +70,20 @@ def _cronjob_now(namespace: str) -> tuple[bool, str]:
 
 @exercise("07.unbound", "Give the cache a disk it can get",
           hint="Read the events of the claim data-cache-0: which StorageClass does it ask "
-               "for, and which classes exist (lab.table('StorageClass'))? volumeClaimTemplates "
+               "for, and which classes exist (kubectl get storageclass)? volumeClaimTemplates "
                "cannot change: delete the StatefulSet and the claim, then apply a fixed YAML.")
 def _unbound(namespace: str) -> tuple[bool, str]:
-    if not exists("StatefulSet", "cache", namespace):
-        return False, "there is no StatefulSet 'cache' (apply the fixed manifest)"
-    if not exists("PersistentVolumeClaim", "data-cache-0", namespace):
-        return False, "the claim data-cache-0 does not exist yet: wait for the StatefulSet"
-    claim = get("PersistentVolumeClaim", "data-cache-0", namespace)
+    cache = require("StatefulSet", "cache", namespace,
+                    missing="there is no StatefulSet 'cache' (apply the fixed manifest)")
+    claim = require("PersistentVolumeClaim", "data-cache-0", namespace, missing="the claim "
+                    "data-cache-0 does not exist yet: wait for the StatefulSet")
     phase = (claim.get("status") or {}).get("phase")
     wanted = claim["spec"].get("storageClassName")
     if phase != "Bound":
         classes = sorted(c["metadata"]["name"] for c in list_("StorageClass"))
         return False, (f"claim data-cache-0 is {phase}: it asks for StorageClass {wanted!r}; "
                        f"this cluster has {', '.join(classes) or 'none'}")
-    ready = (get("StatefulSet", "cache", namespace).get("status") or {}).get("readyReplicas", 0)
+    ready = (cache.get("status") or {}).get("readyReplicas", 0)
     if ready < 1:
         return False, "the claim is Bound; cache-0 is not ready yet: wait for the StatefulSet"
     return True, f"cache-0 is ready with claim data-cache-0 Bound (class {wanted})"

@@ -13,28 +13,30 @@ Example:
 from __future__ import annotations
 
 from .. import helm
-from .._resources import exists, get
+from .._resources import find
 from ..errors import HelmError
-from ..exercises import exercise
+from ..exercises import NotYet, exercise
 
 #: The greeting in the chart's values.yaml (manifests/12-helm-chart).
 DEFAULT_MESSAGE = "Hello from Helm!"
 
 
-def _release(name: str, namespace: str) -> dict | None:
-    return next((r for r in helm.list_releases(namespace) if r["name"] == name), None)
+def _release(name: str, namespace: str) -> dict:
+    """The Helm release, listed once; "not yet" when it is not installed."""
+    release = next((r for r in helm.list_releases(namespace) if r["name"] == name), None)
+    if release is None:
+        raise NotYet(f"there is no Helm release {name!r} in namespace {namespace!r}")
+    return release
 
 
 def _ready(name: str, namespace: str) -> int:
-    if not exists("Deployment", name, namespace):
-        return 0
-    return int((get("Deployment", name, namespace).get("status") or {}).get("readyReplicas") or 0)
+    deployment = find("Deployment", name, namespace) or {}
+    return int((deployment.get("status") or {}).get("readyReplicas") or 0)
 
 
 def _message(configmap: str, namespace: str) -> str | None:
-    if not exists("ConfigMap", configmap, namespace):
-        return None
-    return (get("ConfigMap", configmap, namespace).get("data") or {}).get("MESSAGE")
+    found = find("ConfigMap", configmap, namespace)
+    return None if found is None else (found.get("data") or {}).get("MESSAGE")
 
 
 @exercise("12.upgrade-values", "Upgrade the release to 4 replicas and a greeting of your own",
@@ -42,8 +44,6 @@ def _message(configmap: str, namespace: str) -> str | None:
                "'message': 'Hi there'}): change the release's values, not the Deployment.")
 def _upgrade_values(namespace: str) -> tuple[bool, str]:
     release = _release("web", namespace)
-    if release is None:
-        return False, f"there is no Helm release 'web' in namespace {namespace!r}"
     try:
         values = helm.get_values("web", namespace)
     except HelmError as err:
@@ -66,12 +66,11 @@ def _upgrade_values(namespace: str) -> tuple[bool, str]:
 
 
 @exercise("12.second-release", "Install the same chart again as a release called 'canary'",
-          hint="helm.install('canary', '12-helm-chart', namespace, values={'replicaCount': 1, "
-               "'message': 'Hello from the canary'})")
+          hint="A values file with replicaCount: 1 and a message that says canary, written "
+               "with %%writefile {canary_values}; then helm.install('canary', "
+               "'12-helm-chart', namespace, values_files=[canary_values]).")
 def _second_release(namespace: str) -> tuple[bool, str]:
     release = _release("canary", namespace)
-    if release is None:
-        return False, f"there is no Helm release 'canary' in namespace {namespace!r}"
     if release["status"] != "deployed":
         return False, f"release 'canary' is {release['status']}, not deployed"
     ready = _ready("canary", namespace)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import _images
 from .._paths import kubeconfig_path, logs_dir, state_dir
 from .._record import ClusterRecord
 from ..errors import K8sLabError, ToolMissing
@@ -72,6 +74,20 @@ class Engine(ABC):
 def which(program: str) -> str | None:
     """``shutil.which`` in one place so tests can monkeypatch it."""
     return shutil.which(program)
+
+
+def not_installed(command: str, install: str) -> Availability:
+    """An engine's command is missing: where to get it, and the engine that needs nothing."""
+    return Availability(False, f"the `{command}` command is not installed.",
+                        f"Install {command} ({install}) or use the embedded engine: "
+                        "`k8slab up --engine kwok`.")
+
+
+def docker_for(who: str) -> Availability:
+    """Availability of an engine that runs its nodes in Docker (``who`` says which, and how)."""
+    docker = docker_running()
+    return docker if docker.ok else Availability(False, f"{who} needs Docker, but "
+                                                 f"{docker.reason}", docker.fix)
 
 
 def docker_running() -> Availability:
@@ -146,10 +162,6 @@ def load_course_images(engine: str) -> None:
     without them, every pod would wait in ``ErrImagePull``. A failure here
     does not undo the cluster: it says how to load the images later.
     """
-    import sys
-
-    from .. import _images
-
     try:
         _images.load_all(engine, say=lambda m: print(m, file=sys.stderr, flush=True))
     except K8sLabError as exc:

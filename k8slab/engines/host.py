@@ -33,8 +33,10 @@ import time
 from pathlib import Path
 
 import yaml
+from kubernetes import client, utils
 
 from .. import _images, _tools
+from .._client import connect
 from .._paths import logs_dir, state_dir
 from .._record import ClusterRecord
 from ..errors import ClusterUnavailable, K8sLabError
@@ -130,7 +132,22 @@ class Process:
         return ""
 
 
-NODE_PROCESSES = ("provisioner", "coredns", "kube-proxy", "kubelet", "containerd")
+NODE_PROCESSES = ("apirelay", "provisioner", "coredns", "kube-proxy", "kubelet", "containerd")
+
+
+def ensure_api_relay(port: int) -> bool:
+    """Start the relay that lets pods reach the API server (see ``engines/apirelay``).
+
+    Idempotent: a relay already running is kept. Started with the node, and by
+    the lessons that run a controller in a pod on a lab started before it existed.
+    Returns True when it runs.
+    """
+    relay = Process("apirelay")
+    if not relay.alive():
+        relay.start([sys.executable, "-m", "k8slab.engines.apirelay",
+                     f"--listen={cfg.POD_GATEWAY}:{port}", f"--to=127.0.0.1:{port}"])
+        time.sleep(0.5)
+    return relay.alive()
 
 
 class HostEngine(KwokEngine):
@@ -265,6 +282,7 @@ class HostEngine(KwokEngine):
         Process("provisioner").start([
             sys.executable, "-m", "k8slab.engines.provisioner", f"--kubeconfig={kubeconfig}",
             f"--node={layout.node_name}", f"--root={layout.volumes}"])
+        ensure_api_relay(self.port)
 
     def _stop_node(self, layout: cfg.NodeLayout) -> None:
         """Stop the node programs, the containers (everything in the pod cgroups)
@@ -317,10 +335,6 @@ class HostEngine(KwokEngine):
                          say=lambda m: None)
 
     def _wait_node_ready(self, layout: cfg.NodeLayout, timeout: float = 90) -> None:
-        from kubernetes import client
-
-        from .._client import connect
-
         core = client.CoreV1Api(connect(fresh=True))
         deadline = time.monotonic() + timeout
         why = "it did not register"
@@ -351,10 +365,6 @@ class HostEngine(KwokEngine):
             subprocess.run(cmd, check=True, capture_output=True)
 
     def _start_dns(self, layout: cfg.NodeLayout, coredns: Path, kubeconfig: Path) -> None:
-        from kubernetes import utils
-
-        from .._client import connect
-
         self._bridge()
         context = yaml.safe_load(kubeconfig.read_text())["current-context"]
         corefile = layout.root / "Corefile"
@@ -375,10 +385,6 @@ class HostEngine(KwokEngine):
             raise K8sLabError(f"CoreDNS did not start:\n{proc.tail()}", f"Full log: {proc.log}")
 
     def _cluster_objects(self, layout: cfg.NodeLayout) -> None:
-        from kubernetes import client
-
-        from .._client import connect
-
         api = connect(fresh=True)
         client.StorageV1Api(api).create_storage_class({
             "apiVersion": "storage.k8s.io/v1",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 
-from .._paths import manifests_dir
+from .._paths import manifests_dir, state_dir
 from .._record import ClusterRecord
 from ..errors import K8sLabError
 from . import base
@@ -17,7 +17,6 @@ from .base import (
     CLUSTER_NAME,
     Availability,
     Engine,
-    docker_running,
     run_logged,
     write_kubeconfig,
 )
@@ -32,15 +31,9 @@ class KindEngine(Engine):
 
     def availability(self) -> Availability:
         if base.which("kind") is None:
-            return Availability(False, "the `kind` command is not installed.",
-                                "Install kind (https://kind.sigs.k8s.io/docs/user/quick-start/"
-                                "#installation) or use the embedded engine: "
-                                "`k8slab up --engine kwok`.")
-        docker = docker_running()
-        if not docker.ok:
-            return Availability(False, f"kind runs its nodes as Docker containers, but "
-                                f"{docker.reason}", docker.fix)
-        return Availability(True)
+            return base.not_installed(
+                "kind", "https://kind.sigs.k8s.io/docs/user/quick-start/#installation")
+        return base.docker_for("kind (its nodes are Docker containers)")
 
     def create_command(self, nodes: int) -> list[str]:
         cmd = ["kind", "create", "cluster", "--name", CLUSTER_NAME, "--wait", "180s",
@@ -58,8 +51,6 @@ class KindEngine(Engine):
 
     @staticmethod
     def _scratch_kubeconfig():
-        from .._paths import state_dir
-
         return state_dir() / "kind-kubeconfig.yaml"
 
     def up(self, nodes: int = 2) -> ClusterRecord:

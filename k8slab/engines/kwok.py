@@ -23,8 +23,10 @@ import time
 from pathlib import Path
 
 import yaml
+from kubernetes import client
 
 from .. import _tools
+from .._client import connect, record_answers
 from .._paths import cache_dir, logs_dir, state_dir
 from .._pki import Pki, ensure_pki
 from .._record import ClusterRecord
@@ -55,9 +57,6 @@ DELAYS: dict[str, tuple[str, str]] = {
     "lab-pod-complete": ("K8SLAB_JOB_RUN_MS", "1500-2500"),
     "lab-pod-liveness-restart": ("K8SLAB_LIVENESS_MS", "3000-4000"),
 }
-
-#: The one-request HTTP answer kwok runs for each port-forward connection.
-SIMHTTP = Path(__file__).resolve().parent.parent / "_simhttp.py"
 
 
 def parse_delay(text: str) -> tuple[int, int]:
@@ -361,11 +360,12 @@ class KwokEngine(Engine):
                 "apiVersion": "kwok.x-k8s.io/v1alpha1",
                 "kind": "ClusterPortForward",
                 "metadata": {"name": "lab-port-forward"},
-                # The file itself, isolated (-I -S): `-m k8slab._simhttp` would import the
-                # whole package (pandas, kubernetes) for each request, ~0.7 s of CPU, which
-                # made port-forwards time out on a busy machine (a workshop room).
-                "spec": {"forwards": [{"command": [sys.executable, "-I", "-S",
-                                                   str(SIMHTTP)]}]},
+                # The file alone (-I -S, standard library only), not ``-m k8slab._simhttp``:
+                # importing the k8slab package costs seconds per port-forward on a busy
+                # machine (a room of attendees), enough for lab.http_get to time out.
+                "spec": {"forwards": [{"command": [
+                    sys.executable, "-I", "-S",
+                    str(Path(__file__).resolve().parent.parent / "_simhttp.py")]}]},
             },
         ]
 
@@ -446,8 +446,6 @@ class KwokEngine(Engine):
             self.start_exec_gate()
         run_logged(self.start_command(kwokctl), "kwokctl.log", env=kwok_env(),
                    what="kwokctl start cluster", timeout=180)
-        from .._client import record_answers
-
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if record_answers(record):
@@ -490,14 +488,15 @@ class KwokEngine(Engine):
         keeps: the internal ports and ``exec_sandbox`` (``bwrap`` or ``none``)
         with the reason when there is none.
         """
-        from .._execgate import probe
-
         ensure_pki(pki_dir(), fresh=True)
         if not self.uses_exec_gate():  # real containers answer exec (the host engine)
             self.exec_sandbox = "container"
             return {"internal_ports": self.internal_ports(), "exec_sandbox": "container"}
         _prepare_simulation(state_dir() / "simulated", exec_dir())
         bwrap = bwrap_path()
+        # The exec gate is an asyncio server: the command line loads it only to use it.
+        from .._execgate import probe
+
         reason = probe(bwrap, exec_dir() / "sandboxes", self.exec_user())
         self.exec_sandbox = "bwrap" if reason is None else "none"
         self.write_exec_gate_config(bwrap if reason is None else None)
@@ -646,10 +645,6 @@ def _prepare_simulation(sim: Path, execs: Path) -> None:
 
 def _bootstrap(nodes: int) -> None:
     """Create the simulated worker nodes and the default StorageClass, wait for Ready."""
-    from kubernetes import client
-
-    from .._client import connect
-
     api = connect(fresh=True)
     core = client.CoreV1Api(api)
     for i in range(1, nodes + 1):

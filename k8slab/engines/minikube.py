@@ -7,7 +7,7 @@ import os
 from .._paths import state_dir
 from .._record import ClusterRecord
 from . import base
-from .base import CLUSTER_NAME, Availability, Engine, docker_running, run_logged
+from .base import CLUSTER_NAME, Availability, Engine, run_logged
 
 PROFILE = CLUSTER_NAME
 
@@ -19,15 +19,9 @@ class MinikubeEngine(Engine):
 
     def availability(self) -> Availability:
         if base.which("minikube") is None:
-            return Availability(False, "the `minikube` command is not installed.",
-                                "Install minikube (https://minikube.sigs.k8s.io/docs/start/) "
-                                "or use the embedded engine: `k8slab up --engine kwok`.")
-        driver = os.environ.get("K8SLAB_MINIKUBE_DRIVER", "docker")
-        if driver == "docker":
-            docker = docker_running()
-            if not docker.ok:
-                return Availability(False, f"minikube's docker driver needs Docker, but "
-                                    f"{docker.reason}", docker.fix)
+            return base.not_installed("minikube", "https://minikube.sigs.k8s.io/docs/start/")
+        if os.environ.get("K8SLAB_MINIKUBE_DRIVER", "docker") == "docker":
+            return base.docker_for("minikube's docker driver")
         return Availability(True)
 
     def env(self) -> dict[str, str]:

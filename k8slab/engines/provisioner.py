@@ -23,10 +23,9 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from kubernetes.client import ApiClient
+from kubernetes import client, config
+from kubernetes.client import ApiClient
 
 PROVISIONER = "k8slab.io/host-path"
 _CLAIM_ANNOTATIONS = ("volume.kubernetes.io/storage-provisioner",
@@ -78,8 +77,6 @@ def wants_us(claim: dict, classes: dict[str, dict]) -> bool:
 
 def reconcile(api: ApiClient, node: str, root: Path) -> None:
     """One pass: provision pending claims, delete released volumes."""
-    from kubernetes import client
-
     core = client.CoreV1Api(api)
     classes = {c["metadata"]["name"]: c for c in
                api.sanitize_for_serialization(client.StorageV1Api(api).list_storage_class()
@@ -125,8 +122,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", required=True, type=Path)
     parser.add_argument("--interval", type=float, default=0.5)
     args = parser.parse_args(argv)
-    from kubernetes import config
-
     api = config.new_client_from_config(config_file=args.kubeconfig)
     args.root.mkdir(parents=True, exist_ok=True)
     print(f"k8slab host-path provisioner: {PROVISIONER}, volumes in {args.root}", flush=True)

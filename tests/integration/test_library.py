@@ -7,7 +7,9 @@ import urllib.request
 import pytest
 
 import k8slab as lab
+from k8slab._pods import resolve_pod
 from k8slab.errors import ApiError, ClusterUnavailable, ManifestError, WaitTimeout
+from k8slab.exercises import NotYet, require, run_check
 
 WEB = """
 apiVersion: apps/v1
@@ -192,3 +194,24 @@ def test_a_dead_api_server_says_how_to_start_one(tmp_path, monkeypatch):
     with pytest.raises(ClusterUnavailable) as err:
         lab.list("Pod", "default")
     assert "k8slab up" in err.value.hint
+
+
+def test_pods_behind_a_short_kind_name_and_a_service(web):
+    """resolve_pod asks API discovery for kind names (deploy, svc...), no table of its own."""
+    pods = {p["metadata"]["name"] for p in lab.list("Pod", web, labels={"app": "web"})}
+    assert resolve_pod("deploy/web", web)[0] in pods
+    assert resolve_pod("service/web", web, 80) in {(p, 8080) for p in pods}
+    with pytest.raises(lab.K8sLabError, match="Cannot pick a pod"):
+        resolve_pod("configmap/kube-root-ca.crt", web)
+
+
+def test_a_check_reads_its_object_once_and_says_not_yet(ns):
+    with pytest.raises(NotYet) as missing:
+        require("ConfigMap", "hello", ns)
+    assert missing.value.message == f"there is no ConfigMap 'hello' in namespace {ns!r} yet"
+    result = run_check("01.configmap", ns)
+    assert not result.passed and result.message == f"no ConfigMap 'hello' in namespace {ns!r} yet"
+    lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hello"},
+               "data": {"greeting": "hello, kubernetes"}}, ns)
+    assert require("ConfigMap", "hello", ns)["data"] == {"greeting": "hello, kubernetes"}
+    assert run_check("01.configmap", ns).passed

@@ -179,12 +179,20 @@ def test_archives_are_checked_and_unpacked(mirror, lab_cache, builds):
     (mirror.root / "helm" / helm_file).write_bytes(helm_tgz)
     (mirror.root / "helm" / f"{helm_file}.sha256sum").write_text(
         f"{hashlib.sha256(helm_tgz).hexdigest()}  {helm_file}\n")
-    paths = _tools.ensure(["etcd", "helm"], quiet=True)
+    traefik_dir = mirror.root / "traefik" / _tools.TRAEFIK_VERSION
+    traefik_dir.mkdir(parents=True)
+    traefik_file = f"traefik_{_tools.TRAEFIK_VERSION}_{PLAT.os}_{PLAT.arch}.tar.gz"
+    traefik_tgz = tarball("traefik", script)
+    (traefik_dir / traefik_file).write_bytes(traefik_tgz)
+    (traefik_dir / f"traefik_{_tools.TRAEFIK_VERSION}_checksums.txt").write_text(
+        f"{'0' * 64}  traefik_{_tools.TRAEFIK_VERSION}_windows_amd64.zip\n"
+        f"{hashlib.sha256(traefik_tgz).hexdigest()}  {traefik_file}\n")
+    paths = _tools.ensure(["etcd", "helm", "traefik"], quiet=True)
     assert builds == []
-    for name in ("etcd", "helm"):
+    for name in ("etcd", "helm", "traefik"):
         out = subprocess.run([str(paths[name])], capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "served-by-the-test-mirror"
-    assert leftovers(lab_cache) == ["etcd", "helm"]
+    assert leftovers(lab_cache) == ["etcd", "helm", "traefik"]
 
 
 def test_checksum_mismatch_is_refused_and_nothing_is_cached(mirror, lab_cache, real_kubectl,

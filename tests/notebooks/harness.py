@@ -1,9 +1,18 @@
 """Execute course notebooks with papermill and read back what they recorded.
 
 A notebook test runs the notebook against the live lab cluster in a namespace
-of its own, with ``solve_exercises=True`` so the hidden solution cells run,
-then asserts on values the notebook recorded with ``lab.record`` and on the
-exercise checks (``check:<id>`` is recorded each time ``lab.check`` runs).
+of its own, then asserts on values the notebook recorded with ``lab.record``
+and on the exercise checks (``check:<id>`` is recorded each time ``lab.check``
+runs).
+
+Solution cells: each exercise's solution is a plain code cell tagged
+``solution`` (source hidden), which runs as it is when a learner reveals and
+runs it; no flag inside the cell makes it a no-op. The harness decides what
+runs: by default every cell (the solutions solve the exercises, as CI needs);
+``solutions=False`` (or the parameter ``solve_exercises=False``) runs a copy of
+the notebook without its ``solution`` cells, the path of a learner who has not
+solved anything yet. Notebooks whose parameters cell still declares
+``solve_exercises`` (the older guard) get that parameter passed through.
 """
 
 from __future__ import annotations
@@ -61,9 +70,56 @@ def unique_namespace(stem: str) -> str:
     return f"{stem}-{uuid.uuid4().hex[:5]}"
 
 
+SOLUTION_TAG = "solution"
+
+
+def solution_cells(nb: nbformat.NotebookNode) -> list[int]:
+    """Indexes of the cells tagged ``solution``."""
+    return [i for i, c in enumerate(nb.cells)
+            if SOLUTION_TAG in c.get("metadata", {}).get("tags", [])]
+
+
+def declares_solve_flag(path: Path) -> bool:
+    """Whether the notebook still guards its solutions with ``if solve_exercises:``."""
+    cell = parameters_cell(path)
+    return cell is not None and "solve_exercises" in cell.source
+
+
+def _without_solutions(source: Path, out_dir: Path) -> Path:
+    nb = nbformat.read(source, as_version=4)
+    drop = set(solution_cells(nb))
+    nb.cells = [c for i, c in enumerate(nb.cells) if i not in drop]
+    stripped = out_dir / f"{source.stem}.no-solutions.ipynb"
+    nbformat.write(nb, stripped)
+    return stripped
+
+
+def _with_kubectl_check(source: Path, out_dir: Path, log: Path) -> Path:
+    """A copy whose first cell installs the kubectl-equivalence hook (kubectl_equivalence.py)."""
+    nb = nbformat.read(source, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        "from tests.notebooks import kubectl_equivalence\n"
+        f"kubectl_equivalence.install({str(log)!r})"))
+    hooked = out_dir / f"{source.stem}.kubectl-check.ipynb"
+    nbformat.write(nb, hooked)
+    return hooked
+
+
 def run_notebook(path: str | Path, *, parameters: dict[str, Any] | None = None,
-                 output_dir: Path | None = None, timeout: int = 600) -> Executed:
+                 output_dir: Path | None = None, timeout: int = 600,
+                 solutions: bool | None = None, kubectl_log: Path | None = None) -> Executed:
     """Run a notebook with papermill (kernel ``python3`` of this environment).
+
+    Args:
+        path: the notebook (relative paths are under ``notebooks/``).
+        parameters: papermill parameters (``namespace``...).
+        output_dir: where the executed notebook is written.
+        timeout: seconds per cell.
+        solutions: run the ``solution`` cells (default True; the parameter
+            ``solve_exercises`` says the same for older callers).
+        kubectl_log: run every kubectl line the notebook prints with the real
+            kubectl as it goes, logging each outcome there (kubectl_equivalence.py).
 
     Raises:
         papermill.PapermillExecutionError: a cell raised; the message names the cell.
@@ -75,8 +131,17 @@ def run_notebook(path: str | Path, *, parameters: dict[str, Any] | None = None,
                                                 ROOT / "test-artifacts" / "notebooks"))
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / source.name
+    params = dict(parameters or {})
+    if declares_solve_flag(source):
+        params.setdefault("solve_exercises", True if solutions is None else solutions)
+    else:
+        flag = params.pop("solve_exercises", True)
+        solutions = flag if solutions is None else solutions
+    run_from = source if solutions in (None, True) else _without_solutions(source, out_dir)
+    if kubectl_log is not None:
+        run_from = _with_kubectl_check(run_from, out_dir, kubectl_log)
     papermill.execute_notebook(
-        str(source), str(output), parameters=parameters or {}, kernel_name="python3",
+        str(run_from), str(output), parameters=params, kernel_name="python3",
         cwd=str(source.parent), execution_timeout=timeout, progress_bar=False,
         log_output=False, request_save_on_cell_execute=False,
     )

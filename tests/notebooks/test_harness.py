@@ -33,7 +33,7 @@ def test_a_bad_manifest_fails_with_file_and_line(tmp_path, cluster):
 
 
 def test_there_is_a_course():
-    assert len(COURSE) == 13, [p.name for p in COURSE]
+    assert len(COURSE) == 14, [p.name for p in COURSE]
 
 
 @pytest.mark.parametrize("path", COURSE, ids=lambda p: p.stem)
@@ -51,3 +51,20 @@ def test_notebook_is_covered_clean_and_parameterised(path):
     text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     for heading in ("## Overview", "## Prerequisites", "## Summary", "## What's next"):
         assert heading in text, f"{path.name} lacks the section {heading!r}"
+
+
+@pytest.mark.parametrize("path", COURSE, ids=lambda p: p.stem)
+def test_solution_cells_are_plain_cells_the_harness_can_leave_out(path, tmp_path):
+    import nbformat
+
+    from tests.notebooks.harness import _without_solutions, declares_solve_flag, solution_cells
+
+    nb = nbformat.read(path, as_version=4)
+    solutions = solution_cells(nb)
+    assert solutions, f"{path.name} has no solution cell"
+    if not declares_solve_flag(path):
+        for i in solutions:
+            assert "solve_exercises" not in nb.cells[i].source, (path.name, i)
+    stripped = nbformat.read(_without_solutions(path, tmp_path), as_version=4)
+    assert len(stripped.cells) == len(nb.cells) - len(solutions)
+    assert not solution_cells(stripped)

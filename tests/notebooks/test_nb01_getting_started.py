@@ -9,8 +9,8 @@ kwok.
 
 from __future__ import annotations
 
-import k8slab as lab
-from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
+from tests.notebooks.harness import run_notebook, unique_namespace
+from tests.notebooks.twice import run_again
 
 NOTEBOOK = "01-getting-started.ipynb"
 
@@ -45,14 +45,6 @@ def test_nb01_runs_records_and_cleans_up(cluster):
     _assert_engine_facts(run, cluster)
     assert {"kube-controller-manager", "kube-scheduler"} <= set(run.last("system_leases"))
     assert run.last("pods") == 1
-    checks = run.checks()
-    assert set(checks) == {"01.configmap", "01.first-pod"}
-    for exercise, outcomes in checks.items():
-        assert outcomes == [False, True], (exercise, outcomes)
-    assert not lab.exists("Namespace", ns)
-
-    if second_run_wanted():
-        again = run_notebook(NOTEBOOK, parameters=params)
-        assert not again.errors() and again.checks() == checks
+    again = run_again(run, NOTEBOOK, params, {"01.configmap", "01.first-pod"})
+    if again:
         _assert_engine_facts(again, cluster)
-        assert not lab.exists("Namespace", ns)

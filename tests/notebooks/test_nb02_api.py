@@ -9,8 +9,8 @@ release) drives containerd, kube-proxy runs, the story holds the kubelet's
 
 from __future__ import annotations
 
-import k8slab as lab
-from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
+from tests.notebooks.harness import run_notebook, unique_namespace
+from tests.notebooks.twice import run_again
 
 NOTEBOOK = "02-api-and-architecture.ipynb"
 CONTROL_PLANE = {"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler"}
@@ -68,14 +68,6 @@ def test_nb02_runs_records_and_cleans_up(cluster):
     assert run.last("uid_unchanged") is True
     assert run.last("pods_at_end") == 2
 
-    checks = run.checks()
-    assert set(checks) == {"02.api-versions", "02.desired-replicas"}
-    for exercise, outcomes in checks.items():
-        assert outcomes == [False, True], (exercise, outcomes)
-    assert not lab.exists("Namespace", ns)
-
-    if second_run_wanted():
-        again = run_notebook(NOTEBOOK, parameters=params)
-        assert not again.errors() and again.checks() == checks
+    again = run_again(run, NOTEBOOK, params, {"02.api-versions", "02.desired-replicas"})
+    if again:
         _assert_workers(again, cluster)
-        assert not lab.exists("Namespace", ns)

@@ -8,7 +8,8 @@ Redis pods print does not, and is asserted per engine: Redis's own
 from __future__ import annotations
 
 import k8slab as lab
-from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
+from tests.notebooks.harness import run_notebook, unique_namespace
+from tests.notebooks.twice import run_again
 
 NOTEBOOK = "03-namespaces.ipynb"
 BUILTIN = ["default", "kube-node-lease", "kube-public", "kube-system"]
@@ -58,14 +59,7 @@ def test_nb03_runs_records_and_cleans_up(cluster):
     assert run.last("scratch_exists") is False
     assert run.last("archive_survived") is True
 
-    checks = run.checks()
-    assert set(checks) == {"03.prod-namespace", "03.same-name"}
-    for exercise, outcomes in checks.items():
-        assert outcomes == [False, True], (exercise, outcomes)
-    _assert_all_gone(ns)
-
-    if second_run_wanted():
-        again = run_notebook(NOTEBOOK, parameters=params)
-        assert not again.errors() and again.checks() == checks
+    again = run_again(run, NOTEBOOK, params, {"03.prod-namespace", "03.same-name"},
+                      cleaned=lambda: _assert_all_gone(ns))
+    if again:
         assert again.last("scratch_before") == before
-        _assert_all_gone(ns)

@@ -10,8 +10,8 @@ KWOK's simulated log and page, exec as ``nobody`` in the sandbox.
 
 from __future__ import annotations
 
-import k8slab as lab
-from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
+from tests.notebooks.harness import run_notebook, unique_namespace
+from tests.notebooks.twice import run_again
 
 NOTEBOOK = "04-pods.ipynb"
 
@@ -64,15 +64,7 @@ def test_nb04_runs_records_and_cleans_up(cluster):
     assert run.last("resize_refused_status") == 422
     assert run.last("pods") == ["greedy", "steady"]
 
-    checks = run.checks()
-    assert set(checks) == {"04.guaranteed", "04.greedy-fits"}
-    for exercise, outcomes in checks.items():
-        assert outcomes == [False, True], (exercise, outcomes)
-    assert not lab.exists("Namespace", ns)
-
-    if second_run_wanted():
-        again = run_notebook(NOTEBOOK, parameters=params)
-        assert not again.errors() and again.checks() == checks
+    again = run_again(run, NOTEBOOK, params, {"04.guaranteed", "04.greedy-fits"})
+    if again:
         assert again.last("phases") == ["Pending", "Running"]
         _assert_inside(again, cluster)
-        assert not lab.exists("Namespace", ns)

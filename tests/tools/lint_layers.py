@@ -16,18 +16,20 @@ import grimp
 #: Each layer, lowest first; a module belongs to the first layer whose list names it
 #: (a package name covers its submodules).
 LAYERS: dict[str, tuple[str, ...]] = {
-    "foundations": ("errors", "_paths", "_display", "_objects", "_manifests", "_record",
+    "foundations": ("errors", "_paths", "_target", "_frames", "_display", "_objects", "_manifests", "_record",
                     "_record_output", "_oci", "_progress", "_pki", "_simhttp", "_execgate",
-                    "_rollout", "_hub_passwords", "_hub_users"),
+                    "_rollout", "_pod_lifecycle", "_show_once", "_githttp",
+                    "_hub_passwords", "_hub_users"),
     "core": ("_errors", "_client", "_guard", "_status", "_resources", "_watch", "_wait",
-             "_diagnose", "_pods", "_access", "_actions", "_namespaces", "_discovery",
-             "_config_view", "_timeline", "_workshop_objects"),
+             "_diagnose", "_pods", "_access", "_imperative", "_namespaces", "_discovery",
+             "_kubelet_view", "_background_watch", "_workshop_objects", "_own_client",
+             "_traefik_pod"),
     "views": ("_tables", "_storage_view", "plots", "widgets"),
-    "teaching": ("exercises", "checks", "ingress", "gitops", "controller", "helm",
-                 "_workshop_cluster", "_workshop_progress", "workshop", "__init__",
-                 "_workshop_hub"),
+    "teaching": ("_kubectl", "_etcdctl", "magic", "exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
+                 "_workshop_cluster", "_workshop_progress", "_workshop_vclusters", "_workshop_z2jh",
+                 "workshop", "__init__", "_workshop_hub"),
     "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images",
-                     "_hub_classes", "_hub_progress"),
+                     "_flux", "_traefik", "_hub_classes", "_hub_progress"),
 }
 
 
@@ -37,6 +39,16 @@ ALLOWED = {
     # kubectl, so they ask the tool cache for them (building them if needed).
     ("k8slab.helm", "k8slab._tools"),
     ("k8slab.gitops", "k8slab._tools"),
+    # %kubectl runs the lab's pinned kubectl (imported when a command runs, not on import).
+    ("k8slab._kubectl", "k8slab._tools"),
+    # Notebook 14's backup lesson runs the lab's own etcdctl, etcdutl and etcd.
+    ("k8slab._etcdctl", "k8slab._tools"),
+    # Notebook 13 starts Flux's controllers and the git server (processes, binaries)
+    # with one call.
+    ("k8slab.gitops", "k8slab._flux"),
+    # The Ingress lesson starts a real Traefik with one call: making its image
+    # (built with Go once) and loading it into the node are entry-point work.
+    ("k8slab.ingress", "k8slab._traefik"),
 }
 
 

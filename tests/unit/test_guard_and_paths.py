@@ -117,3 +117,21 @@ def test_importing_the_library_loads_no_command_line_engine_or_tool_builder():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_the_command_lines_help_loads_no_pandas_or_matplotlib():
+    # `k8slab --help`, `up`, `status` show no table or picture: they must not pay for them.
+    code = ("import sys\nfrom k8slab.cli import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'IPython') if m in sys.modules),"
+            " file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert "workshop" in done.stdout  # the command is listed without loading its module
+    assert done.stderr.strip() == "[]", done.stderr
+
+
+def test_the_workshop_command_is_loaded_when_named():
+    done = subprocess.run([sys.executable, "-m", "k8slab", "workshop", "--help"],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert "create" in done.stdout and "progress" in done.stdout

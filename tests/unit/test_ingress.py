@@ -122,19 +122,31 @@ def test_rules_frame_addresses_and_port_numbers():
     assert ingress.route_dict(None) is None
 
 
-@pytest.mark.parametrize(("path_type", "rule_path", "request_path", "sent"), [
-    ("Prefix", "/app1", "/app1/whoami", "/whoami"),
-    ("Prefix", "/app1", "/app1", "/"),
-    ("Prefix", "/app1/", "/app1/a/b/", "/a/b/"),
-    ("Prefix", "/app1", "/app1/hello?x=1", "/hello?x=1"),
-    ("Prefix", "/", "/app2/whoami", "/app2/whoami"),   # nothing to strip under "/"
-    ("Exact", "/app1", "/app1", "/"),
-])
-def test_strip_prefix_removes_the_matched_rule_path(path_type, rule_path, request_path, sent):
-    found = ingress.Route("i", "", rule_path, path_type, "app1", 80)
-    assert ingress.forwarded_path(found, request_path, strip_prefix=True) == sent
-    # Without rewriting, a controller forwards the path as it came.
-    assert ingress.forwarded_path(found, request_path) == request_path
+def test_parse_echo_reads_the_echo_images_line():
+    body = ("service=app2 pod=app2-6f9c-x namespace=nb10 host=k8slab.test path=/app2/orders?x=1 "
+            "via=traefik-7d4-y prefix=-\n")
+    echo = ingress.parse_echo(body)
+    assert echo["service"] == "app2" and echo["pod"] == "app2-6f9c-x"
+    assert echo["path"] == "/app2/orders?x=1" and echo["via"] == "traefik-7d4-y"
+    # Traefik's own 404 (no route) is not an echo answer.
+    assert ingress.parse_echo("404 page not found\n") == {}
+    assert ingress.parse_echo("") == {}
+
+
+def test_route_status_and_acceptance():
+    route = {"status": {"parents": [{"parentRef": {"name": "web"},
+                                     "controllerName": "traefik.io/gateway-controller",
+                                     "conditions": [
+                                         {"type": "Accepted", "status": "True",
+                                          "reason": "Accepted"},
+                                         {"type": "ResolvedRefs", "status": "True",
+                                          "reason": "ResolvedRefs"}]}]}}
+    rows = ingress.route_status(route)
+    assert [(r["gateway"], r["type"], r["status"]) for r in rows] == [
+        ("web", "Accepted", "True"), ("web", "ResolvedRefs", "True")]
+    assert ingress.route_accepted(route) == (True, "accepted by traefik.io/gateway-controller")
+    done, why = ingress.route_accepted({"status": {}})
+    assert not done and "no controller" in why
 
 
 def test_answer_summary_names_the_page_or_its_first_line():

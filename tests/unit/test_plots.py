@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from matplotlib.figure import Figure
 
-from k8slab import _display, _timeline, plots
+from k8slab import _display, _show_once, plots
+from k8slab._objects import selector_string
 from k8slab.errors import ManifestError
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -277,13 +278,13 @@ def test_replicas_over_time_without_samples_says_so():
     assert any("no samples" in t.get_text() for t in fig.axes[0].texts)
 
 
-def test_match_labels_renders_selectors():
+def test_selector_string_renders_selector_objects():
     selector = {"matchLabels": {"app": "web"}, "matchExpressions": [
         {"key": "tier", "operator": "In", "values": ["a", "b"]},
         {"key": "env", "operator": "NotIn", "values": ["dev"]},
         {"key": "team", "operator": "Exists"},
         {"key": "legacy", "operator": "DoesNotExist"}]}
-    assert plots._match_labels(selector) == \
+    assert selector_string(selector) == \
         "app=web,tier in (a,b),env notin (dev),team,!legacy"
 
 
@@ -292,7 +293,7 @@ def test_match_labels_renders_selectors():
 def test_figures_show_once_per_cell(monkeypatch):
     shown: list[dict] = []
     count = {"n": 7}
-    monkeypatch.setattr(_timeline, "execution_count", lambda: count["n"])
+    monkeypatch.setattr(_show_once, "execution_count", lambda: count["n"])
     monkeypatch.setattr("IPython.display.display",
                         lambda obj, raw=False, **kw: shown.append(obj))
     fig = plots.replicas_over_time(SAMPLES)       # outside a notebook: nothing shown

@@ -48,6 +48,7 @@ COURSE_NOTEBOOKS = (
     "11-extending.ipynb",
     "12-helm.ipynb",
     "13-gitops.ipynb",
+    "14-operating.ipynb",
 )
 # The parts of the talk that the deck must carry, whatever else it adds.
 CORE_SECTIONS = {
@@ -199,3 +200,42 @@ def test_notebook_links_are_rewritten_and_checked(builder):
     assert 'class="notebook"' in rendered
     with pytest.raises(builder.DeckError, match="not a notebook name"):
         builder.render_markdown("[go](nb:pods.md)", "..")
+
+
+# --- Pictures (slides/diagrams): one DOT source each, words from labels.json --------------
+
+def test_both_decks_show_the_same_pictures(builder):
+    decks = builder.load_decks()
+    names = {lang: builder.diagram_names(sections) for lang, sections in decks.items()}
+    assert names["en"] == names["fr"]
+    assert {"architecture", "owner-chain", "service-labels", "rolling-update", "pv-pvc",
+            "gitops-loop"} <= set(names["en"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_picture_has_all_its_words(builder, lang):
+    names = [p.stem for p in builder.DIAGRAMS.glob("*.dot")]
+    sources = builder.diagram_sources(lang, names)
+    for name, dot in sources.items():
+        assert "{{" not in dot, f"{name}: a label was left untranslated"
+
+
+def test_picture_words_differ_by_language_only(builder):
+    en = builder.diagram_sources("en", ["architecture"])["architecture"]
+    fr = builder.diagram_sources("fr", ["architecture"])["architecture"]
+    assert "Control plane" in en and "Plan de contrôle" in fr
+    strip = builder.LABEL_RE
+    source = (builder.DIAGRAMS / "architecture.dot").read_text()
+    assert strip.sub("", source).count("->") == en.count("->") == fr.count("->")
+
+
+def test_a_missing_label_or_picture_is_explained(builder, tmp_path, monkeypatch):
+    (tmp_path / "labels.json").write_text('{"en": {}}')
+    (tmp_path / "x.dot").write_text('digraph x { a [label="{{word}}"]; }')
+    monkeypatch.setattr(builder, "DIAGRAMS", tmp_path)
+    with pytest.raises(builder.DeckError, match="word"):
+        builder.diagram_sources("en", ["x"])
+    with pytest.raises(builder.DeckError, match=r"no slides/diagrams/nope\.dot"):
+        builder.render_markdown("![a](diagram:nope)", "../../../notebooks")
+    html = builder.render_markdown("![a](diagram:x)", "../../../notebooks")
+    assert 'src="diagrams/x.svg"' in html and 'class="diagram"' in html

@@ -139,3 +139,54 @@ def test_progress_line_shows_bytes_for_downloads():
         task = progress.start("downloading kubectl v1.36.3")
         task.done_bytes, task.total_bytes = 12_300_000, 57_000_000
         assert task.line().startswith("downloading kubectl v1.36.3 ... 12.3 MB/57.0 MB ")
+
+
+def test_traefik_builds_in_a_patched_copy_of_its_wrapper(monkeypatch, tmp_path):
+    from k8slab._tools import TOOLS
+
+    monkeypatch.setattr(_build, "cache_dir", lambda: tmp_path)
+    tool = TOOLS["traefik"]
+    cmd, cwd, env = _build.build_command("go", [tool], Path("/o"))
+    assert cwd == tmp_path / "src" / "traefik-v3.7.13"
+    assert cmd[-3:] == ["-o", "/o/traefik", "github.com/traefik/traefik/v3/cmd/traefik"]
+    assert env == {"GOFLAGS": "-mod=mod"}
+    # The other wrappers build in place.
+    assert _build.wrapper_dir(TOOLS["coredns"]).name == "coredns"
+
+
+def test_prepare_patched_copies_modules_and_puts_the_patches_over_them(monkeypatch, tmp_path):
+    """A fake ``go mod download`` hands out a module folder; the copy gets the patch."""
+    import json
+    import subprocess
+
+    from k8slab._tools import Tool
+
+    src = tmp_path / "tools" / "w"
+    (src / "patches").mkdir(parents=True)
+    (src / "go.mod").write_text("module k8slab.local/tools/w\n")
+    (src / "patches" / "new.go").write_text("package m // patched\n")
+    (src / "patches.json").write_text(json.dumps(
+        {"example.com/m@v1.0.0": {"dir": "patched/m", "files": {"sub/new.go": "patches/new.go"}}}))
+    module = tmp_path / "modcache" / "m@v1.0.0"
+    (module / "sub").mkdir(parents=True)
+    (module / "m.go").write_text("package m\n")
+    module.chmod(0o555)  # the module cache is read-only
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0, json.dumps({"Dir": str(module)}), "")
+
+    monkeypatch.setattr(_build, "tools_src_dir", lambda: tmp_path / "tools")
+    monkeypatch.setattr(_build, "cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(_build.subprocess, "run", fake_run)
+    tool = Tool("w", "w", "v1", "example.com/m/cmd", "w")
+    _build.prepare_patched(tool, "go")
+    built = tmp_path / "cache" / "src" / "w-v1"
+    assert (built / "go.mod").is_file()
+    assert (built / "patched" / "m" / "m.go").read_text() == "package m\n"
+    assert (built / "patched" / "m" / "sub" / "new.go").read_text() == "package m // patched\n"
+    assert calls == [["go", "mod", "download", "-json", "example.com/m@v1.0.0"]]
+    _build.prepare_patched(tool, "go")   # unchanged wrapper: nothing is fetched again
+    assert len(calls) == 1
+    module.chmod(0o755)

@@ -51,6 +51,17 @@ def test_kwok_and_helm_layouts():
     assert helm.member == "linux-amd64/helm"
 
 
+def test_traefik_layout():
+    traefik = release_asset("traefik", "v3.7.13", LINUX)
+    assert traefik.url == ("https://github.com/traefik/traefik/releases/download/v3.7.13/"
+                           "traefik_v3.7.13_linux_amd64.tar.gz")
+    assert traefik.checksum_url == ("https://github.com/traefik/traefik/releases/download/"
+                                    "v3.7.13/traefik_v3.7.13_checksums.txt")
+    assert traefik.checksum_name == "traefik_v3.7.13_linux_amd64.tar.gz"
+    assert traefik.member == "traefik"
+    assert release_asset("traefik", "v3.7.13", MAC).url.endswith("_darwin_arm64.tar.gz")
+
+
 def test_unknown_platform_gets_no_download():
     assert release_asset("kubectl", "v1.36.3", Platform("freebsd", "amd64")) is None
     assert release_asset("kwok", "v0.8.0", Platform("linux", "s390x")) is None

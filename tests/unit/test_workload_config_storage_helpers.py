@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from k8slab._access import groups_of, service_account_user
-from k8slab._actions import job_from_cronjob
-from k8slab._config_view import AT_START, NEVER, REFRESHED, compare, decode, render
+from k8slab._imperative import job_from_cronjob
+from k8slab._kubelet_view import AT_START, NEVER, REFRESHED, compare, decode, render
 from k8slab._storage_view import claims_frame, volumes_frame
 from k8slab.errors import K8sLabError
 

@@ -43,14 +43,17 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import _display
 from ._errors import translate
+from ._frames import dataframe
 from ._objects import parse_time
 from ._resources import dynamic, get, resource_for
 from .errors import ApiError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 AT_START = "fixed when the container starts"
 REFRESHED = "refreshed by the kubelet after a change"
@@ -346,7 +349,7 @@ class PodView:
         """A table: container, kind, name, value (``?`` when unknown), source, updates, note."""
         columns = ["container", "kind", "name", "value", "source", "updates", "note"]
         rows = [{**asdict(s), "value": _short(s.value)} for s in self.items]
-        return pd.DataFrame(rows, columns=[*columns, "changed"])[columns]
+        return dataframe(rows, columns=[*columns, "changed"])[columns]
 
     def _repr_html_(self) -> str:
         note = (f'<div style="color:#777;font-size:90%">What pod <b>{html.escape(self.pod)}'
@@ -368,7 +371,7 @@ def compare(views: dict[str, PodView]) -> pd.DataFrame:
     """
     columns = {label: {**view.env(), **view.files()} for label, view in views.items()}
     names = list(dict.fromkeys(name for values in columns.values() for name in values))
-    return pd.DataFrame({label: [_short(values.get(name)) if name in values else ""
+    return dataframe({label: [_short(values.get(name)) if name in values else ""
                                  for name in names] for label, values in columns.items()},
                         index=names)
 
