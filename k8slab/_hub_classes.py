@@ -84,8 +84,10 @@ class WorkshopSpawner(LocalProcessSpawner):
         if person.get("unix_user"):
             # As the attendee, in a mount namespace that hides the lab's state and /root.
             entry = pwd.getpwnam(person["unix_user"])
+            cached = Path(settings["env"].get("K8SLAB_CACHE", "/nonexistent")) / "bin"
             needed = [Path(sys.base_prefix), *(Path(p) for p in
-                      settings["env"]["PATH"].split(os.pathsep) if Path(p).is_dir())]
+                      settings["env"]["PATH"].split(os.pathsep) if Path(p).is_dir()),
+                      *([cached] if cached.is_dir() else [])]
             self.cmd = private_view(entry, home, needed) + settings["singleuser"]
         else:
             self.cmd = settings["singleuser"]

@@ -130,13 +130,17 @@ def _write_private(path: Path, text: str) -> None:
 def _attendee_env() -> dict[str, str]:
     """What every attendee server gets besides their own kubeconfig and namespace."""
     venv_bin = str(Path(sys.executable).parent)
-    # kubectl and helm as the instructor's shell finds them (for attendees' terminals).
+    # The lab's cached kubectl and helm (read-only for attendees): for the notebooks
+    # (K8SLAB_CACHE, as k8slab finds its tools) and for attendees' terminals (PATH).
     tools = [str(Path(p).parent) for p in map(shutil.which, ("kubectl", "helm")) if p]
+    tools += [str(p) for p in sorted(cache_dir().glob("bin/kubernetes-*"))[-1:]
+              + sorted(cache_dir().glob("bin/helm-*"))[-1:]]
     path = os.pathsep.join(dict.fromkeys([venv_bin, *tools, "/usr/local/bin", "/usr/bin",
                                           "/bin"]))
     return {"PATH": path, "LANG": os.environ.get("LANG", "C.UTF-8"),
             "JUPYTER_CONFIG_PATH": str(Path(__file__).resolve().parent / "jupyter"),
-            "VIRTUAL_ENV": str(Path(sys.executable).parent.parent)}
+            "VIRTUAL_ENV": str(Path(sys.executable).parent.parent),
+            "K8SLAB_CACHE": str(cache_dir())}
 
 
 def _service_env() -> dict[str, str]:
