@@ -140,6 +140,15 @@ nodes = lab.table("Node")
 nodes
 
 # %% [markdown]
+# The same question from the command line. A cell that starts with `%kubectl`
+# runs the real `kubectl` (the lab's own copy, talking to the lab cluster
+# only: never to a cluster of your `~/.kube/config`) and shows what it
+# prints, exactly as a terminal would. `-o wide` adds columns:
+
+# %%
+# %kubectl get nodes -o wide
+
+# %% [markdown]
 # Each node reports whether it is `Ready`, how much CPU and memory it offers
 # to workloads (`cpu`, `memory`), how many pods it accepts, and the version of
 # its agent, the **kubelet** (`version`). What you see depends on the engine:
@@ -192,6 +201,10 @@ leases
 # %% [markdown]
 # You should see `kube-controller-manager` and `kube-scheduler` among the
 # leases: the two control-plane components that notebook 02 looks at closely.
+# With kubectl (`-n` names the namespace):
+
+# %%
+# %kubectl get leases -n kube-system
 
 # %% [markdown]
 # ## Your first objects
@@ -213,11 +226,35 @@ data:
 lab.get("ConfigMap", "welcome", namespace)["data"]
 
 # %% [markdown]
+# kubectl does the same with a cell that starts with
+# `%%kubectl apply -n {namespace} -f -`: the rest of the cell is sent to
+# kubectl as the file `-` (its standard input), and `{namespace}` is replaced
+# by this notebook's namespace. Here is a second ConfigMap, `visitors`, made
+# that way. `kubectl get ... -o yaml` then shows it as the API server stored
+# it: your lines, plus what it added (`uid`, `resourceVersion`,
+# `creationTimestamp`...).
+
+# %%
+# %%kubectl apply -n {namespace} -f -
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: visitors
+data:
+  course: k8slab
+  tool: kubectl
+
+# %%
+# %kubectl get configmap visitors -n {namespace} -o yaml
+
+# %% [markdown]
 # ### Exercise 1: store a greeting
 #
 # Create a ConfigMap called `hello` in your namespace, with one key,
-# `greeting`, whose value is `hello, kubernetes`. Copy the cell above and
-# change it. Then run the check below it (exercise id `01.configmap`).
+# `greeting`, whose value is `hello, kubernetes`. Write its YAML: copy the
+# `%%kubectl apply` cell above into the empty cell below and change it (a
+# value with a comma is safer in quotes). Then run the check below it
+# (exercise id `01.configmap`).
 # The solution is hidden in the cell after the check: click its "..." to show it.
 
 # %%
@@ -227,8 +264,15 @@ lab.get("ConfigMap", "welcome", namespace)["data"]
 lab.check("01.configmap", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hello"},
-           "data": {"greeting": "hello, kubernetes"}}, namespace)
+# %%kubectl apply -n {namespace} -f -
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: hello
+data:
+  greeting: "hello, kubernetes"
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
 lab.check("01.configmap", namespace)
 
 # %% [markdown]
@@ -239,7 +283,8 @@ lab.check("01.configmap", namespace)
 # Apply it in your namespace and wait until it runs:
 # `lab.wait("Pod", "first", namespace)` follows it until it is Ready.
 # Then run the check (exercise id `01.first-pod`). Notebook 04 explains every
-# line of that file.
+# line of that file. (From kubectl: `%kubectl apply -f FILE -n {namespace}`,
+# then `%kubectl wait pod/first --for=condition=Ready -n {namespace}`.)
 
 # %%
 # Your code here

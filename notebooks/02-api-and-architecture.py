@@ -302,6 +302,20 @@ lab.record("cluster_kinds", int(scope.get(False, 0)))
 scope
 
 # %% [markdown]
+# kubectl asks the same discovery documents. In this course a cell that starts
+# with `%kubectl` runs the real kubectl against the lab cluster and shows what
+# it prints. `kubectl api-resources` lists the kinds (here only those of the
+# `apps` group), and `kubectl explain` prints the API's own documentation of
+# a kind or of any field, read from the server's OpenAPI schema: the first
+# place to look before writing a manifest.
+
+# %%
+# %kubectl api-resources --api-group=apps
+
+# %%
+# %kubectl explain deployment.spec.replicas
+
+# %% [markdown]
 # ### Exercise 1: write down three apiVersions
 #
 # Before writing a manifest for a kind you have never used, you need its
@@ -309,7 +323,10 @@ scope
 # the `apiVersion` of **CronJob**, **HorizontalPodAutoscaler** and **Lease**,
 # and store your answers in a ConfigMap called `api-versions`, one key per
 # kind (`CronJob: ...`), in your namespace. Use the preferred version when a
-# group has several. Then run the check (exercise id `02.api-versions`).
+# group has several (`%kubectl explain cronjob` names it too, on its
+# `VERSION:` line). Write the ConfigMap as YAML, in a cell whose first line is
+# `%%kubectl apply -n {namespace} -f -` (notebook 01 made one this way).
+# Then run the check (exercise id `02.api-versions`).
 # The solution is hidden in the cell after the check.
 
 # %%
@@ -319,9 +336,17 @@ scope
 lab.check("02.api-versions", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-asked = kinds[kinds["kind"].isin(["CronJob", "HorizontalPodAutoscaler", "Lease"])]
-lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "api-versions"},
-           "data": dict(zip(asked["kind"], asked["api_version"], strict=True))}, namespace)
+# %%kubectl apply -n {namespace} -f -
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: api-versions
+data:
+  CronJob: batch/v1
+  HorizontalPodAutoscaler: autoscaling/v2
+  Lease: coordination.k8s.io/v1
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
 lab.check("02.api-versions", namespace)
 
 # %% [markdown]
@@ -430,6 +455,14 @@ web = lab.get("Deployment", "web", namespace)
 {"spec.replicas": web["spec"]["replicas"], "status": web["status"]}
 
 # %% [markdown]
+# The whole object, as kubectl shows it (`-o yaml`; `managedFields`, the
+# record of who wrote which field, is hidden unless you add
+# `--show-managed-fields`):
+
+# %%
+# %kubectl get deployment web -n {namespace} -o yaml
+
+# %% [markdown]
 # - `apiVersion` and `kind` say which schema the object follows.
 # - `metadata` identifies it: `name` and `namespace` (which you choose), `uid`
 #   (which the server chooses, unique forever: delete and recreate an object
@@ -521,13 +554,12 @@ lab.record("uid_unchanged", web["metadata"]["uid"] == stored["metadata"]["uid"])
 # ### Exercise 2: declare two replicas
 #
 # Change the desired state of `web` once more: two replicas. Apply the
-# Deployment again with `replicas: 2` (`lab.apply` accepts YAML text, so you
-# can paste the content of the manifest printed above into a string and change
-# one number). Then run the check (exercise id `02.desired-replicas`); if it
-# says the cluster is still converging, give it a second and run it again.
-# The solution, hidden in the cell after the check, takes another route: it
-# reads the current spec back, changes one field and applies it, then waits
-# until the Deployment's status counts two replicas.
+# Deployment again with `replicas: 2`: paste the manifest printed above into a
+# cell under a first line `%%kubectl apply -n {namespace} -f -`, change one
+# number and run it. Then run the check (exercise id `02.desired-replicas`);
+# if it says the cluster is still converging, give it a second and run it
+# again. The solution is hidden in the cell after the check; its second cell
+# waits until the Deployment's status counts two replicas.
 
 # %%
 # Your code here
@@ -536,10 +568,35 @@ lab.record("uid_unchanged", web["metadata"]["uid"] == stored["metadata"]["uid"])
 lab.check("02.desired-replicas", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-desired = lab.get("Deployment", "web", namespace)["spec"]
-desired["replicas"] = 2
-lab.apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-           "spec": desired}, namespace)
+# %%kubectl apply -n {namespace} -f -
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  replicas: 2                   # the desired number of pods: now two
+  selector:
+    matchLabels:
+      app: web                  # which pods belong to this Deployment
+  template:                     # the pattern every pod is made from
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: nginx
+        image: k8slab.local/web:1.0
+        ports:
+        - name: http
+          containerPort: 8080
+        resources:
+          requests:
+            cpu: 50m
+            memory: 32Mi
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
 lab.wait("Deployment", "web", namespace, timeout=timeout,
          until=lambda web: (web["status"].get("replicas") == 2, "scaling down"))
 lab.check("02.desired-replicas", namespace)

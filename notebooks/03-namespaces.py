@@ -146,18 +146,26 @@ lab.namespace(namespace, labels={"owner": namespace, "env": "course"})["metadata
 # ### Exercise 1: a namespace for production
 #
 # Create a namespace named after yours with `-prod` at the end (the variable
-# `prod` holds that name), labelled `owner: <your namespace>` and `env: prod`,
-# with YAML as above or with `lab.namespace`. Then run the check (exercise id
-# `03.prod-namespace`). The solution is hidden in the cell after the check.
+# `prod` holds that name), labelled `owner: <your namespace>` and `env: prod`.
+# Write it as YAML. You need not start from a blank page:
+# `kubectl create ... --dry-run=client -o yaml` prints the manifest of what
+# it would create, and creates nothing. Add the `labels` under `metadata`,
+# then apply it: in a cell whose first line is `%%kubectl apply -f -`
+# (a namespace belongs to no namespace, so no `-n`), or with `lab.apply`.
+# Then run the check (exercise id `03.prod-namespace`). The solution is hidden
+# in the cell after the check.
 
 # %%
-# Your code here
+# %kubectl create namespace {prod} --dry-run=client -o yaml
+
+# %%
+# Your YAML here, under a first line: %%kubectl apply -f -
 
 # %%
 lab.check("03.prod-namespace", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-lab.apply(f"""
+prod_yaml = f"""\
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -165,7 +173,9 @@ metadata:
   labels:
     owner: {namespace}
     env: prod
-""")
+"""
+print(prod_yaml)   # the YAML, with your namespace's names filled in
+lab.kubectl("apply", "-f", "-", stdin=prod_yaml)   # what %%kubectl apply -f - does
 lab.check("03.prod-namespace", namespace)
 
 # %% [markdown]
@@ -192,6 +202,13 @@ environments
 
 # %%
 lab.table("Namespace", labels=f"owner={namespace},env!=course")["name"].tolist()
+
+# %% [markdown]
+# The same selector with kubectl (quote it: it holds spaces), and
+# `--show-labels` to print every label:
+
+# %%
+# %kubectl get namespaces -l "owner={namespace},env in (dev,prod)" --show-labels
 
 # %% [markdown]
 # Labels and selectors are everywhere in Kubernetes: a Deployment finds its
@@ -246,7 +263,10 @@ scope
 #
 # Create a ConfigMap named `settings` with one key, `color: blue`, in your
 # namespace, and another ConfigMap also named `settings`, with
-# `color: green`, in the `dev` namespace. Then run the check (exercise id
+# `color: green`, in the `dev` namespace (the variable `dev` holds its name).
+# Write the YAML (`%kubectl create configmap settings --from-literal=color=blue
+# --dry-run=client -o yaml` prints a start) and apply it twice, once per
+# namespace: `-n` chooses where. Then run the check (exercise id
 # `03.same-name`). The solution is hidden in the cell after the check.
 
 # %%
@@ -257,8 +277,16 @@ lab.check("03.same-name", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 for where_to, color in ((namespace, "blue"), (dev, "green")):
-    lab.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
-               "data": {"color": color}}, where_to)
+    settings_yaml = f"""\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  color: {color}
+"""
+    print(f"# in namespace {where_to}:\n{settings_yaml}")
+    lab.kubectl("apply", "-n", where_to, "-f", "-", stdin=settings_yaml)
 lab.check("03.same-name", namespace)
 
 # %% [markdown]

@@ -33,6 +33,8 @@
 # 4. Read a pod's log and run a command inside it, and know what is real and what kwok simulates.
 # 5. See that a deleted pod stays deleted when nothing manages it.
 # 6. Tell requests from limits, and see what happens when no node can satisfy a request.
+# 7. Use `kubectl` for what a sysadmin does daily: `get -o yaml`, `describe`, `explain`,
+#    `events`, `logs`, `run --dry-run=client -o yaml`; then fix a pod whose image has a typo.
 
 # %% [markdown]
 # ## Prerequisites
@@ -44,7 +46,7 @@
 # | [03 · Namespaces](03-namespaces.ipynb) | Helpful | Every notebook works in a namespace of its own |
 # | Containers and images | Helpful | A pod runs containers made from images |
 #
-# **Time to learn**: 30 minutes
+# **Time to learn**: 40 minutes
 #
 # This notebook needs nothing from earlier ones but an empty namespace, which
 # the setup cell below creates (fresh, every time you run it).
@@ -52,8 +54,7 @@
 # %% [markdown]
 # ## Parameters
 #
-# The namespace this notebook works in, whether the hidden solutions run (the
-# test suite sets it to `True`), and how long to wait for the cluster.
+# The namespace this notebook works in, and how long to wait for the cluster.
 
 # %% tags=["parameters"]
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
@@ -194,6 +195,37 @@ lab.record("qos_class", web["status"]["qosClass"])
 # resources; we come back to it below.
 
 # %% [markdown]
+# ## The same, with kubectl
+#
+# On a real cluster you will mostly use `kubectl`, the command line client.
+# In this course a cell that starts with `%kubectl` runs the real `kubectl`
+# (the lab's own, talking to the lab cluster only) and shows what it prints,
+# exactly as in a terminal; `{namespace}` is replaced by this notebook's
+# namespace. Three commands a sysadmin types every day:
+#
+# - `kubectl get pod web -o yaml`: the whole stored object, as YAML. Compare
+#   it with the dozen lines you wrote: `status`, `uid`, `nodeName`,
+#   `podIP` were all added by the cluster.
+
+# %%
+# %kubectl get pod web -n {namespace} -o yaml
+
+# %% [markdown]
+# - `kubectl describe pod web`: the same object as a readable report, with
+#   the pod's recent **Events** at the bottom. It is the first command to type
+#   when a pod does not do what you expect.
+
+# %%
+# %kubectl describe pod web -n {namespace}
+
+# %% [markdown]
+# - `kubectl explain`: the API's own documentation of any field, here the
+#   `resources` of a container (add `--recursive` to see every sub-field).
+
+# %%
+# %kubectl explain pod.spec.containers.resources
+
+# %% [markdown]
 # ## Looking inside: logs and exec
 #
 # Two everyday debugging tools, both going through the API server (you never
@@ -201,6 +233,21 @@ lab.record("qos_class", web["status"]["qosClass"])
 #
 # - `lab.logs` reads what the container printed, like `kubectl logs`.
 # - `lab.exec` runs a command inside the container, like `kubectl exec`.
+
+# %%
+# %kubectl logs web -n {namespace} --tail=5
+
+# %% [markdown]
+# `kubectl logs -f` *follows* the log, printing new lines as they come, until
+# you stop it (the notebook's ■ button, or Ctrl-C in a terminal). `--stop-after 3`
+# is an option of this notebook's `%kubectl`, not of kubectl: it stops the
+# command after 3 seconds so the cell ends by itself.
+
+# %%
+# %kubectl --stop-after 3 logs -f web -n {namespace}
+
+# %% [markdown]
+# The library reads the same log:
 
 # %%
 log = lab.logs("web", namespace)
@@ -380,20 +427,46 @@ nodes
 #
 # Run a pod called `steady` (the same `k8slab.local/web:1.0` image) whose QoS class is
 # **Guaranteed**: give its container CPU and memory limits, with requests
-# equal to them (200m of CPU and 128Mi of memory, say). Start from the
-# manifest at the top of this notebook: `lab.apply` also takes YAML text in a
-# string. Wait until it runs, then run the check (exercise id
-# `04.guaranteed`). The solution is hidden in the cell after the check.
+# equal to them (200m of CPU and 128Mi of memory, say).
+#
+# You write the YAML. `kubectl run NAME --image=IMAGE --dry-run=client -o yaml`
+# prints a pod manifest to start from, and creates nothing (`--dry-run=client`);
+# `kubectl explain pod.spec.containers.resources` (above) documents the field
+# to add. Paste the manifest into the empty cell below, under a first line
+# `%%kubectl apply -n {namespace} -f -` (the rest of the cell is sent to
+# kubectl as the file `-`), add the `resources`, and run it. Then run the check
+# (exercise id `04.guaranteed`). The solution is hidden in the cell after the check.
 
 # %%
-# Your code here
+# %kubectl run steady --image=k8slab.local/web:1.0 --dry-run=client -o yaml
+
+# %%
+# Your YAML here, under a first line: %%kubectl apply -n {namespace} -f -
 
 # %%
 lab.check("04.guaranteed", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-print(lab.manifest("manifests/04-pods-steady.yaml"))   # requests equal to limits
-lab.apply("manifests/04-pods-steady.yaml", namespace)
+# %%kubectl apply -n {namespace} -f -
+apiVersion: v1
+kind: Pod
+metadata:
+  name: steady
+  labels:
+    app: steady
+spec:
+  containers:
+  - name: nginx
+    image: k8slab.local/web:1.0
+    resources:
+      requests:          # requests equal to limits, for cpu and memory:
+        cpu: 200m        # the QoS class is Guaranteed
+        memory: 128Mi
+      limits:
+        cpu: 200m
+        memory: 128Mi
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
 lab.wait("Pod", "steady", namespace, timeout=timeout)
 lab.check("04.guaranteed", namespace)
 
@@ -438,6 +511,9 @@ print(verdict["type"], verdict["reason"], "·", verdict["message"])
 #
 # `lab.diagnose` reads the pod and its events and names the likely cause in
 # one line, and `lab.events` lists what happened in the namespace:
+
+# %%
+# %kubectl events -n {namespace} --for pod/greedy
 
 # %%
 greedy = lab.get("Pod", "greedy", namespace)
@@ -493,6 +569,119 @@ lab.wait("Pod", "greedy", namespace, timeout=timeout)
 lab.check("04.greedy-fits", namespace)
 
 # %% [markdown]
+# ## Break and fix: a typo in the image
+#
+# A mistake everybody makes once a week: a typo in an image name. Here is a
+# pod called `shop` whose image reads `wbe` instead of `web`:
+
+# %%
+# %%kubectl apply -n {namespace} -f -
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shop
+  labels:
+    app: shop
+spec:
+  containers:
+  - name: nginx
+    image: k8slab.local/wbe:1.0
+    resources:
+      requests:
+        cpu: 50m
+        memory: 32Mi
+
+# %% [markdown]
+# The API server accepted it: the YAML is valid, and no API server checks
+# that an image exists. The scheduler places it on a node too. Then the
+# node's kubelet asks the container runtime to pull the image, and fails. The
+# next cell waits until the pod's container reports why it is waiting.
+# (On kwok, KWOK plays this from the image name alone: an image the lab does
+# not have fails like it would on a real node, and the messages say
+# "simulated by kwok".)
+
+# %%
+def image_trouble(pod: dict) -> tuple[bool, str]:
+    """Done once the container waits because of its image."""
+    statuses = (pod.get("status") or {}).get("containerStatuses") or [{}]
+    reason = ((statuses[0].get("state") or {}).get("waiting") or {}).get("reason", "")
+    return reason in ("ErrImagePull", "ImagePullBackOff"), reason or "no status yet"
+
+
+shop = lab.wait("Pod", "shop", namespace, until=image_trouble, timeout=max(timeout, 120))
+shop_reason = shop["status"]["containerStatuses"][0]["state"]["waiting"]["reason"]
+print("phase:", shop["status"]["phase"], "· waiting:", shop_reason)
+lab.record("shop_phase", shop["status"]["phase"])
+lab.record("shop_waiting_reason", shop_reason)
+
+# %% [markdown]
+# `ErrImagePull` is the failed attempt; `ImagePullBackOff` means the kubelet
+# waits before it tries again (longer each time, up to five minutes). The pod
+# stays `Pending`: its container never started. Read it as a sysadmin would:
+# the `STATUS` column first, then `describe` (look at `State`, `Reason` and
+# the Events at the bottom), then the Events alone:
+
+# %%
+# %kubectl get pod shop -n {namespace}
+
+# %%
+# %kubectl describe pod shop -n {namespace}
+
+# %%
+# %kubectl events -n {namespace} --for pod/shop
+
+# %% [markdown]
+# ### Exercise 3: fix the image
+#
+# The cell below holds the same manifest. Fix the image (the course's web
+# image is `k8slab.local/web:1.0`) and run the cell: `kubectl apply` changes
+# the pod in place (the image is one of the few fields of a pod that may
+# change), and the kubelet pulls the right image and starts it. Then run the
+# check (exercise id `04.fix-image`): it wants `shop` running the right image.
+# Hint: `kubectl describe` named the image it could not pull.
+
+# %%
+# %%kubectl apply -n {namespace} -f -
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shop
+  labels:
+    app: shop
+spec:
+  containers:
+  - name: nginx
+    image: k8slab.local/wbe:1.0    # <- fix this line
+    resources:
+      requests:
+        cpu: 50m
+        memory: 32Mi
+
+# %%
+lab.check("04.fix-image", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# %%kubectl apply -n {namespace} -f -
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shop
+  labels:
+    app: shop
+spec:
+  containers:
+  - name: nginx
+    image: k8slab.local/web:1.0    # "web", not "wbe"
+    resources:
+      requests:
+        cpu: 50m
+        memory: 32Mi
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+lab.wait("Pod", "shop", namespace, timeout=max(timeout, 120))
+lab.check("04.fix-image", namespace)
+
+# %% [markdown]
 # Here are the pods left in the namespace:
 
 # %%
@@ -517,6 +706,12 @@ pods
 #   kernel enforce **limits** (cgroups). A request no node can meet leaves
 #   the pod `Pending`, with a `FailedScheduling` event that `lab.diagnose`
 #   turns into one line.
+# - `kubectl get -o yaml`, `describe`, `explain`, `events` and `logs` show the
+#   same objects from a terminal; `kubectl run ... --dry-run=client -o yaml`
+#   writes a manifest to start from.
+# - A typo'd image leaves the pod `Pending` with `ErrImagePull` and
+#   `ImagePullBackOff`; `describe` names the image, and fixing the manifest
+#   fixes the pod.
 #
 # ## What's next
 #

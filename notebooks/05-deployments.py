@@ -55,8 +55,7 @@
 # %% [markdown]
 # ## Parameters
 #
-# The namespace, whether the hidden solutions run (the test suite sets it to
-# `True`), how long to wait for the cluster, and how long to give the
+# The namespace, how long to wait for the cluster, and how long to give the
 # liveness probe to act (about 15 s on a real node).
 
 # %% tags=["parameters"]
@@ -269,6 +268,17 @@ lab.record("replicas_after_slider", scaled["status"]["readyReplicas"])
 lab.table("Pod", namespace, labels="app=web")
 
 # %% [markdown]
+# What would applying the manifest change now? `kubectl diff` asks the API
+# server to compute it (a dry run: nothing changes) and shows the difference
+# between the live object and the file, like `diff -u`: `-` what is there,
+# `+` what the file would make it. kubectl exits with status 1 when it finds
+# a difference, which `%kubectl` would report as an error; `--expect-fail`
+# (an option of this notebook's `%kubectl`) says that is what we expect.
+
+# %%
+# %kubectl --expect-fail diff -f manifests/05-deployments-web.yaml -n {namespace}
+
+# %% [markdown]
 # Now apply the manifest again, the file that says `replicas: 3`:
 
 # %%
@@ -286,27 +296,66 @@ lab.record("replicas_after_apply", lab.get("Deployment", "web", namespace)["spec
 #
 # ### Exercise 1: scale web to 4 replicas, declaratively
 #
-# Scale `web` to 4 replicas by applying a manifest that says so: `lab.apply`
-# takes YAML text, so copy the manifest printed at the top into a string and
-# change one line. The slider would change the count too, but imperatively,
-# and the check can tell: the API server records in each object's
-# `metadata.managedFields` which client set each field, and whether by an
-# `Apply` (declarative) or an `Update` (imperative). Wait for the rollout,
-# then run the check (exercise id `05.scale`). The solution is hidden in the
-# cell after the check.
+# Scale `web` to 4 replicas by applying a manifest that says so: in the empty
+# cell below, write a first line `%%kubectl apply -n {namespace} -f -`, paste
+# the manifest printed at the top under it, change one line, and run it (or
+# edit a copy of the file and `%kubectl apply -f` it). `%kubectl diff` first
+# shows what you are about to change. The slider, or `kubectl scale`, would
+# change the count too, but imperatively, and the check can tell: the API
+# server records in each object's `metadata.managedFields` which client set
+# each field, and how: `kubectl apply` (manager `kubectl-client-side-apply`)
+# or a server-side apply (operation `Apply`) are declarative; `kubectl scale`
+# and the slider are imperative `Update`s. Wait for the rollout (`%kubectl
+# rollout status deployment/web -n {namespace}`), then run the check
+# (exercise id `05.scale`). The solution is hidden in the cell after the check.
 
 # %%
-# Your code here
+# Your YAML here, under a first line: %%kubectl apply -n {namespace} -f -
 
 # %%
 lab.check("05.scale", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-manifest = lab.manifest("manifests/05-deployments-web.yaml")
-four = manifest.replace("replicas: 3", "replicas: 4")
-print(four)
-lab.apply(four, namespace)
-lab.wait("Deployment", "web", namespace, timeout=timeout)
+# %%kubectl apply -n {namespace} -f -
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    app: web
+spec:
+  replicas: 4                  # the one line that changed: 3 -> 4
+  selector:
+    matchLabels:
+      app: web                 # "my pods are those labelled app=web"
+  template:                    # the pod to create, without a name of its own
+    metadata:
+      labels:
+        app: web               # must match the selector above
+    spec:
+      containers:
+      - name: nginx
+        image: k8slab.local/web:1.0
+        ports:
+        - name: http
+          containerPort: 8080
+        readinessProbe:            # "ready" means: answers /healthz, not just "started"
+          httpGet:
+            path: /healthz
+            port: http
+          periodSeconds: 2
+        resources:
+          requests:
+            cpu: 50m
+            memory: 32Mi
+          limits:
+            cpu: 250m
+            memory: 64Mi
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# %kubectl rollout status deployment/web -n {namespace} --timeout=60s
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
 lab.check("05.scale", namespace)
 
 # %% [markdown]
@@ -398,9 +447,19 @@ history
 lab.record("revisions", dict(zip(history["images"], history["revision"], strict=True)))
 
 # %% [markdown]
-# In a terminal, `kubectl rollout history deployment/web` lists the same
-# revisions. (How many old ReplicaSets are kept is the Deployment's
-# `revisionHistoryLimit`, 10 by default.)
+# `kubectl rollout history` lists the same revisions (how many old
+# ReplicaSets are kept is the Deployment's `revisionHistoryLimit`, 10 by
+# default), and `kubectl rollout status` waits until a rollout is complete,
+# or says what it waits for:
+
+# %%
+# %kubectl rollout history deployment/web -n {namespace}
+
+# %%
+# %kubectl rollout status deployment/web -n {namespace} --timeout=60s
+
+# %% [markdown]
+# (`--revision=1` after `rollout history` prints that revision's pod template.)
 #
 # ### Rolling back
 #
@@ -425,8 +484,9 @@ lab.record("revisions", dict(zip(history["images"], history["revision"], strict=
 # ### Exercise 2: roll back to web 1.0
 #
 # Roll `web` back to `k8slab.local/web:1.0` and wait until the
-# rollout completes. Then run the check (exercise id `05.rollback`). The
-# solution is hidden in the cell after the check.
+# rollout completes (any of the three ways; the solution uses
+# `kubectl rollout undo`, then `kubectl rollout status`). Then run the check
+# (exercise id `05.rollback`). The solution is hidden in the cell after the check.
 
 # %%
 # Your code here
@@ -435,9 +495,12 @@ lab.record("revisions", dict(zip(history["images"], history["revision"], strict=
 lab.check("05.rollback", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-print(lab.manifest("manifests/05-deployments-web.yaml"))
-lab.apply("manifests/05-deployments-web.yaml", namespace)
-lab.wait("Deployment", "web", namespace, timeout=timeout)
+# %kubectl rollout undo deployment/web -n {namespace}
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# %kubectl rollout status deployment/web -n {namespace} --timeout=60s
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
 lab.check("05.rollback", namespace)
 
 # %% [markdown]
@@ -540,6 +603,156 @@ lab.record("unstuck_pending", len(unscheduled_pods()))
 lab.table("Pod", namespace, labels="app=web")
 
 # %% [markdown]
+# ## Break and fix: a pod that keeps crashing
+#
+# Another classic: the command of a container has a typo. This Deployment
+# runs a small worker on BusyBox, whose command should be `sleep 3600` (a
+# stand-in for real work), but reads `slep`:
+
+# %%
+# %%kubectl apply -n {namespace} -f -
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: worker
+  template:
+    metadata:
+      labels:
+        app: worker
+    spec:
+      containers:
+      - name: worker
+        image: k8slab.local/busybox:1.35
+        command: ["slep", "3600"]
+        resources:
+          requests:
+            cpu: 10m
+            memory: 16Mi
+
+# %% [markdown]
+# The image is pulled, but there is no program called `slep` in it: the
+# container runtime cannot start the container (reason `StartError`, exit
+# code 128). The kubelet tries again, waiting longer each time (10 s, 20 s,
+# 40 s... up to five minutes): that waiting is **CrashLoopBackOff**. The same
+# happens to a program that starts and exits with an error; only the exit code
+# and the log differ. (On kwok, KWOK plays this from the command alone: a
+# program BusyBox does not have fails as it would on a real node, and the
+# messages say "simulated by kwok".) The next cell waits for it:
+
+# %%
+def crash_looping(pod: dict) -> tuple[bool, str]:
+    """Done once the container waits in CrashLoopBackOff."""
+    status = ((pod.get("status") or {}).get("containerStatuses") or [{}])[0]
+    reason = ((status.get("state") or {}).get("waiting") or {}).get("reason", "")
+    return reason == "CrashLoopBackOff", reason or "starting"
+
+
+lab.wait("Deployment", "worker", namespace, timeout=timeout,   # its ReplicaSet made a pod
+         until=lambda d: ((d.get("status") or {}).get("replicas", 0) >= 1, "creating a pod"))
+worker_pod = lab.list("Pod", namespace, labels={"app": "worker"})[0]["metadata"]["name"]
+crashing = lab.wait("Pod", worker_pod, namespace, until=crash_looping, timeout=max(timeout, 120))
+worker_status = crashing["status"]["containerStatuses"][0]
+worker_last = (worker_status.get("lastState") or {}).get("terminated") or {}
+print("waiting:", worker_status["state"]["waiting"]["reason"], "· last exit code:",
+      worker_last.get("exitCode"), worker_last.get("reason"))
+lab.record("worker_waiting_reason", worker_status["state"]["waiting"]["reason"])
+lab.record("worker_last_exit_code", worker_last.get("exitCode"))
+
+# %% [markdown]
+# The rollout cannot complete: `rollout status` gives up after its timeout
+# (and exits with an error, which this cell expects):
+
+# %%
+# %kubectl --expect-fail rollout status deployment/worker -n {namespace} --timeout=5s
+
+# %% [markdown]
+# Read why, as a sysadmin would: the `STATUS` and `RESTARTS` columns, then
+# `describe` (look at `Last State`: its `Reason`, `Exit Code` and `Message`),
+# then the Events:
+
+# %%
+# %kubectl get pods -n {namespace} -l app=worker
+
+# %%
+# %kubectl describe pods -n {namespace} -l app=worker
+
+# %%
+# %kubectl events -n {namespace} --for pod/{worker_pod}
+
+# %% [markdown]
+# ### Exercise 4: fix the command
+#
+# The cell below holds the same Deployment. Fix the command and run the cell:
+# the new pod template starts a rollout, whose new pod runs, and the
+# crashing pod is removed. Wait for it (`%kubectl rollout status
+# deployment/worker -n {namespace}`), then run the check (exercise id
+# `05.fix-crash`). Hint: `describe` quoted the program it could not find.
+
+# %%
+# %%kubectl apply -n {namespace} -f -
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: worker
+  template:
+    metadata:
+      labels:
+        app: worker
+    spec:
+      containers:
+      - name: worker
+        image: k8slab.local/busybox:1.35
+        command: ["slep", "3600"]     # <- fix this line
+        resources:
+          requests:
+            cpu: 10m
+            memory: 16Mi
+
+# %%
+lab.check("05.fix-crash", namespace)
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# %%kubectl apply -n {namespace} -f -
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: worker
+  template:
+    metadata:
+      labels:
+        app: worker
+    spec:
+      containers:
+      - name: worker
+        image: k8slab.local/busybox:1.35
+        command: ["sleep", "3600"]    # "sleep", not "slep"
+        resources:
+          requests:
+            cpu: 10m
+            memory: 16Mi
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# %kubectl rollout status deployment/worker -n {namespace} --timeout=120s
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+lab.check("05.fix-crash", namespace)
+
+# %% [markdown]
 # ## A liveness probe restarts a stuck application
 #
 # A story you may have lived. A colleague runs a monstrous query against the
@@ -621,6 +834,15 @@ print(f"{db_pod}: {restarts} restart(s); previous container: "
 #   ignores SIGTERM too, which is why a long grace period can make such pods
 #   slow to stop.
 
+# %% [markdown]
+# What did the previous container print before it stopped? `kubectl logs`
+# shows the current container; `--previous` the one before the last restart,
+# the first place to look after a crash (on a real node, Redis's own log,
+# ending with its shutdown on SIGTERM; on kwok, a simulated line that says so):
+
+# %%
+# %kubectl logs {db_pod} -n {namespace} --previous --tail=5
+
 # %%
 lab.record("db_restarts", restarts)
 lab.record("db_last_exit_code", previous.get("exitCode"))
@@ -687,6 +909,12 @@ lab.record("db_ping_after_restart", pong)
 #   answering: SIGTERM first, SIGKILL (exit code 137) only if the process is
 #   still there after the grace period; the `Unhealthy` and `Killing` events
 #   and the restart count show it happened.
+# - `kubectl diff` shows what an apply would change; `kubectl apply` is
+#   declarative, `kubectl scale` imperative, and `managedFields` records which.
+#   `kubectl rollout status`, `history` and `undo` follow and reverse rollouts.
+# - A typo'd command leaves the pod in **CrashLoopBackOff**: `describe` shows
+#   the last state's reason and exit code, `logs --previous` the last words of
+#   the container before it, and fixing the template rolls out a working pod.
 #
 # ## What's next
 #

@@ -69,7 +69,6 @@
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb13-gitops")
-solve_exercises = False       # True: the hidden solution cells solve the exercises (CI does)
 interval = "10s"              # how often Flux fetches git and corrects drift
 timeout = 120                 # seconds to wait for Flux or a rollout
 
@@ -311,14 +310,13 @@ passes
 lab.check("13.git-scale", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    repo.replace("overlays/dev/kustomization.yaml", "count: 1", "count: 2")
-    scaled = repo.commit("dev: run 2 replicas")
-    repo.push()
-    gitops.reconcile(namespace)
-    gitops.wait_applied(namespace, scaled, timeout=timeout)
-    lab.wait("Deployment", "web", namespace, timeout=timeout)
-    lab.check("13.git-scale", namespace)
+repo.replace("overlays/dev/kustomization.yaml", "count: 1", "count: 2")
+scaled = repo.commit("dev: run 2 replicas")
+repo.push()
+gitops.reconcile(namespace)
+gitops.wait_applied(namespace, scaled, timeout=timeout)
+lab.wait("Deployment", "web", namespace, timeout=timeout)
+lab.check("13.git-scale", namespace)
 
 # %% [markdown]
 # ## Rolling out a change
@@ -404,14 +402,13 @@ repo.log()
 lab.check("13.prune", namespace)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-if solve_exercises:
-    repo.replace("overlays/dev/kustomization.yaml", "- debug-configmap.yaml\n", "")
-    repo.remove("overlays/dev/debug-configmap.yaml")
-    cleaned = repo.commit("dev: drop the debug ConfigMap")
-    repo.push()
-    gitops.reconcile(namespace)
-    gitops.wait_applied(namespace, cleaned, timeout=timeout)
-    lab.check("13.prune", namespace)
+repo.replace("overlays/dev/kustomization.yaml", "- debug-configmap.yaml\n", "")
+repo.remove("overlays/dev/debug-configmap.yaml")
+cleaned = repo.commit("dev: drop the debug ConfigMap")
+repo.push()
+gitops.reconcile(namespace)
+gitops.wait_applied(namespace, cleaned, timeout=timeout)
+lab.check("13.prune", namespace)
 
 # %% [markdown]
 # The inventory no longer lists the ConfigMap, and Flux's log tells the

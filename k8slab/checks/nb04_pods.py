@@ -42,3 +42,19 @@ def _greedy_fits(namespace: str) -> tuple[bool, str]:
         return False, f"pod 'greedy' is {_phase(pod)}: {cause}"
     node = (pod.get("spec") or {}).get("nodeName")
     return True, f"pod 'greedy' was scheduled on {node} and is Running"
+
+
+@exercise("04.fix-image", "Fix the pod whose image has a typo",
+          hint="kubectl describe pod shop names the image it cannot pull: change the image "
+               "line to k8slab.local/web:1.0 in the %%kubectl apply cell and run it again.")
+def _fix_image(namespace: str) -> tuple[bool, str]:
+    pod = require("Pod", "shop", namespace,
+                  missing=f"there is no pod called 'shop' in namespace {namespace!r}: apply it")
+    image = pod["spec"]["containers"][0]["image"]
+    if image != "k8slab.local/web:1.0":
+        return False, f"pod 'shop' still asks for image {image!r}"
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    if _phase(pod) != "Running" or not statuses or not statuses[0].get("ready"):
+        cause = from_pod(pod) or "its container has not started yet"
+        return False, f"pod 'shop' has the right image but is {_phase(pod)}: {cause}"
+    return True, "pod 'shop' runs k8slab.local/web:1.0: the image was pulled and started"

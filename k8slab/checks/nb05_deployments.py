@@ -57,10 +57,26 @@ def replicas_manager(deployment: dict) -> tuple[str, str]:
     return "", ""
 
 
+#: The field manager of a client-side ``kubectl apply``: an Update, but from a manifest.
+CLIENT_SIDE_APPLY = "kubectl-client-side-apply"
+
+
+def declarative(manager: str, operation: str) -> bool:
+    """Did a manifest set the field (any apply), rather than a command (scale, edit, slider)?
+
+    Example:
+        >>> declarative("kubectl-client-side-apply", "Update"), declarative("kubectl", "Apply")
+        (True, True)
+        >>> declarative("kubectl-scale", "Update")
+        False
+    """
+    return operation == "Apply" or manager == CLIENT_SIDE_APPLY
+
+
 @exercise("05.scale", "Scale web to 4 replicas, declaratively",
-          hint="Apply the web manifest as YAML text with 'replicas: 4' (the slider or "
-               "kubectl scale is imperative, and does not count), then "
-               "lab.wait('Deployment', 'web', namespace).")
+          hint="Apply the web manifest with 'replicas: 4' (%%kubectl apply -n NAMESPACE -f - "
+               "and the YAML; the slider or kubectl scale is imperative, and does not "
+               "count), then %kubectl rollout status deployment/web -n NAMESPACE.")
 def _scale(namespace: str) -> tuple[bool, str]:
     web = _web(namespace)
     wanted = web["spec"].get("replicas", 1)
@@ -68,7 +84,7 @@ def _scale(namespace: str) -> tuple[bool, str]:
     if wanted != 4:
         return False, f"web asks for {wanted} replicas, not 4"
     manager, operation = replicas_manager(_web_with_managed_fields(namespace) or web)
-    if operation != "Apply":
+    if not declarative(manager, operation):
         return False, (f"web has 4 replicas, but set imperatively ({manager or 'someone'}, "
                        f"{operation or 'no record'}): apply a manifest that says replicas: 4")
     if ready != 4:
@@ -118,3 +134,19 @@ def _unstuck(namespace: str) -> tuple[bool, str]:
     if not done:
         return False, f"the rollout of web is not finished: {message}"
     return True, f"web runs {_image(web)}, rollout finished ({message})"
+
+
+@exercise("05.fix-crash", "Fix the worker whose command has a typo",
+          hint="kubectl describe pods -l app=worker quotes the program it could not find: "
+               "change the command to [\"sleep\", \"3600\"] in the %%kubectl apply cell.")
+def _fix_crash(namespace: str) -> tuple[bool, str]:
+    worker = require("Deployment", "worker", namespace)
+    status = worker.get("status") or {}
+    wanted = (worker.get("spec") or {}).get("replicas", 1)
+    current = status.get("observedGeneration", 0) >= worker["metadata"].get("generation", 0)
+    if not current or (status.get("updatedReplicas") or 0) < wanted:
+        return False, "the worker's rollout has not started a pod from the latest template yet"
+    if (status.get("readyReplicas") or 0) < wanted or (status.get("replicas") or 0) > wanted:
+        return False, (f"worker has {status.get('readyReplicas') or 0} of {wanted} pods ready: "
+                       "its container still does not start (kubectl describe pods -l app=worker)")
+    return True, "worker's pod runs: the command starts, the rollout is complete"

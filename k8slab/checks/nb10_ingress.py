@@ -7,8 +7,8 @@ right Services passes.
 
 from __future__ import annotations
 
-from .._resources import exists, get, list_
-from ..exercises import exercise
+from .._resources import list_
+from ..exercises import exercise, require
 from ..ingress import route
 
 
@@ -26,9 +26,8 @@ def _expect(ingresses: list[dict], host: str, path: str, service: str) -> str | 
           hint="Apply an Ingress named 'fanout' (ingressClassName traefik, no host) with two "
                "Prefix paths: /app1 -> service app1 port 80, /app2 -> service app2 port 80.")
 def _fanout(namespace: str) -> tuple[bool, str]:
-    if not exists("Ingress", "fanout", namespace):
-        return False, f"no Ingress 'fanout' in namespace {namespace!r} yet"
-    fanout = get("Ingress", "fanout", namespace)
+    fanout = require("Ingress", "fanout", namespace,
+                     missing=f"no Ingress 'fanout' in namespace {namespace!r} yet")
     klass = (fanout.get("spec") or {}).get("ingressClassName")
     if klass != "traefik":
         return False, f"Ingress 'fanout' has ingressClassName {klass!r}, wanted 'traefik'"

@@ -348,6 +348,7 @@ class KwokEngine(Engine):
                 "kind": "ClusterLogs",
                 "metadata": {"name": "lab-logs"},
                 "spec": {"logs": [{"containers": [], "logsFile": str(sim / "container.log"),
+                                   "previousLogsFile": str(sim / "previous.log"),
                                    "follow": False}]},
             },
             {
@@ -641,6 +642,12 @@ def _prepare_simulation(sim: Path, execs: Path) -> None:
         '127.0.0.1 - - "GET / HTTP/1.1" 200 615 "-" "k8slab" (simulated access log line)',
     ]
     (sim / "container.log").write_text("".join(f"{stamp} stdout F {line}\n" for line in lines))
+    # `kubectl logs --previous`: the log of the container before its last restart.
+    previous = [
+        "[kwok] This pod is simulated: no previous container ran, so there is no real output.",
+        "[kwok] On a real node: what the container printed before it stopped (its last words).",
+    ]
+    (sim / "previous.log").write_text("".join(f"{stamp} stdout F {line}\n" for line in previous))
 
 
 def _bootstrap(nodes: int) -> None:

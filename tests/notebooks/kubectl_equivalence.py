@@ -226,7 +226,11 @@ class Checker:
     def _diff(self, pending: tuple[_display.Command, int, str]) -> None:
         command, dry_rc, dry_err = pending
         argv = list(command.argv)
-        proc = _run(["diff", *argv[1:]], stdin=command.stdin)
+        for _attempt in range(6):  # controllers may be writing the object's status right now
+            proc = _run(["diff", *argv[1:]], stdin=command.stdin)
+            if proc.returncode != 1:
+                break
+            time.sleep(1)
         if dry_rc == 0:
             self._write(str(command), "apply: --dry-run=server, then diff shows nothing",
                         proc.returncode == 0, f"rc={proc.returncode} {proc.stdout[:400]} "

@@ -37,7 +37,7 @@ def _assert_engine_facts(run, cluster) -> None:
 
 def test_nb01_runs_records_and_cleans_up(cluster):
     ns = unique_namespace("nb01")
-    params = {"namespace": ns, "solve_exercises": True}
+    params = {"namespace": ns}
     run = run_notebook(NOTEBOOK, parameters=params)
     assert not run.errors()
     assert run.last("engine") == cluster.engine

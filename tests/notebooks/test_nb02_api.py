@@ -40,7 +40,7 @@ def _assert_workers(run, cluster) -> None:
 
 def test_nb02_runs_records_and_cleans_up(cluster):
     ns = unique_namespace("nb02")
-    params = {"namespace": ns, "solve_exercises": True, "timeout": 60}
+    params = {"namespace": ns, "timeout": 60}
     run = run_notebook(NOTEBOOK, parameters=params)
     assert not run.errors()
 

@@ -28,7 +28,7 @@ def _assert_all_gone(ns: str) -> None:
 def test_nb03_runs_records_and_cleans_up(cluster):
     ns = unique_namespace("nb03")
     dev, prod = f"{ns}-dev", f"{ns}-prod"
-    params = {"namespace": ns, "solve_exercises": True, "timeout": 60}
+    params = {"namespace": ns, "timeout": 60}
     run = run_notebook(NOTEBOOK, parameters=params)
     assert not run.errors()
 

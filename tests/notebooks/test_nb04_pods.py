@@ -44,7 +44,7 @@ def _assert_inside(run, cluster) -> None:
 
 def test_nb04_runs_records_and_cleans_up(cluster):
     ns = unique_namespace("nb04")
-    params = {"namespace": ns, "solve_exercises": True, "quiet_period": 3}
+    params = {"namespace": ns, "quiet_period": 3}
     run = run_notebook(NOTEBOOK, parameters=params)
     assert not run.errors()
 
@@ -62,9 +62,12 @@ def test_nb04_runs_records_and_cleans_up(cluster):
     assert run.last("greedy_diagnosis").startswith("no node fits the pod")
     assert "Insufficient cpu" in run.last("greedy_diagnosis")
     assert run.last("resize_refused_status") == 422
-    assert run.last("pods") == ["greedy", "steady"]
+    assert run.last("pods") == ["greedy", "shop", "steady"]
+    assert run.last("shop_phase") == "Pending"
+    assert run.last("shop_waiting_reason") in {"ErrImagePull", "ImagePullBackOff"}
 
-    again = run_again(run, NOTEBOOK, params, {"04.guaranteed", "04.greedy-fits"})
+    again = run_again(run, NOTEBOOK, params, {"04.guaranteed", "04.greedy-fits",
+                                                 "04.fix-image"})
     if again:
         assert again.last("phases") == ["Pending", "Running"]
         _assert_inside(again, cluster)

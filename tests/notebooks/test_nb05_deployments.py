@@ -25,7 +25,7 @@ def _hello_version(answer: str) -> str:
 
 def test_nb05_runs_records_and_cleans_up(cluster):
     ns = unique_namespace("nb05")
-    params = {"namespace": ns, "solve_exercises": True}
+    params = {"namespace": ns}
     run = run_notebook(NOTEBOOK, parameters=params)
     assert not run.errors()
 
@@ -72,7 +72,12 @@ def test_nb05_runs_records_and_cleans_up(cluster):
                    for m in run.last("db_unhealthy_messages"))
         assert run.last("db_ping_after_restart") == "PONG"
 
-    again = run_again(run, NOTEBOOK, params, {"05.scale", "05.rollback", "05.unstuck"})
+    # A typo'd command: CrashLoopBackOff after a StartError (exit 128), on kwok as on a node.
+    assert run.last("worker_waiting_reason") == "CrashLoopBackOff"
+    assert run.last("worker_last_exit_code") == 128
+
+    again = run_again(run, NOTEBOOK, params, {"05.scale", "05.rollback", "05.unstuck",
+                                                 "05.fix-crash"})
     if again:
         assert again.last("serving_revision") == "3"
 

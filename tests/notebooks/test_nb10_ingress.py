@@ -68,7 +68,7 @@ def _assert_simulated_routing(run) -> None:
 
 def test_nb10_routes_requests_and_cleans_up(cluster):
     ns = unique_namespace("nb10")
-    params = {"namespace": ns, "solve_exercises": True, "address_wait": 2}
+    params = {"namespace": ns, "address_wait": 2}
     run = run_notebook(NOTEBOOK, parameters=params)
     assert not run.errors()
     assert run.last("engine") == cluster.engine

@@ -64,7 +64,7 @@ def _check_run(run, cluster, ns: str) -> None:
 
 def test_nb11_custom_kind_and_kopf_operator(cluster):
     ns = unique_namespace("nb11")
-    params = {"namespace": ns, "solve_exercises": True}
+    params = {"namespace": ns}
     run = run_notebook(NOTEBOOK, parameters=params)
     _check_run(run, cluster, ns)
     checks = run.checks()

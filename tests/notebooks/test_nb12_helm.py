@@ -10,7 +10,7 @@ NOTEBOOK = "12-helm.ipynb"
 
 def test_nb12_runs_records_and_cleans_up(cluster):
     ns = unique_namespace("nb12")
-    params = {"namespace": ns, "solve_exercises": True}
+    params = {"namespace": ns}
     run = run_notebook(NOTEBOOK, parameters=params)
     assert not run.errors()
 

@@ -28,7 +28,7 @@ def flux_binaries():
 
 def test_nb13_flux_drives_the_cluster(cluster):
     ns = unique_namespace("nb13")
-    params = {"namespace": ns, "solve_exercises": True, "interval": "5s"}
+    params = {"namespace": ns, "interval": "5s"}
     run = run_notebook(NOTEBOOK, parameters=params)
     assert not run.errors()
     assert run.last("flux_versions") == {"source-controller": _tools.FLUX_VERSION,

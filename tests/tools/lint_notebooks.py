@@ -53,16 +53,9 @@ def out_of_sync(path: Path) -> str | None:
     return None
 
 
-#: Notebooks still on the old ``if solve_exercises:`` guard, owned by other work in
-#: progress; remove a name once its notebook is converted.
-LEGACY_SOLVE_FLAG = frozenset({"10-ingress", "11-extending", "13-gitops"})
-#: Notebooks whose solutions may still apply YAML without showing it.
-YAML_NOT_SHOWN_YET = frozenset({"01-getting-started", "02-api-and-architecture",
-                                "03-namespaces", "05-deployments", "10-ingress", "11-extending",
-                                "13-gitops"})
 
 _APPLIES = re.compile(r"\blab\.apply\(|^%%kubectl\s+(apply|create|replace)\b", re.M)
-_SHOWS = re.compile(r"^%%kubectl\b|print\(lab\.manifest\(|display\(lab\.manifest\(", re.M)
+_SHOWS = re.compile(r"^%%kubectl\b|print\(|display\(lab\.manifest\(", re.M)
 
 
 def solution_problems(path: Path) -> list[str]:
@@ -85,11 +78,10 @@ def solution_problems(path: Path) -> list[str]:
         if not cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"):
             out.append(f"{where}: a solution cell is hidden until revealed "
                        '(jupyter={"source_hidden": true} in the .py twin)')
-        if "solve_exercises" in source and path.stem not in LEGACY_SOLVE_FLAG:
+        if "solve_exercises" in source:
             out.append(f"{where}: a solution runs as it is; drop `if solve_exercises:` "
                        "(the harness decides what runs)")
-        if (_APPLIES.search(source) and not _SHOWS.search(source)
-                and path.stem not in YAML_NOT_SHOWN_YET):
+        if _APPLIES.search(source) and not _SHOWS.search(source):
             out.append(f"{where}: a solution shows the YAML it applies "
                        "(%%kubectl apply -f - with the YAML, or print(lab.manifest(...)))")
     return out
