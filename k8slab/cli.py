@@ -100,6 +100,9 @@ def cmd_down(args: argparse.Namespace) -> int:
     if engine_name == "auto":
         engine_name = "kwok"
     engine = get_engine(engine_name)
+    from ._workshop_hub import teardown  # the workshop hub, its Unix users and homes
+
+    teardown()
     stop_flux()  # Flux's controllers and git server talk to this cluster: they go first
     engine.down(record)
     ClusterRecord.clear()

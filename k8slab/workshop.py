@@ -94,7 +94,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     if made:
         print("Give each attendee their own file (it holds their password). They use it with\n"
               f"  KUBECONFIG={made[0].kubeconfig} kubectl get pods\n"
-              "or, in the notebooks, K8SLAB_KUBECONFIG=<file> before starting JupyterLab.")
+              "or, in the notebooks, K8SLAB_KUBECONFIG=<file> before starting JupyterLab;\n"
+              f"or give each a login and a JupyterLab: `k8slab workshop serve --workshop "
+              f"{args.prefix}`.")
     return 0
 
 
@@ -131,6 +133,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
         return 0
     gone = delete(args.names or None, all=args.all, workshop=args.workshop,
                   timeout=args.timeout)
+    from ._workshop_hub import forget  # their Unix users, homes and hub passwords
+
+    forget(gone)
     print(f"k8slab: deleted {len(gone)} attendee(s): {', '.join(gone) or 'none'} "
           "(namespaces gone, kubeconfig files removed).")
     return 0
@@ -213,4 +218,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--workshop", default=None, help="only this workshop's attendees")
     p.add_argument("--plot", type=Path, default=None, help="also save a heatmap (PNG, SVG)")
     p.set_defaults(func=cmd_progress)
+
+    from ._workshop_hub import add_serve_parser  # the hub: k8slab workshop serve
+
+    add_serve_parser(sub)
     return ws

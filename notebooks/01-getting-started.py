@@ -51,7 +51,9 @@
 # replaced, which is why it stands alone.
 
 # %% tags=["parameters"]
-namespace = "nb01-getting-started"
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb01-getting-started")
 
 # %% [markdown]
 # ## Is everything ready?

@@ -50,7 +50,9 @@
 # ## Parameters
 
 # %% tags=["parameters"]
-namespace = "nb02-api"       # the namespace this notebook works in
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb02-api")
 timeout = 60                 # seconds to wait for the cluster to converge
 
 # %% [markdown]

@@ -49,7 +49,9 @@
 # ## Parameters
 
 # %% tags=["parameters"]
-namespace = "nb03-namespaces"   # the namespace this notebook works in
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb03-namespaces")
 timeout = 60                    # seconds to wait for namespaces to be created or deleted
 
 # %% [markdown]

@@ -57,7 +57,9 @@
 # The namespace this notebook works in, and how long to wait for the cluster.
 
 # %% tags=["parameters"]
-namespace = "nb04-pods"
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb04-pods")
 timeout = 60
 quiet_period = 5
 

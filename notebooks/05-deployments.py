@@ -59,7 +59,9 @@
 # liveness probe to act (about 15 s on a real node).
 
 # %% tags=["parameters"]
-namespace = "nb05-deployments"
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb05-deployments")
 timeout = 60
 liveness_wait = 60
 

@@ -53,7 +53,9 @@
 # ## Parameters
 
 # %% tags=["parameters"]
-namespace = "nb07-workloads"   # the namespace this notebook works in
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb07-workloads")
 timeout = 60                   # seconds to wait for a controller before giving up
 
 # %% [markdown]
@@ -82,8 +84,10 @@ lab.setup(namespace)
 # and volumes exist only as API objects. The cells say which one you saw.
 
 # %%
-engine = lab.status()["engine"]
-real_containers = engine != "kwok"
+status = lab.status()
+engine = status["engine"]
+# The nodes say whether containers run (a workshop attendee sees engine "workshop").
+real_containers = not all(node["simulated"] for node in status["nodes"])
 nodes = [n["metadata"]["name"] for n in lab.list("Node")]
 print(f"engine: {engine} · {len(nodes)} node(s): {', '.join(nodes)} ·",
       "real containers" if real_containers else "simulated nodes (kwok)")

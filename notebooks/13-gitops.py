@@ -66,7 +66,9 @@
 # ## Parameters
 
 # %% tags=["parameters"]
-namespace = "nb13-gitops"    # the namespace this notebook works in
+import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's
+
+namespace = os.environ.get("K8SLAB_NAMESPACE", "nb13-gitops")
 interval = "10s"              # how often Flux fetches git and corrects drift
 timeout = 120                 # seconds to wait for Flux or a rollout
 

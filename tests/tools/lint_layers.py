@@ -18,7 +18,8 @@ import grimp
 LAYERS: dict[str, tuple[str, ...]] = {
     "foundations": ("errors", "_paths", "_target", "_frames", "_display", "_objects", "_manifests", "_record",
                     "_record_output", "_oci", "_progress", "_pki", "_simhttp", "_execgate",
-                    "_rollout", "_pod_lifecycle", "_show_once", "_githttp"),
+                    "_rollout", "_pod_lifecycle", "_show_once", "_githttp",
+                    "_hub_passwords", "_hub_users"),
     "core": ("_errors", "_client", "_guard", "_status", "_resources", "_watch", "_wait",
              "_diagnose", "_pods", "_access", "_imperative", "_namespaces", "_discovery",
              "_kubelet_view", "_background_watch", "_workshop_objects", "_own_client",
@@ -26,9 +27,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "views": ("_tables", "_storage_view", "plots", "widgets"),
     "teaching": ("_kubectl", "_etcdctl", "magic", "exercises", "checks", "ingress", "gitops", "crds", "operators", "helm",
                  "_workshop_cluster", "_workshop_progress", "_workshop_vclusters", "_workshop_z2jh",
-                 "workshop", "__init__"),
+                 "workshop", "__init__", "_workshop_hub"),
     "entry points": ("cli", "__main__", "engines", "_tools", "_build", "_download", "_images",
-                     "_flux", "_traefik"),
+                     "_flux", "_traefik", "_hub_classes", "_hub_progress"),
 }
 
 
