@@ -117,6 +117,11 @@ def test_recorder_sees_a_deleted_pod_replaced(ns):
         eventually(lambda: len(rec.pods_seen) > 3, what="a replacement pod")
         rec.wait_for(ready=3, pods=3, timeout=60)
         lab.wait("Pod", victim, ns, until="deleted")   # it lingers while terminating
+        # The Deployment may count the new pod ready a moment before the pod's own
+        # Ready condition reaches the recorder's pod watch: wait for the picture.
+        replacement = sorted(set(rec.pods_seen) - before)[0]
+        eventually(lambda: f"segment:{replacement}:ready" in gids(rec.timeline(), "segment:"),
+                   what="the replacement pod drawn ready")
     finally:
         rec.stop()
     deleted_at = rec.marks[0]["t"]
