@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._proc import rss_mib  # noqa: E402
 from k8slab.engines import host_state  # noqa: E402
 
 
@@ -38,18 +39,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _rss_mib(pids: set[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines()
-                       if line.startswith("VmRSS:")), 0)
-    return total / 1024
 
 
 def _children(pid: int) -> set[int]:
@@ -107,9 +96,9 @@ def nonroot() -> None:
             while not stop.is_set():
                 cluster_pids = host_state.pids_with_arg(str(state))
                 # binder/start execs JupyterLab; the cluster runs beside it (own sessions).
-                jupyter = _rss_mib(_children(lab.pid) - cluster_pids)
-                kernel = _rss_mib(_children(runner.pid)) if runner else 0.0
-                samples.append((_rss_mib(cluster_pids), jupyter, kernel))
+                jupyter = rss_mib(_children(lab.pid) - cluster_pids)
+                kernel = rss_mib(_children(runner.pid)) if runner else 0.0
+                samples.append((rss_mib(cluster_pids), jupyter, kernel))
                 time.sleep(0.5)
 
         thread = threading.Thread(target=sample, daemon=True)
@@ -156,9 +145,9 @@ def classic() -> None:
 
     def sample() -> None:
         while not stop.is_set():
-            cluster = _rss_mib(host_state.pids_with_arg(str(tmp / "state")))
-            jupyter = _rss_mib(_children(lab.pid))
-            kernel = _rss_mib(_children(runner.pid)) if runner else 0.0
+            cluster = rss_mib(host_state.pids_with_arg(str(tmp / "state")))
+            jupyter = rss_mib(_children(lab.pid))
+            kernel = rss_mib(_children(runner.pid)) if runner else 0.0
             samples.append((cluster, jupyter, kernel))
             time.sleep(0.5)
 

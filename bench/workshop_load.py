@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._proc import rss_mib  # noqa: E402
 from k8slab import _tools  # noqa: E402
 from k8slab._record_output import extract  # noqa: E402
 from k8slab.engines import host_state  # noqa: E402
@@ -86,18 +87,6 @@ def scrape(kubeconfig: Path) -> dict[float, float]:
     text = subprocess.run([str(kubectl), "--kubeconfig", str(kubeconfig), "get", "--raw",
                            "/metrics"], capture_output=True, text=True, check=True).stdout
     return latency_buckets(text)
-
-
-def rss_mib(pids: set[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines()
-                       if line.startswith("VmRSS:")), 0)
-    return total / 1024
 
 
 def descendants(roots: list[int]) -> set[int]:
