@@ -33,6 +33,9 @@ def _registry() -> kopf.OperatorRegistry:
         copy = {"apiVersion": "v1", "kind": "ConfigMap",
                 "metadata": {"name": f"{name}-copy"}, "data": dict(body.get("data") or {})}
         kopf.adopt(copy, owner=body)
+        # adopt also gives the copy its owner's labels, this handler's selector
+        # among them: without this the copy would be copied again, and so on.
+        copy["metadata"]["labels"].pop("k8slab.io/test", None)
         operators.apply(copy, logger)
 
     return registry
@@ -59,6 +62,7 @@ def test_operator_reacts_only_in_its_namespace_and_stops_cleanly(ns, capsys):
         assert op.problems() == []
         time.sleep(2)
         assert not lab.exists("ConfigMap", "greeting-copy", other)
+        assert not lab.exists("ConfigMap", "greeting-copy-copy", ns)  # a copy is not copied
 
         lab.cleanup(ns)                              # stops the operator first
         assert not op.running and operators.running(ns) is None
