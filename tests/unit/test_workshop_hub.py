@@ -73,6 +73,12 @@ def test_hub_configuration(tmp_path):
     assert "admin_users" not in c.Authenticator or not c.Authenticator.admin_users.to_dict()
     (service,) = c.JupyterHub.services
     assert service["name"] == "progress" and service["url"] == "http://127.0.0.1:3"
+    assert c.Spawner.default_url == "/lab/tree/01-getting-started.ipynb"
+    # `serve --lang fr`: every attendee's JupyterLab opens the French edition.
+    path.write_text(json.dumps({**_settings(tmp_path), "lang": "fr"}))
+    c = Config()
+    configure(c, str(path))
+    assert c.Spawner.default_url == "/lab/tree/fr/01-getting-started.ipynb"
 
 
 def test_login_list_shows_new_passwords_only(tmp_path):
