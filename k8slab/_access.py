@@ -133,9 +133,11 @@ def as_user(user: str) -> Iterator[str]:
         print(f"(acting as {user}: the next commands run with --as={user})")
     headers["Impersonate-User"] = user
     headers.pop("Impersonate-Group", None)
+    outer, _display.acting_as = _display.acting_as, user
     try:
         yield user
     finally:
+        _display.acting_as = outer
         for key, value in saved.items():
             if value is None:
                 headers.pop(key, None)

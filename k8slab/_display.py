@@ -109,9 +109,20 @@ class Command(str):
         return Command(str(self), self.argv, stdin, self.shell)
 
 
+#: The user every request is made as, inside ``lab.as_user(...)`` (None: the lab's admin).
+#: Set by k8slab._access; the lines shown then carry ``--as`` so that they do the same.
+acting_as: str | None = None
+
+
 def kubectl(*args: str) -> Command:
-    """Quote a kubectl command line for display (empty arguments are left out)."""
+    """Quote a kubectl command line for display (empty arguments are left out).
+
+    Inside ``lab.as_user(user)`` the line gets ``--as=user``: the request the
+    library sends carries that impersonation, so must the command a learner copies.
+    """
     kept = tuple(a for a in args if a)
+    if acting_as and not any(a.startswith("--as=") or a == "--as" for a in kept):
+        kept = (*kept, f"--as={acting_as}")
     return Command("kubectl " + " ".join(shlex.quote(a) for a in kept), kept)
 
 

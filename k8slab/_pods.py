@@ -280,13 +280,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def curl_through_forward(pod: str, port: int, path: str, namespace: str) -> _display.Command:
+def curl_through_forward(pod: str, port: int, path: str, namespace: str, *,
+                         host: str | None = None) -> _display.Command:
     """The shell line that does what :func:`http_get` does, runnable as printed.
 
     ``kubectl port-forward`` never ends by itself, so ``... && curl`` would
     never reach curl: the forward runs in the background, curl waits for it
     (``--retry-connrefused``), and the forward is stopped afterwards. The
-    local port is one that was free when the line was printed.
+    local port is one that was free when the line was printed; ``host`` adds
+    the ``Host:`` header an Ingress controller routes by.
 
     Example:
         >>> str(curl_through_forward("web", 8080, "/", "demo"))  # doctest: +ELLIPSIS
@@ -295,8 +297,9 @@ def curl_through_forward(pod: str, port: int, path: str, namespace: str) -> _dis
     local = _free_port()
     forward = _display.kubectl("port-forward", f"pod/{pod}", f"{local}:{port}", "-n", namespace)
     url = f"http://127.0.0.1:{local}{path}"
+    header = f"-H {shlex.quote('Host: ' + host)} " if host else ""
     text = (f"{forward} >/dev/null & curl -s --retry 10 --retry-connrefused --retry-delay 1 "
-            f"{shlex.quote(url)}; kill $!")
+            f"{header}{shlex.quote(url)}; kill $!")
     return _display.Command(text, forward.argv, shell=True)
 
 

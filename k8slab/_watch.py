@@ -50,7 +50,9 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
         _display.kubectl("get", res.name, *([name] if name else []),
                          *(("-n", ns) if ns else ()), *(("-l", labels) if labels else ()),
                          "--watch"),
-        "GET", res.path(namespace=ns) + "?watch=true")
+        "GET", res.path(namespace=ns) + "?" + "&".join(
+            f"{k}={v}" for k, v in (("labelSelector", labels), ("fieldSelector", fields),
+                                    ("watch", "true")) if v))
     deadline = time.monotonic() + timeout
 
     def relist() -> str:

@@ -112,7 +112,8 @@ class Result:
     def __repr__(self) -> str:
         _, _, hint_word, passed, not_yet = CARD_WORDS[self.language]
         word = passed if self.passed else not_yet
-        text = f"[{word}] {self.title} ({self.exercise}): {self.message}"
+        colon = " :" if self.language == "fr" else ":"   # French sets a space before it
+        text = f"[{word}] {self.title} ({self.exercise}){colon} {self.message}"
         return text if self.passed else f"{text}\n  {hint_word} {self.hint}"
 
 

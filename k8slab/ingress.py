@@ -42,7 +42,6 @@ Example:
 
 from __future__ import annotations
 
-import shlex
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -50,7 +49,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from . import _display
-from ._pods import HttpResponse, forward_get, resolve_pod
+from ._pods import HttpResponse, curl_through_forward, forward_get, resolve_pod
 from ._resources import delete, get, list_
 from ._traefik_pod import WEB_PORT, controller_pod
 from ._traefik_pod import controller_version as controller_version  # for the lesson
@@ -284,11 +283,7 @@ def deliver(pod: str, port: int, path: str, host: str, namespace: str, *,
     containers, and for a backend pod on kwok, where the routing is simulated.
     Only the API server on 127.0.0.1 is contacted; it relays to the node.
     """
-    local = 10000 + port if port < 55535 else port
-    _display.announce(_display.kubectl("port-forward", f"pod/{pod}", f"{local}:{port}", "-n",
-                                       namespace)
-                      + f" & sleep 1; curl -s -H {shlex.quote('Host: ' + host)} "
-                      f"{shlex.quote(f'http://127.0.0.1:{local}{path}')}; kill $!",
+    _display.announce(curl_through_forward(pod, port, path, namespace, host=host),
                       "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/portforward")
     return forward_get(pod, port, path, namespace, host=host, user_agent="k8slab-ingress",
                        timeout=timeout)

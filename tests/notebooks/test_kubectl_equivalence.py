@@ -1,4 +1,8 @@
-"""Every kubectl line that notebooks 01-05 print is exactly runnable and does the same.
+"""Every kubectl line the notebooks print is exactly runnable and does the same.
+
+All notebooks but 11, whose operator rewrites the objects it owns between the
+learner's apply and the diff that would prove it (the lines themselves are the
+same functions', proven by the others).
 
 The notebook runs with a hook (tests/notebooks/kubectl_equivalence.py) that, for
 each announced command, runs the printed line with the real kubectl against the
@@ -22,6 +26,14 @@ NOTEBOOKS = {
     "03-namespaces.ipynb": {"timeout": 60},
     "04-pods.ipynb": {"quiet_period": 3},
     "05-deployments.ipynb": {},
+    "06-services.ipynb": {},
+    "07-workloads.ipynb": {},
+    "08-configuration.ipynb": {},
+    "09-storage.ipynb": {},
+    "10-ingress.ipynb": {},
+    "12-helm.ipynb": {},
+    "13-gitops.ipynb": {},
+    "14-operating.ipynb": {},
 }
 
 

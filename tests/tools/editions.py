@@ -67,14 +67,32 @@ def _strip_hash_lines(source: str) -> str:
 def code_without_comments(source: str) -> str:
     """The code that must be identical in both editions.
 
-    A ``%%kubectl`` cell (YAML or kubectl arguments after its first line) loses
-    its ``#`` comments line by line; a Python cell loses the comment tokens the
-    tokenizer finds (so a ``#`` inside a string stays).
+    A ``%%kubectl`` cell's YAML (after its first line) is compared as the YAML
+    parser reads it, so comments do not count but every key, value and document
+    does; a Python cell loses the comment tokens the tokenizer finds (so a ``#``
+    inside a string stays).
     """
     if source.lstrip().startswith("%%"):
         first, _, rest = source.strip().partition("\n")
-        return "\n".join(filter(None, [first.rstrip(), _strip_hash_lines(rest)]))
+        return "\n".join(filter(None, [first.rstrip(), _yaml_or_lines(rest)]))
     return _strip_python(source)
+
+
+def _yaml_or_lines(text: str) -> str:
+    """YAML as its parser reads it (comments are not data); other text without ``#`` lines.
+
+    Parsing rather than cutting at ``#`` keeps a French comment with an
+    apostrophe (``# d'après``) from passing for a quoted string.
+    """
+    import yaml
+
+    try:
+        docs = list(yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return _strip_hash_lines(text)
+    if not any(isinstance(d, (dict, list)) for d in docs):
+        return _strip_hash_lines(text)
+    return "\n".join(yaml.safe_dump(d, sort_keys=True) for d in docs)
 
 
 _FENCE = re.compile(r"```.*?```|~~~.*?~~~", re.S)

@@ -71,4 +71,7 @@ def test_comments_go_but_strings_and_magics_stay():
     magic = "%kubectl get pods  # hein\nx = 1"
     assert code_without_comments(magic) == magic
     yaml_cell = "%%kubectl apply -f -\n# le pod\napiVersion: v1  # la version\nkind: Pod\n"
-    assert code_without_comments(yaml_cell) == "%%kubectl apply -f -\napiVersion: v1\nkind: Pod"
+    french = "%%kubectl apply -f -\n# d'après le pod\napiVersion: v1  # l'API\nkind: Pod\n"
+    assert code_without_comments(yaml_cell) == code_without_comments(french)
+    assert code_without_comments(yaml_cell) != code_without_comments(
+        yaml_cell.replace("kind: Pod", "kind: Service"))
