@@ -606,7 +606,7 @@ spec:
   selector:
     matchLabels:
       app: web                  # les pods qui appartiennent à ce Deployment
-  template:                     # le modèle d'après lequel chaque pod est fabriqué
+  template:                     # le patron sur lequel chaque pod est fabriqué
     metadata:
       labels:
         app: web
