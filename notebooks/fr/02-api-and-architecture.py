@@ -52,7 +52,7 @@
 # ## Paramètres
 
 # %% tags=["parameters"]
-import os  # namespace : le vôtre dans un hub d'atelier (K8SLAB_NAMESPACE), sinon celui de ce notebook
+import os  # namespace : le vôtre dans un hub d'atelier (K8SLAB_NAMESPACE), sinon celui du notebook
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb02-api")
 timeout = 60                 # secondes d'attente pour que le cluster converge

@@ -51,10 +51,10 @@
 # ## Paramètres
 
 # %% tags=["parameters"]
-import os  # namespace : le vôtre dans un hub d'atelier (K8SLAB_NAMESPACE), sinon celui de ce notebook
+import os  # namespace : le vôtre dans un hub d'atelier (K8SLAB_NAMESPACE), sinon celui du notebook
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb03-namespaces")
-timeout = 60                    # secondes d'attente pour la création ou la suppression des namespaces
+timeout = 60                    # secondes d'attente pour créer ou supprimer des namespaces
 
 # %% [markdown]
 # ## Mise en place
@@ -70,7 +70,7 @@ import k8slab as lab
 
 lab.setup(namespace)
 dev, prod, scratch = f"{namespace}-dev", f"{namespace}-prod", f"{namespace}-scratch"
-archive = f"{namespace}-archive"   # un objet à l'échelle du cluster, voir « Supprimer un namespace »
+archive = f"{namespace}-archive"   # objet à l'échelle du cluster, voir « Supprimer un namespace »
 
 # %%
 for leftover in (dev, prod, scratch):
