@@ -138,7 +138,7 @@ def _unbound(namespace: str) -> tuple[bool, Words]:
         return False, say(f"claim data-cache-0 is {phase}: it asks for StorageClass {wanted!r}; "
                           f"this cluster has {', '.join(classes) or 'none'}",
                           f"la demande data-cache-0 est {phase} : elle réclame la StorageClass "
-                          f"{wanted!r} ; ce cluster a {', '.join(classes) or 'aucune classe'}")
+                          f"{wanted!r} ; classes de ce cluster : {', '.join(classes) or 'aucune'}")
     ready = (cache.get("status") or {}).get("readyReplicas", 0)
     if ready < 1:
         return False, say("the claim is Bound; cache-0 is not ready yet: wait for the "
