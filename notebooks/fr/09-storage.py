@@ -449,14 +449,15 @@ lab.record("auditor_unschedulable", auditor_unschedulable())
 
 # %% [markdown]
 # Ce qu'un administrateur tape en premier, `kubectl describe` : pas de
-# `Node`, et l'événement `FailedScheduling` du scheduler tout en bas.
+# `Node`, et l'événement `FailedScheduling` du scheduler (ordonnanceur) tout
+# en bas.
 
 # %%
 # %kubectl describe pod auditor -n {namespace}
 
 # %% [markdown]
-# `Pending`, et sur aucun nœud : le **scheduler (ordonnanceur)** (et non le
-# kubelet) refuse de placer un pod dont la demande de volume n'existe pas,
+# `Pending`, et sur aucun nœud : le **scheduler** (et non le kubelet) refuse
+# de placer un pod dont la demande de volume n'existe pas,
 # puisqu'il ne peut pas savoir sur quel nœud se trouvera ce stockage. Son
 # événement `FailedScheduling` dit pourquoi, pour chaque nœud. C'est le vrai
 # scheduler, sur tous les moteurs, kwok compris. Il continue d'essayer : une
