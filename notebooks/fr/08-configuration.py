@@ -171,9 +171,9 @@ decoded
 #   qu'etcd ne la voie et la déchiffre à la lecture, si bien que les clients ne
 #   voient aucune différence. Le cluster du lab ne l'active pas.
 #
-# Ne versionnez jamais tel quel le manifeste d'un Secret dans Git : ses valeurs
-# ne sont qu'à un décodage près. Des outils comme Sealed Secrets ou un coffre-fort
-# externe existent pour cela.
+# Ne versionnez jamais tel quel le manifeste d'un Secret dans Git : il suffit
+# de décoder ses valeurs pour les lire. Des outils comme Sealed Secrets ou un
+# coffre-fort externe existent pour cela.
 
 # %% [markdown]
 # ## Donner la configuration à un pod
