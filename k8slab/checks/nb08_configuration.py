@@ -85,8 +85,8 @@ def _config_key(namespace: str) -> tuple[bool, Words]:
         tail = f" — {stuck}" if stuck else ""
         return False, say(f"report asks app-config for {', '.join(absent)}, which it does not "
                           f"hold{tail}",
-                          f"report demande à app-config {', '.join(absent)}, qu'elle ne "
-                          f"contient pas{tail}")
+                          f"report demande à app-config une clé qu'elle ne contient pas : "
+                          f"{', '.join(absent)}{tail}")
     done, message = deployment_rollout(deployment)
     if not done:
         return False, say(f"the Deployment 'report' is rolling out: {message}",
