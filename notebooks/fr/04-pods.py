@@ -108,7 +108,7 @@ lab.manifest("manifests/04-pods-web.yaml")
 #   retrouver (les notebooks 05 et 06 s'en servent).
 # - `spec.containers` liste les conteneurs. Le nôtre exécute
 #   `k8slab.local/web:1.0` : le serveur web nginx du paquet Debian (version
-#   1.22.1), mis en image par k8slab (ses labels le disent), qui tourne sous
+#   1.22.1), empaqueté en image par k8slab (ses labels le disent), qui tourne sous
 #   l'utilisateur non privilégié `nginx` (uid 101), pas sous root, et écoute
 #   sur le port **8080**. Pourquoi pas 80 ? Linux réserve à root les ports
 #   sous un certain seuil, le réglage `net.ipv4.ip_unprivileged_port_start`,
@@ -286,7 +286,7 @@ lab.record("log_names_nginx", "nginx/1.22.1" in log)
 # %%
 answer = lab.http_get("web", 8080, "/hello", namespace)
 print("answer:", answer.status, "(SIMULATED page)" if answer.simulated else answer.body.strip())
-time.sleep(1)   # le runtime de conteneurs écrit le journal un instant plus tard
+time.sleep(1)   # l'environnement d'exécution écrit le journal un instant plus tard
 last_line = lab.logs("web", namespace, tail=1).strip()
 print("last log line:", last_line)
 lab.record("hello_answer", answer.body)
@@ -297,7 +297,7 @@ lab.record("last_log_line", last_line)
 # puis la version de l'image) et a écrit pour cela une ligne de *journal
 # d'accès* : `"GET /hello HTTP/1.1" 200`. L'adresse du client est
 # `127.0.0.1` : un port-forward arrive à l'intérieur du propre espace de noms
-# réseau du pod, sur son interface de boucle locale. Sur kwok, la réponse et la
+# réseau (network namespace) du pod, sur son interface de boucle locale. Sur kwok, la réponse et la
 # ligne de journal sont une imitation de KWOK, et toutes deux le disent ; la
 # ligne de journal est un exemple fixe qui n'enregistre pas votre requête.
 #

@@ -172,7 +172,7 @@ gitops.summary(prod)
 #   archive tar qu'il sert en HTTP aux autres contrôleurs) ;
 # - le **kustomize-controller** surveille les objets `Kustomization` : il
 #   télécharge l'artefact, lance kustomize sur un de ses dossiers, applique le
-#   résultat par **server-side apply** (gestionnaire de champs
+#   résultat par **server-side apply** (gestionnaire de champs, ou field manager,
 #   `kustomize-controller`), élague ce qui a quitté git, et recommence le tout
 #   à chaque `interval`, ce qui corrige la dérive.
 #
