@@ -64,7 +64,7 @@
 # peut attendre les pods, en secondes.
 
 # %% tags=["parameters"]
-import os  # namespace : le vôtre dans un hub d'atelier (K8SLAB_NAMESPACE), sinon celui de ce notebook
+import os  # namespace : le vôtre dans un hub d'atelier (K8SLAB_NAMESPACE), sinon celui du notebook
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb12-helm")
 timeout = 60

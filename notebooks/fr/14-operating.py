@@ -61,7 +61,7 @@
 # ## Paramètres
 
 # %% tags=["parameters"]
-import os  # namespace : le vôtre dans un hub d'atelier (K8SLAB_NAMESPACE), sinon celui de ce notebook
+import os  # namespace : le vôtre dans un hub d'atelier (K8SLAB_NAMESPACE), sinon celui du notebook
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb14-operating")
 timeout = 60                  # secondes d'attente d'un rollout avant d'abandonner
@@ -394,7 +394,7 @@ else:
 
 # %%
 live = lab.exists("ConfigMap", "precious", namespace)
-key = f"/registry/configmaps/{namespace}/precious"  # le nom que lui donne le serveur d'API dans etcd
+key = f"/registry/configmaps/{namespace}/precious"  # son nom dans etcd, donné par le serveur d'API
 in_backup = None
 if embedded:
     with lab.restored_etcd(snapshot, backup_dir / "restored") as restored:
@@ -422,7 +422,7 @@ lab.record("etcd_backup", {"live": live, "in_backup": in_backup})
 # %%
 import shutil
 
-shutil.rmtree(backup_dir, ignore_errors=True)  # il contient tous les Secrets : ne le laissez pas traîner
+shutil.rmtree(backup_dir, ignore_errors=True)  # tous les Secrets y sont : ne le laissez pas traîner
 
 # %% [markdown]
 # ## Résumé
