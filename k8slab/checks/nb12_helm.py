@@ -26,7 +26,7 @@ def _release(name: str, namespace: str) -> dict:
     release = next((r for r in helm.list_releases(namespace) if r["name"] == name), None)
     if release is None:
         raise NotYet(say(f"there is no Helm release {name!r} in namespace {namespace!r}",
-                         f"il n'y a pas de release Helm {name!r} dans le namespace "
+                         f"il n'y a pas encore de release Helm {name!r} dans le namespace "
                          f"{namespace!r}"))
     return release
 

@@ -19,22 +19,22 @@
 # Une vraie application tient rarement en un seul objet. Même notre petit
 # serveur web demande un Deployment, un Service et une ConfigMap. Et la copie
 # qui tourne en test diffère de celle de production par une poignée de
-# réglages : le nombre de réplicas, l'étiquette de l'image, un message.
+# réglages : le nombre de réplicas, le tag de l'image, un message.
 # Copier les fichiers YAML pour chaque environnement fonctionne... jusqu'au
 # jour où les copies divergent. **Helm** regroupe les fichiers d'une
 # application dans un **chart**, avec des emplacements pour ce qui varie. Il
 # l'installe sous forme de **release**, dont chaque changement est numéroté :
 # vous pouvez consulter l'historique, revenir en arrière et supprimer toute
 # l'application d'un coup. Dans ce notebook, vous lisez un chart, vous
-# regardez Helm le générer, et vous accompagnez une release tout au long de
-# sa vie.
+# regardez Helm en faire le rendu, et vous accompagnez une release tout au
+# long de sa vie.
 
 # %% [markdown]
 # ## Vue d'ensemble
 #
 # 1. Dire quels problèmes Helm résout, et nommer ses trois notions : chart, valeurs (values), release.
 # 2. Lire un chart : `Chart.yaml`, `values.yaml` et les templates.
-# 3. Générer un chart avec `helm template` pour voir exactement ce que Helm enverrait.
+# 3. Faire le rendu d'un chart avec `helm template` pour voir exactement ce que Helm enverrait.
 # 4. Installer une release, la mettre à jour avec de nouvelles valeurs, lire son historique, revenir en arrière.
 # 5. Installer deux fois un même chart, et désinstaller proprement une release.
 # 6. Situer Helm par rapport à kustomize, sa principale alternative.
@@ -116,7 +116,7 @@ print(f"engine: {engine} ·", "the chart's pods will be real nginx containers" i
 # | Mot | Ce que c'est |
 # | --- | --- |
 # | **chart** | un paquet : des templates (gabarits) de manifestes, des valeurs par défaut, un nom et une version |
-# | **values** | les réglages d'un chart (réplicas, étiquette d'image, message...), avec des valeurs par défaut que vous remplacez |
+# | **values** | les réglages d'un chart (réplicas, tag d'image, message...), avec des valeurs par défaut que vous remplacez |
 # | **release** | une copie installée d'un chart dans un namespace, avec des **révisions** numérotées |
 #
 # Helm se présente comme « le gestionnaire de paquets de Kubernetes ». Au
@@ -331,7 +331,7 @@ release = helm.upgrade("web", "12-helm-chart", namespace,
 release
 
 # %% [markdown]
-# Helm a de nouveau généré le chart avec les valeurs fusionnées (d'abord les
+# Helm a refait le rendu du chart avec les valeurs fusionnées (d'abord les
 # valeurs par défaut du chart, puis le fichier), et a aligné chaque objet sur
 # ce nouveau rendu. Regardons les pods et la ConfigMap :
 
