@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from . import _display
 from ._errors import translate
+from ._language import Words, say
 from ._objects import condition, matches, selector_string
 from ._resources import get, list_
 from .errors import K8sLabError
@@ -39,18 +40,30 @@ def from_events(events: list[dict]) -> str:
 
 def from_pod(pod: dict) -> str:
     """The cause visible in one pod's status, or ''."""
+    said = from_pod_said(pod)
+    return said.en if said else ""
+
+
+def from_pod_said(pod: dict) -> Words | None:
+    """:func:`from_pod` in both languages (for exercise checks' cards), or None.
+
+    Kubernetes' own words (the scheduler's message, a reason) stay as it wrote them.
+    """
     status = pod.get("status") or {}
     scheduled = condition(pod, "PodScheduled") or {}
     if scheduled.get("status") == "False":
-        return f"no node fits the pod: {scheduled.get('message', scheduled.get('reason', ''))}"
+        why = scheduled.get("message", scheduled.get("reason", ""))
+        return say(f"no node fits the pod: {why}", f"aucun nœud ne convient au pod : {why}")
     for cs in status.get("containerStatuses") or []:
         waiting = (cs.get("state") or {}).get("waiting") or {}
         reason = waiting.get("reason", "")
         if reason in ("ErrImagePull", "ImagePullBackOff", "InvalidImageName"):
-            return f"the image {cs.get('image')!r} cannot be pulled ({reason})"
+            return say(f"the image {cs.get('image')!r} cannot be pulled ({reason})",
+                       f"l'image {cs.get('image')!r} ne peut pas être tirée ({reason})")
         if reason == "CrashLoopBackOff":
-            return f"container {cs.get('name')!r} keeps crashing (CrashLoopBackOff)"
-    return ""
+            return say(f"container {cs.get('name')!r} keeps crashing (CrashLoopBackOff)",
+                       f"le conteneur {cs.get('name')!r} plante en boucle (CrashLoopBackOff)")
+    return None
 
 
 def from_service(service: dict, pods: list[dict]) -> str:

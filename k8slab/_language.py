@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import K8sLabError
@@ -108,3 +109,33 @@ def language(code: str | None = "") -> str:
                 + ", e.g. lab.language('fr'); lab.language(None) goes back to the notebook's own.")
         _chosen = chosen
     return current()
+
+
+@dataclass(frozen=True)
+class Words:
+    """One thing said to the learner, in every edition of the course.
+
+    Kept whole (not translated when the module that says it is imported)
+    because the language is the notebook's, known only when the text is shown;
+    ``str()`` and f-strings pick it then, so a ``Words`` can sit inside both
+    halves of another ``say``.
+    """
+
+    en: str
+    fr: str
+
+    def __str__(self) -> str:
+        return self.fr if current() == "fr" else self.en
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def say(en: str, fr: str) -> Words:
+    """The English and French of one message (a check's title, hint or verdict).
+
+    Example:
+        >>> print(say("pod 'web' is Running", "le pod 'web' est Running"))
+        pod 'web' is Running
+    """
+    return Words(en, fr)

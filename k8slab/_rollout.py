@@ -8,6 +8,7 @@ objects.
 
 from __future__ import annotations
 
+from ._language import Words, say
 from ._objects import condition
 
 
@@ -20,23 +21,39 @@ def deployment_rollout(obj: dict) -> tuple[bool, str]:
         ...     "replicas": 3, "updatedReplicas": 3, "availableReplicas": 2}})
         (False, '2 of 3 updated replicas are available')
     """
+    done, words = deployment_rollout_said(obj)
+    return done, words.en
+
+
+def deployment_rollout_said(obj: dict) -> tuple[bool, Words]:
+    """:func:`deployment_rollout` in both languages, for exercise checks' cards.
+
+    The library's waits speak English, as kubectl does; a check shown in a
+    French notebook quotes the French.
+    """
     meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
     if meta.get("generation", 0) > status.get("observedGeneration", 0):
-        return False, "waiting for the controller to see the new spec"
+        return False, say("waiting for the controller to see the new spec",
+                          "le contrôleur n'a pas encore pris en compte la nouvelle spec")
     progressing = condition(obj, "Progressing")
     if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
-        return False, f"rollout stuck: {progressing.get('message', 'progress deadline exceeded')}"
+        why = progressing.get("message", "progress deadline exceeded")
+        return False, say(f"rollout stuck: {why}", f"rollout bloqué : {why}")
     want = spec.get("replicas", 1)
     updated = status.get("updatedReplicas", 0)
     total = status.get("replicas", 0)
     available = status.get("availableReplicas", 0)
     if updated < want:
-        return False, f"{updated} of {want} replicas updated"
+        return False, say(f"{updated} of {want} replicas updated",
+                          f"{updated} réplica(s) sur {want} mis à jour")
     if total > updated:
-        return False, f"{total - updated} old replicas are pending termination"
+        return False, say(f"{total - updated} old replicas are pending termination",
+                          f"{total - updated} ancien(s) réplica(s) en cours d'arrêt")
     if available < updated:
-        return False, f"{available} of {updated} updated replicas are available"
-    return True, f"{available}/{want} replicas available and up to date"
+        return False, say(f"{available} of {updated} updated replicas are available",
+                          f"{available} réplica(s) à jour sur {updated} disponible(s)")
+    return True, say(f"{available}/{want} replicas available and up to date",
+                     f"{available}/{want} réplicas disponibles et à jour")
 
 
 def statefulset_rollout(obj: dict) -> tuple[bool, str]:

@@ -29,38 +29,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import _display, _language
+from ._language import Words, say
 from ._record_output import record
 from ._resources import find
 from .errors import K8sLabError
 
-
-@dataclass(frozen=True)
-class Words:
-    """One thing said to the learner, in every edition of the course.
-
-    Kept whole (not translated when the check module is imported) because the
-    language is the notebook's, known only when the card is shown; ``str()``
-    picks it then.
-    """
-
-    en: str
-    fr: str
-
-    def __str__(self) -> str:
-        return self.fr if _language.current() == "fr" else self.en
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
-
-def say(en: str, fr: str) -> Words:
-    """The English and French of one message, title or hint of a check.
-
-    Example:
-        >>> print(say("pod 'web' is Running", "le pod 'web' est Running"))
-        pod 'web' is Running
-    """
-    return Words(en, fr)
+__all__ = ["Exercise", "NotYet", "Result", "Said", "Words", "check", "exercise", "exercises",
+           "require", "run_check", "say"]
 
 
 #: What a check returns: passed or not, and why (in both languages, or English only).

@@ -8,7 +8,7 @@ Example:
 
 from __future__ import annotations
 
-from .._diagnose import from_pod
+from .._diagnose import from_pod_said
 from ..exercises import Words, exercise, require, say
 
 
@@ -58,7 +58,7 @@ def _greedy_fits(namespace: str) -> tuple[bool, Words]:
                               "il n'y a pas de pod nommé 'greedy' (appliquez-le à nouveau avec "
                               "une demande plus petite)"))
     if _phase(pod) != "Running":
-        cause = from_pod(pod) or say("it has not started yet", "il n'a pas encore démarré")
+        cause = from_pod_said(pod) or say("it has not started yet", "il n'a pas encore démarré")
         return False, say(f"pod 'greedy' is {_phase(pod)}: {cause}",
                           f"le pod 'greedy' est {_phase(pod)} : {cause}")
     node = (pod.get("spec") or {}).get("nodeName")
@@ -86,7 +86,7 @@ def _fix_image(namespace: str) -> tuple[bool, Words]:
                           f"le pod 'shop' demande toujours l'image {image!r}")
     statuses = (pod.get("status") or {}).get("containerStatuses") or []
     if _phase(pod) != "Running" or not statuses or not statuses[0].get("ready"):
-        cause = from_pod(pod) or say("its container has not started yet",
+        cause = from_pod_said(pod) or say("its container has not started yet",
                                      "son conteneur n'a pas encore démarré")
         return False, say(f"pod 'shop' has the right image but is {_phase(pod)}: {cause}",
                           f"le pod 'shop' a la bonne image mais il est {_phase(pod)} : {cause}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .._access import can_i, service_account_user
 from .._kubelet_view import pod_view
 from .._resources import find, list_
-from .._rollout import deployment_rollout
+from .._rollout import deployment_rollout_said
 from ..exercises import Words, exercise, require, say
 
 
@@ -87,7 +87,7 @@ def _config_key(namespace: str) -> tuple[bool, Words]:
                           f"hold{tail}",
                           f"report demande à app-config une clé qu'elle ne contient pas : "
                           f"{', '.join(absent)}{tail}")
-    done, message = deployment_rollout(deployment)
+    done, message = deployment_rollout_said(deployment)
     if not done:
         return False, say(f"the Deployment 'report' is rolling out: {message}",
                           f"le rollout du Deployment 'report' est en cours : {message}")
@@ -116,7 +116,7 @@ def _restart(namespace: str) -> tuple[bool, Words]:
                           "manifests/08-configuration-configmap-v2.yaml first",
                           f"app-config indique LOG_LEVEL={level!r} : appliquez d'abord "
                           "manifests/08-configuration-configmap-v2.yaml")
-    done, message = deployment_rollout(require("Deployment", "app", namespace))
+    done, message = deployment_rollout_said(require("Deployment", "app", namespace))
     if not done:
         return False, say(f"the Deployment 'app' is rolling out: {message}",
                           f"le rollout du Deployment 'app' est en cours : {message}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._resources import exists, get, list_
-from .._rollout import deployment_rollout
+from .._rollout import deployment_rollout_said
 from ..exercises import Words, exercise, say
 
 
@@ -28,7 +28,7 @@ def _fit_limits(namespace: str) -> tuple[bool, str | Words]:
     deployment = get("Deployment", "batch", namespace)
     failure = next((c for c in (deployment.get("status") or {}).get("conditions") or []
                     if c.get("type") == "ReplicaFailure" and c.get("status") == "True"), None)
-    done, message = deployment_rollout(deployment)
+    done, message = deployment_rollout_said(deployment)
     if not done:
         why = f" — {failure.get('message')}" if failure else ""
         return False, say(f"the Deployment 'batch' is not rolled out: {message}{why}",
