@@ -435,7 +435,7 @@ hosts
 # chemin de la règle est `/`, c'est donc l'hôte seul qui a décidé.
 
 # %% [markdown]
-# ## La Gateway API : Gateway et HTTPRoute
+# ## La Gateway API : une Gateway et une HTTPRoute
 #
 # L'API Ingress est figée : elle restera, mais les nouvelles fonctionnalités
 # vont à son successeur, la **Gateway API**, un ensemble de CRD maintenu par le
