@@ -110,9 +110,9 @@ print(f"engine: {engine} ·", "real containers and network" if real_containers
 lab.table("Pod", namespace)[["name", "phase", "node", "ip"]]
 
 # %% [markdown]
-# Un client qui retiendrait l'une de ces adresses tomberait en panne à la
-# prochaine mise à jour, à la prochaine réduction du nombre de réplicas ou à la
-# prochaine panne de nœud. Il lui faut une seule adresse pour « les pods web,
+# Un client qui aurait retenu l'une de ces adresses ne trouverait plus personne
+# à la prochaine mise à jour, à la prochaine réduction du nombre de réplicas ou
+# à la prochaine panne de nœud. Il lui faut une seule adresse pour « les pods web,
 # quels qu'ils soient en ce moment ». C'est précisément un Service.
 
 # %% [markdown]

@@ -53,8 +53,8 @@
 # **Quel moteur** : le moteur host (`k8slab up --engine host`), kind ou
 # minikube font tourner de vrais conteneurs, et un vrai Traefik y route donc de
 # vraies requêtes. Le moteur kwok ne fait tourner aucun conteneur : aucun
-# contrôleur ne peut y fonctionner, le notebook le dit et **simule** le routage
-# avec la lecture des règles que fait la bibliothèque en Python ; chaque
+# contrôleur ne peut y fonctionner : le notebook le dit et **simule** le
+# routage, en lisant les règles avec le code Python de la bibliothèque ; chaque
 # réponse simulée est présentée comme telle.
 #
 # Ce notebook a besoin de deux applications, `app1` et `app2`, chacune formée
