@@ -68,7 +68,8 @@ def _frontend(namespace: str) -> tuple[bool, Words]:
                           f"(sélecteur {_selector(svc)})")
     if found != wanted:
         return False, say(f"Service 'frontend' reaches {found}; the web pods are {wanted}",
-                          f"le Service 'frontend' atteint {found} ; les pods web sont {wanted}")
+                          f"le Service 'frontend' atteint {found}, alors que les pods web "
+                          f"sont {wanted}")
     return True, say(f"Service 'frontend' sends port 8000 to the {len(found)} web pods on 8080",
                      f"le Service 'frontend' envoie le port 8000 vers les {len(found)} pods "
                      f"web, sur 8080")
@@ -93,7 +94,7 @@ def _fix_selector(namespace: str) -> tuple[bool, Words]:
                           f"le Service 'storefront' n'a aucun endpoint prêt : son sélecteur "
                           f"{_selector(svc)} ne correspond à aucun pod prêt")
     return True, say(f"Service 'storefront' now reaches {len(found)} pods: {', '.join(found)}",
-                     f"le Service 'storefront' atteint maintenant {len(found)} pods : "
+                     f"le Service 'storefront' atteint désormais {len(found)} pods : "
                      f"{', '.join(found)}")
 
 
@@ -130,4 +131,5 @@ def _readiness(namespace: str) -> tuple[bool, Words]:
                           f"prêts : {', '.join(unready) or 'aucun ne tourne encore'} (leur "
                           f"sonde demande {paths})")
     return True, say(f"Service 'shop' reaches {len(found)} ready pods: {', '.join(found)}",
-                     f"le Service 'shop' atteint {len(found)} pods prêts : {', '.join(found)}")
+                     f"le Service 'shop' atteint désormais {len(found)} pods prêts : "
+                     f"{', '.join(found)}")

@@ -18,11 +18,11 @@ def _expect(ingresses: list[dict], host: str, path: str, service: str) -> Words 
     if found is None:
         return say(f"{host}{path} matches no rule (the controller would answer 404), "
                    f"wanted {service}",
-                   f"{host}{path} ne correspond à aucune règle (le contrôleur répondrait 404), "
-                   f"attendu : {service}")
+                   f"la requête {host}{path} ne correspond à aucune règle (le contrôleur "
+                   f"répondrait 404) ; attendu : {service}")
     if found.service != service:
         return say(f"{host}{path} goes to {found.service}, wanted {service}",
-                   f"{host}{path} va vers {found.service}, attendu : {service}")
+                   f"la requête {host}{path} arrive sur {found.service} au lieu de {service}")
     return None
 
 
@@ -41,8 +41,8 @@ def _fanout(namespace: str) -> tuple[bool, Words]:
     klass = (fanout.get("spec") or {}).get("ingressClassName")
     if klass != "traefik":
         return False, say(f"Ingress 'fanout' has ingressClassName {klass!r}, wanted 'traefik'",
-                          f"l'Ingress 'fanout' a l'ingressClassName {klass!r}, "
-                          f"attendu : 'traefik'")
+                          f"l'Ingress 'fanout' a pour ingressClassName {klass!r} au lieu "
+                          "de 'traefik'")
     for path, service in (("/app1", "app1"), ("/app1/cart", "app1"), ("/app2", "app2"),
                           ("/app2/admin", "app2")):
         problem = _expect([fanout], "k8slab.test", path, service)
