@@ -666,7 +666,7 @@ services
 #
 # ## Et ensuite ?
 #
-# [07 · Les charges de travail](07-workloads.ipynb) présente les autres
+# [07 · D'autres charges de travail](07-workloads.ipynb) présente les autres
 # contrôleurs : les Jobs et les CronJobs pour les tâches qui se terminent, les
 # StatefulSets pour les pods qui ont besoin d'une identité stable, les
 # DaemonSets pour un pod par nœud.

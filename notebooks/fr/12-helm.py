@@ -570,7 +570,7 @@ print("releases left:", remaining)
 #
 # ## Et ensuite ?
 #
-# [13 · GitOps](13-gitops.ipynb) garde l'état souhaité du cluster dans un
+# [13 · GitOps avec Flux](13-gitops.ipynb) garde l'état souhaité du cluster dans un
 # dépôt Git et laisse un outil l'appliquer, avec kustomize pour décrire les
 # variantes.
 #
