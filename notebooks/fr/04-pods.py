@@ -708,7 +708,7 @@ metadata:
 spec:
   containers:
   - name: nginx
-    image: k8slab.local/web:1.0    # "web", not "wbe"
+    image: k8slab.local/web:1.0    # « web », pas « wbe »
     resources:
       requests:
         cpu: 50m
