@@ -27,6 +27,7 @@ from ._imperative import job_from_cronjob, restart, scale
 from ._kubectl import kubectl
 from ._kubelet_view import compare as compare_views
 from ._kubelet_view import pod_view
+from ._language import language
 from ._manifests import manifest
 from ._namespaces import cleanup, namespace, setup
 from ._pods import exec_ as exec
@@ -89,6 +90,7 @@ __all__ = [
     "http_get",
     "job_from_cronjob",
     "kubectl",
+    "language",
     "list",
     "load_ipython_extension",
     "logs",

@@ -6,12 +6,18 @@ library (``k8slab/checks/``), not in notebooks, so the instructor's workshop
 view can run every attendee's checks, and CI can prove that each check fails
 on a lesson's starting state and passes once the solution ran.
 
+Everything a check says to the learner exists in each edition of the course
+(:func:`say`): the card speaks the language of the notebook it shows in
+(:mod:`k8slab._language`), from the same code cell in both editions.
+
 Example:
-    >>> from k8slab.exercises import exercise
-    >>> @exercise("demo.greeting", "Store a greeting", hint="apply a ConfigMap 'hello'")
+    >>> from k8slab.exercises import exercise, say
+    >>> @exercise("demo.greeting", say("Store a greeting", "Stocker un message"),
+    ...           hint=say("apply a ConfigMap 'hello'", "appliquez une ConfigMap 'hello'"))
     ... def _check(namespace):
     ...     hello = require("ConfigMap", "hello", namespace)   # "not yet" when missing
-    ...     return "greeting" in (hello.get("data") or {}), "a key 'greeting' is wanted"
+    ...     return "greeting" in (hello.get("data") or {}), say("a key 'greeting' is wanted",
+    ...                                                         "il faut une clé 'greeting'")
 """
 
 from __future__ import annotations
@@ -22,12 +28,48 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import _display
+from . import _display, _language
 from ._record_output import record
 from ._resources import find
 from .errors import K8sLabError
 
-CheckFn = Callable[[str], tuple[bool, str]]
+
+@dataclass(frozen=True)
+class Words:
+    """One thing said to the learner, in every edition of the course.
+
+    Kept whole (not translated when the check module is imported) because the
+    language is the notebook's, known only when the card is shown; ``str()``
+    picks it then.
+    """
+
+    en: str
+    fr: str
+
+    def __str__(self) -> str:
+        return self.fr if _language.current() == "fr" else self.en
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def say(en: str, fr: str) -> Words:
+    """The English and French of one message, title or hint of a check.
+
+    Example:
+        >>> print(say("pod 'web' is Running", "le pod 'web' est Running"))
+        pod 'web' is Running
+    """
+    return Words(en, fr)
+
+
+#: What a check returns: passed or not, and why (in both languages, or English only).
+Said = str | Words
+CheckFn = Callable[[str], tuple[bool, Said]]
+
+#: The words of the card itself, per language: passed, not yet, hint.
+CARD_WORDS = {"en": ("Passed", "Not yet", "Hint:", "PASSED", "NOT YET"),
+              "fr": ("Réussi", "Pas encore", "Indice :", "RÉUSSI", "PAS ENCORE")}
 
 
 @dataclass(frozen=True)
@@ -35,9 +77,9 @@ class Exercise:
     """One exercise: an id like ``05.scale``, a title, a check and a hint."""
 
     id: str
-    title: str
+    title: Said
     check: CheckFn
-    hint: str
+    hint: Said
 
 
 @dataclass(frozen=True)
@@ -49,25 +91,29 @@ class Result:
     passed: bool
     message: str
     hint: str
+    language: str = _language.DEFAULT
 
     def __bool__(self) -> bool:
         return self.passed
 
     def _repr_html_(self) -> str:
-        color, mark, word = (("#2e7d32", "&#9989;", "Passed") if self.passed
-                             else ("#c62828", "&#10060;", "Not yet"))
+        passed, not_yet, hint_word = CARD_WORDS[self.language][:3]
+        color, mark, word = (("#2e7d32", "&#9989;", passed) if self.passed
+                             else ("#c62828", "&#10060;", not_yet))
         hint = ("" if self.passed else
-                f'<div style="margin-top:4px"><b>Hint:</b> {html.escape(self.hint)}</div>')
-        return (f'<div class="k8slab-check" style="border:1px solid {color};border-left:6px '
-                f'solid {color};border-radius:4px;padding:6px 10px;margin:4px 0">'
+                f'<div style="margin-top:4px"><b>{hint_word}</b> {html.escape(self.hint)}</div>')
+        return (f'<div class="k8slab-check" lang="{self.language}" '
+                f'style="border:1px solid {color};border-left:6px solid {color};'
+                f'border-radius:4px;padding:6px 10px;margin:4px 0">'
                 f'{mark} <b>{word}</b> &mdash; {html.escape(self.title)} '
                 f'<code style="color:#777">{html.escape(self.exercise)}</code>'
                 f"<div>{html.escape(self.message)}</div>{hint}</div>")
 
     def __repr__(self) -> str:
-        word = "PASSED" if self.passed else "NOT YET"
+        _, _, hint_word, passed, not_yet = CARD_WORDS[self.language]
+        word = passed if self.passed else not_yet
         text = f"[{word}] {self.title} ({self.exercise}): {self.message}"
-        return text if self.passed else f"{text}\n  Hint: {self.hint}"
+        return text if self.passed else f"{text}\n  {hint_word} {self.hint}"
 
 
 class NotYet(K8sLabError):
@@ -77,9 +123,12 @@ class NotYet(K8sLabError):
     any :class:`K8sLabError`) into a failed result whose message is this one.
     """
 
+    def __init__(self, message: Said, hint: Said | None = None) -> None:
+        super().__init__(str(message), None if hint is None else str(hint))
+
 
 def require(kind: str, name: str, namespace: str | None = None, *,
-            missing: str | None = None) -> dict:
+            missing: Said | None = None) -> dict:
     """The object a check looks at, read once; "not yet" when it does not exist.
 
     Why not ``exists`` then ``get``: that is two requests, and the object may
@@ -100,15 +149,20 @@ def require(kind: str, name: str, namespace: str | None = None, *,
     """
     obj = find(kind, name, namespace)
     if obj is None:
-        where = f" in namespace {namespace!r}" if namespace else ""
-        raise NotYet(missing or f"there is no {kind} {name!r}{where} yet")
+        if missing is None:
+            missing = say(
+                f"there is no {kind} {name!r}" + (f" in namespace {namespace!r}" if namespace
+                                                  else "") + " yet",
+                f"il n'y a pas encore de {kind} {name!r}" + (f" dans le namespace {namespace!r}"
+                                                             if namespace else ""))
+        raise NotYet(str(missing))
     return obj
 
 
 REGISTRY: dict[str, Exercise] = {}
 
 
-def exercise(id: str, title: str, *, hint: str) -> Callable[[CheckFn], CheckFn]:
+def exercise(id: str, title: Said, *, hint: Said) -> Callable[[CheckFn], CheckFn]:
     """Register a check function ``namespace -> (passed, message)`` as an exercise."""
     def register(fn: CheckFn) -> CheckFn:
         REGISTRY[id] = Exercise(id, title, fn, hint)
@@ -141,7 +195,8 @@ def run_check(id: str, namespace: str) -> Result:
             passed, message = ex.check(namespace)
         except K8sLabError as err:
             passed, message = False, err.message
-    return Result(ex.id, ex.title, bool(passed), message, ex.hint)
+    return Result(ex.id, str(ex.title), bool(passed), str(message), str(ex.hint),
+                  _language.current())
 
 
 def check(id: str, namespace: str) -> Result:

@@ -66,6 +66,20 @@ def second_run_wanted() -> bool:
     return os.environ.get("K8SLAB_NOTEBOOK_RUNS", "2") != "1"
 
 
+#: The edition a notebook test runs: ``en`` (``notebooks/``) or ``fr`` (``notebooks/fr/``,
+#: the same code cells; ``K8SLAB_NOTEBOOK_LANG=fr`` runs every notebook test on it).
+EDITIONS = {"en": NOTEBOOKS, "fr": NOTEBOOKS / "fr"}
+
+
+def edition() -> str:
+    """The edition of the course the notebook tests run (``K8SLAB_NOTEBOOK_LANG``)."""
+    lang = os.environ.get("K8SLAB_NOTEBOOK_LANG", "en")
+    if lang not in EDITIONS:
+        raise ValueError(f"K8SLAB_NOTEBOOK_LANG={lang!r}: the course has the editions "
+                         f"{sorted(EDITIONS)}")
+    return lang
+
+
 def unique_namespace(stem: str) -> str:
     return f"{stem}-{uuid.uuid4().hex[:5]}"
 
@@ -112,7 +126,8 @@ def run_notebook(path: str | Path, *, parameters: dict[str, Any] | None = None,
     """Run a notebook with papermill (kernel ``python3`` of this environment).
 
     Args:
-        path: the notebook (relative paths are under ``notebooks/``).
+        path: the notebook (relative paths are under ``notebooks/``, or
+            ``notebooks/fr/`` when ``K8SLAB_NOTEBOOK_LANG=fr``).
         parameters: papermill parameters (``namespace``...).
         output_dir: where the executed notebook is written.
         timeout: seconds per cell.
@@ -126,9 +141,11 @@ def run_notebook(path: str | Path, *, parameters: dict[str, Any] | None = None,
     """
     source = Path(path)
     if not source.is_absolute():
-        source = NOTEBOOKS / source
+        source = EDITIONS[edition()] / source
     out_dir = output_dir or Path(os.environ.get("K8SLAB_TEST_ARTIFACTS",
                                                 ROOT / "test-artifacts" / "notebooks"))
+    if source.parent.name in EDITIONS:  # notebooks/fr/04-pods.ipynb -> .../fr/04-pods.ipynb
+        out_dir = out_dir / source.parent.name
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / source.name
     params = dict(parameters or {})

@@ -38,8 +38,9 @@ def out_of_sync(path: Path) -> str | None:
     import jupytext
 
     twin = path.with_suffix(".py")
+    name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
     if not twin.exists():
-        return f"{path.name} has no paired {twin.name} (run: jupytext --set-formats ipynb,py:percent {path})"
+        return f"{name} has no paired {twin.name} (run: jupytext --set-formats ipynb,py:percent {path})"
     def cells(nb) -> list[tuple]:
         return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", [])),
                  c.metadata.get("jupyter", {})) for c in nb.cells]
@@ -48,7 +49,7 @@ def out_of_sync(path: Path) -> str | None:
     if ours != theirs:
         where = next((i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b),
                      min(len(ours), len(theirs)))
-        return (f"{path.name} and {twin.name} differ from cell {where} on "
+        return (f"{name} and {twin.name} differ from cell {where} on "
                 f"(run: jupytext --sync {twin})")
     return None
 
@@ -71,7 +72,7 @@ def solution_problems(path: Path) -> list[str]:
         if "solution" not in cell.get("metadata", {}).get("tags", []):
             continue
         source = "".join(cell["source"])
-        where = f"{path.name} cell {i}"
+        where = f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name} cell {i}"
         if cell["cell_type"] != "code":
             out.append(f"{where}: a solution is a code cell")
             continue
@@ -88,7 +89,9 @@ def solution_problems(path: Path) -> list[str]:
 
 
 def main() -> int:
-    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    # Both editions: the English notebooks and the French ones (notebooks/fr/).
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+        (ROOT / "notebooks" / "fr").glob("*.ipynb"))
     problems = []
     for nb in notebooks:
         drift = out_of_sync(nb)

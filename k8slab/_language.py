@@ -1,0 +1,110 @@
+"""Which language the learner reads: English, or French for ``notebooks/fr/``.
+
+The course has one set of code cells and two editions of the text (the French
+notebooks live in ``notebooks/fr/`` under the same names). What the library
+says to a learner in a notebook (an exercise check's card, its hint) follows
+the edition the notebook belongs to, without a line of code that differs
+between the two: the kernel finds the notebook's folder by itself.
+
+How the language is chosen, first answer wins:
+
+1. :func:`language` called with a code in this kernel (the learner's choice);
+2. the notebook's own path, when the kernel knows it (JupyterLab gives it as
+   ``JPY_SESSION_NAME``, IPython as ``__session__``): a notebook in a folder
+   named ``fr`` is French, any other is English;
+3. the environment variable ``K8SLAB_LANG`` (``k8slab lab --lang fr`` sets it);
+4. the working directory: papermill and JupyterLab start a notebook's kernel
+   in the notebook's folder, so ``notebooks/fr`` means French;
+5. English.
+
+Example:
+    >>> language("fr")
+    'fr'
+    >>> language(None)          # back to automatic: this notebook's edition
+    'en'
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .errors import K8sLabError
+
+#: The course's editions; English is the default and the fallback.
+LANGUAGES = ("en", "fr")
+DEFAULT = "en"
+
+_chosen: str | None = None
+
+
+def _known(code: str | None) -> str | None:
+    """``"fr"`` for ``fr``, ``FR``, ``fr_FR``, ``fr-CA``...; None for a language we lack."""
+    base = (code or "").strip().lower().replace("_", "-").split("-")[0]
+    return base if base in LANGUAGES else None
+
+
+def _notebook_path() -> str | None:
+    """The running notebook's path, if the kernel was told it."""
+    shell = sys.modules.get("IPython")
+    if shell is not None:
+        ip = shell.get_ipython() if hasattr(shell, "get_ipython") else None
+        session = (getattr(ip, "user_ns", None) or {}).get("__session__")
+        if isinstance(session, str) and session.endswith(".ipynb"):
+            return session
+    name = os.environ.get("JPY_SESSION_NAME", "")
+    return name if name.endswith(".ipynb") else None
+
+
+def _edition_of(folder: Path) -> str | None:
+    """``fr`` for a folder named ``fr``; None for any other."""
+    return folder.name if folder.name in LANGUAGES else None
+
+
+def current() -> str:
+    """The language to speak now (see the module docstring for the order)."""
+    if _chosen:
+        return _chosen
+    path = _notebook_path()
+    if path:
+        return _edition_of(Path(path).parent) or DEFAULT
+    from_env = _known(os.environ.get("K8SLAB_LANG"))
+    if from_env:
+        return from_env
+    try:
+        return _edition_of(Path.cwd()) or DEFAULT
+    except OSError:  # the working directory was deleted under us
+        return DEFAULT
+
+
+def language(code: str | None = "") -> str:
+    """Choose the language of check cards and hints, or ask which one is in use.
+
+    Args:
+        code: ``"fr"`` or ``"en"`` to choose for this kernel; ``None`` to go
+            back to the automatic choice (the notebook's edition); empty (the
+            default) to only ask.
+
+    Returns:
+        The language now in use.
+
+    Raises:
+        K8sLabError: a language the course does not have.
+
+    Example:
+        >>> lab.language("fr")                                  # doctest: +SKIP
+        'fr'
+    """
+    global _chosen
+    if code is None:
+        _chosen = None
+    elif code:
+        known = _known(code)
+        if known is None:
+            raise K8sLabError(
+                f"The course has no {code!r} edition.",
+                "Pick one of " + ", ".join(repr(c) for c in LANGUAGES)
+                + ", e.g. lab.language('fr'); lab.language(None) goes back to the notebook's own.")
+        _chosen = known
+    return current()
