@@ -53,7 +53,7 @@
 # isolée.
 
 # %% tags=["parameters"]
-import os  # namespace : le vôtre sur un hub d'atelier (K8SLAB_NAMESPACE), sinon celui de ce notebook
+import os  # namespace : le vôtre sur un hub d'atelier (K8SLAB_NAMESPACE), sinon celui du notebook
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb01-getting-started")
 

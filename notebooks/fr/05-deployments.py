@@ -63,7 +63,7 @@
 # la liveness probe pour agir (environ 15 s sur un vrai nœud).
 
 # %% tags=["parameters"]
-import os  # namespace : le vôtre sur un hub d'atelier (K8SLAB_NAMESPACE), sinon celui de ce notebook
+import os  # namespace : le vôtre sur un hub d'atelier (K8SLAB_NAMESPACE), sinon celui du notebook
 
 namespace = os.environ.get("K8SLAB_NAMESPACE", "nb05-deployments")
 timeout = 60
