@@ -77,8 +77,9 @@ info
 # %% [markdown]
 # Quelques mots sur ce que vous venez de lire :
 #
-# - **engine** indique comment ce cluster a été fabriqué. C'est important, car
-#   cela décide de ce qui est réel dans ce cours (voir le tableau ci-dessous).
+# - **engine** (le moteur) indique comment ce cluster a été fabriqué. C'est
+#   important, car cela décide de ce qui est réel dans ce cours (voir le
+#   tableau ci-dessous).
 # - **server** est l'adresse de l'*API server* (le serveur d'API). Tout, dans
 #   Kubernetes, passe par lui : votre notebook, l'outil en ligne de commande
 #   `kubectl`, et les composants du cluster eux-mêmes.
@@ -156,7 +157,7 @@ nodes
 # Chaque nœud indique s'il est `Ready`, combien de CPU et de mémoire il offre
 # aux charges de travail (`cpu`, `memory`), combien de pods il accepte, et la
 # version de son agent, le **kubelet** (`version`). Ce que vous voyez dépend
-# de l'engine :
+# du moteur :
 #
 # - **kwok** : deux nœuds (sauf si vous en avez demandé davantage avec
 #   `k8slab up --nodes`), `worker-1` et `worker-2`. Ils sont simulés, et leur
@@ -188,9 +189,9 @@ print(f"{len(simulated_nodes)} of them simulated by KWOK")
 # manager), CoreDNS... qui
 # tournent tous dans des conteneurs.
 #
-# Avec les engines kwok et host, ces mêmes programmes tournent comme de
+# Avec les moteurs kwok et host, ces mêmes programmes tournent comme de
 # simples processus sur cette machine, lancés par `k8slab up` : `kube-system`
-# ne contient donc aucun pod. (L'engine host fait aussi tourner les
+# ne contient donc aucun pod. (Le moteur host fait aussi tourner les
 # programmes de son nœud comme des processus : le kubelet, kube-proxy,
 # containerd et CoreDNS, le serveur DNS du cluster.) Leurs traces restent
 # pourtant visibles : chaque composant du plan de contrôle prend un
@@ -365,14 +366,14 @@ else:
 # ## Résumé
 #
 # - Le cluster de TP répond par un unique API server ; `lab.status()` montre
-#   son engine, son adresse, sa version et ses nœuds, et lesquels sont
+#   son moteur, son adresse, sa version et ses nœuds, et lesquels sont
 #   simulés.
 # - Les nœuds sont les machines qui font tourner les charges de travail ;
 #   `lab.table("Node")` les liste. Sur kwok, ils sont simulés (aucun
-#   conteneur ne tourne) ; avec l'engine host, l'unique nœud est cette
+#   conteneur ne tourne) ; avec le moteur host, l'unique nœud est cette
 #   machine, et les conteneurs tournent réellement.
 # - Les composants du plan de contrôle laissent des Leases dans
-#   `kube-system` ; avec les engines kwok et host, ils tournent comme des
+#   `kube-system` ; avec les moteurs kwok et host, ils tournent comme des
 #   processus et non comme des pods.
 # - `lab.apply` envoie des objets au cluster, et chaque appel affiche la
 #   commande `kubectl` et la requête HTTP correspondantes.

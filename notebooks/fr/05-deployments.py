@@ -86,10 +86,10 @@ from k8slab import plots, widgets
 lab.setup(namespace)
 
 # %% [markdown]
-# Quel engine fait tourner ce lab ? Avec l'engine **host** (et sur kind ou
+# Quel moteur fait tourner ce lab ? Avec le moteur **host** (et sur kind ou
 # minikube), les pods ci-dessous sont de vrais conteneurs : nginx sert
 # vraiment des pages, Redis se bloque vraiment et est vraiment redémarré.
-# Avec l'engine **kwok**, le plan de contrôle (control plane) est tout aussi
+# Avec le moteur **kwok**, le plan de contrôle (control plane) est tout aussi
 # réel (le même API server, les mêmes contrôleurs, le même scheduler
 # (ordonnanceur)), mais les nœuds sont simulés : aucun conteneur ne tourne,
 # et kwok joue ce qu'un kubelet rapporterait. Chaque cellule qui en dépend
@@ -624,7 +624,7 @@ lab.wait("Deployment", "web", namespace, timeout=timeout)
 lab.check("05.unstuck", namespace)
 
 # %% [markdown]
-# Le scheduler est le même vrai kube-scheduler quel que soit l'engine, et il
+# Le scheduler est le même vrai kube-scheduler quel que soit le moteur, et il
 # compare les demandes (requests) aux ressources allouables de chaque nœud,
 # pas à ce qui est réellement utilisé : une demande qu'aucun nœud ne peut
 # satisfaire laisse le pod `Pending` pour toujours, sur les nœuds simulés de
@@ -640,9 +640,9 @@ lab.table("Pod", namespace, labels="app=web")
 # ## Casser et réparer : un pod qui plante en boucle
 #
 # Un autre grand classique : la commande d'un conteneur contient une faute de
-# frappe. Ce Deployment fait tourner un petit worker sur BusyBox, dont la
-# commande devrait être `sleep 3600` (en guise de vrai travail), mais qui dit
-# `slep` :
+# frappe. Ce Deployment fait tourner un petit programme de fond (worker) sur
+# BusyBox, dont la commande devrait être `sleep 3600` (en guise de vrai
+# travail), mais qui dit `slep` :
 
 # %%
 # %%kubectl apply -n {namespace} -f -
@@ -826,7 +826,7 @@ db_pod = lab.list("Pod", namespace, labels={"app": "db"})[0]["metadata"]["name"]
 # l'envoyons depuis l'intérieur du pod, en arrière-plan, avec `lab.exec`
 # (`kubectl exec`).
 #
-# Avec l'engine kwok, aucun Redis ne tourne, il n'y a donc rien à figer :
+# Avec le moteur kwok, aucun Redis ne tourne, il n'y a donc rien à figer :
 # l'annotation `k8slab.io/simulate: stuck` du manifeste demande à kwok de
 # jouer la scène à la place. Quelques secondes après le démarrage du pod, sa
 # sonde « échoue », kwok enregistre l'événement `Unhealthy` comme le ferait
