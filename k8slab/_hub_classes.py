@@ -80,7 +80,7 @@ class WorkshopSpawner(LocalProcessSpawner):
         settings = load_settings(self.settings_file)
         home = Path(person["home"])
         self.notebook_dir = str(home / "notebooks")
-        self.default_url = "/lab"
+        self.default_url = landing_url(settings.get("lang", "en"))
         if person.get("unix_user"):
             # As the attendee, in a mount namespace that hides the lab's state and /root.
             entry = pwd.getpwnam(person["unix_user"])
@@ -148,6 +148,16 @@ INSTRUCTOR_SCOPES = ["admin-ui", "list:users", "read:users", "admin:servers", "r
                      "shutdown"]
 
 
+def landing_url(lang: str) -> str:
+    """Where an attendee's JupyterLab opens: the first notebook of the workshop's edition.
+
+    Example:
+        >>> landing_url("fr")
+        '/lab/tree/fr/01-getting-started.ipynb'
+    """
+    return "/lab/tree/" + ("fr/" if lang == "fr" else "") + "01-getting-started.ipynb"
+
+
 def configure(c, settings_path: str) -> None:
     """Fill JupyterHub's configuration ``c`` from the settings ``serve`` wrote."""
     s = load_settings(settings_path)
@@ -174,7 +184,7 @@ def configure(c, settings_path: str) -> None:
     c.JupyterHub.spawner_class = WorkshopSpawner
     c.WorkshopSpawner.settings_file = settings_path
     c.Spawner.cmd = s["singleuser"]
-    c.Spawner.default_url = "/lab"
+    c.Spawner.default_url = landing_url(s.get("lang", "en"))
     # A busy 2-core machine may take a while to start twenty JupyterLabs at once.
     c.Spawner.start_timeout = 180
     c.Spawner.http_timeout = 180

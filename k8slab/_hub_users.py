@@ -110,11 +110,23 @@ def ensure_user(attendee: str, home: Path) -> pwd.struct_passwd:
 
 
 def _copy_course(dest: Path) -> None:
-    """The notebooks (ipynb only) and manifests, copied once: the attendee's own to edit."""
+    """The notebooks of both editions (ipynb only) and manifests, copied once: theirs to edit.
+
+    The French edition goes to ``fr/`` as in the repository, with the same
+    ``manifests`` link, so its kernels speak French (k8slab/_language.py).
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    for nb in sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb")):
-        if not (dest / nb.name).exists():
-            shutil.copy2(nb, dest / nb.name)
+    for edition, folder in (("", dest), ("fr", dest / "fr")):
+        source = PROJECT_ROOT / "notebooks" / edition
+        notebooks = sorted(source.glob("*.ipynb"))
+        if not notebooks:
+            continue
+        folder.mkdir(exist_ok=True)
+        for nb in notebooks:
+            if not (folder / nb.name).exists():
+                shutil.copy2(nb, folder / nb.name)
+        if edition and not (folder / "manifests").is_symlink():
+            (folder / "manifests").symlink_to(Path("..") / "manifests")
     if not (dest / "manifests").exists():
         shutil.copytree(PROJECT_ROOT / "manifests", dest / "manifests")
 

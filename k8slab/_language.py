@@ -39,7 +39,7 @@ DEFAULT = "en"
 _chosen: str | None = None
 
 
-def _known(code: str | None) -> str | None:
+def known(code: str | None) -> str | None:
     """``"fr"`` for ``fr``, ``FR``, ``fr_FR``, ``fr-CA``...; None for a language we lack."""
     base = (code or "").strip().lower().replace("_", "-").split("-")[0]
     return base if base in LANGUAGES else None
@@ -69,7 +69,7 @@ def current() -> str:
     path = _notebook_path()
     if path:
         return _edition_of(Path(path).parent) or DEFAULT
-    from_env = _known(os.environ.get("K8SLAB_LANG"))
+    from_env = known(os.environ.get("K8SLAB_LANG"))
     if from_env:
         return from_env
     try:
@@ -100,11 +100,11 @@ def language(code: str | None = "") -> str:
     if code is None:
         _chosen = None
     elif code:
-        known = _known(code)
-        if known is None:
+        chosen = known(code)
+        if chosen is None:
             raise K8sLabError(
                 f"The course has no {code!r} edition.",
                 "Pick one of " + ", ".join(repr(c) for c in LANGUAGES)
                 + ", e.g. lab.language('fr'); lab.language(None) goes back to the notebook's own.")
-        _chosen = known
+        _chosen = chosen
     return current()

@@ -155,7 +155,7 @@ def _service_env() -> dict[str, str]:
 
 
 def prepare(workshop: str, *, ip: str, port: int, renew: bool = False,
-            interval: float = 10) -> tuple[dict, dict[str, str]]:
+            interval: float = 10, lang: str = "en") -> tuple[dict, dict[str, str]]:
     """Homes, users, passwords and the hub's settings, before the hub starts.
 
     Returns:
@@ -186,6 +186,8 @@ def prepare(workshop: str, *, ip: str, port: int, renew: bool = False,
         "python": sys.executable, "credentials": str(folder / "credentials.json"),
         "interval": interval, "attendees": people, "env": _attendee_env(),
         "service_env": _service_env(), "root": is_root(),
+        # The edition each attendee's JupyterLab opens on (both are in every home).
+        "lang": lang,
     }
     _write_private(folder / "settings.json", json.dumps(settings, indent=1))
     _write_private(folder / "jupyterhub_config.py",
@@ -253,7 +255,7 @@ def _stop_hub(proc: subprocess.Popen, settings: dict) -> None:
 
 
 def serve(workshop: str = "attendee", *, ip: str = "127.0.0.1", port: int = 8000,
-          renew: bool = False, interval: float = 10) -> int:
+          renew: bool = False, interval: float = 10, lang: str = "en") -> int:
     """Run the hub in the foreground until Ctrl-C, SIGTERM or ``serve --stop``."""
     other = running_pid()
     if other:
@@ -262,7 +264,8 @@ def serve(workshop: str = "attendee", *, ip: str = "127.0.0.1", port: int = 8000
     if _port_in_use(port, ip):
         raise K8sLabError(f"Port {port} is already in use, so the hub cannot listen on it.",
                           f"Pick another one: `k8slab workshop serve --port {port + 1}`.")
-    settings, fresh = prepare(workshop, ip=ip, port=port, renew=renew, interval=interval)
+    settings, fresh = prepare(workshop, ip=ip, port=port, renew=renew, interval=interval,
+                              lang=lang)
     folder = Path(settings["hub_dir"])
     log = folder / "jupyterhub.log"
     _write_private(_pid_file(), f"{os.getpid()}\n")
@@ -331,7 +334,7 @@ def cmd_serve(args) -> int:
                else "k8slab: no workshop hub was running for this lab.")
         return 0
     return serve(args.workshop, ip=args.ip, port=args.port, renew=args.new_passwords,
-                 interval=args.interval)
+                 interval=args.interval, lang=args.lang)
 
 
 def add_serve_parser(sub) -> None:
@@ -349,4 +352,6 @@ def add_serve_parser(sub) -> None:
                    help="seconds between two rounds of progress checks (10)")
     s.add_argument("--stop", action="store_true",
                    help="stop the running hub and every attendee server")
+    s.add_argument("--lang", default="en", choices=["en", "fr"],
+                   help="the edition attendees' JupyterLab opens on: en, or fr (notebooks/fr/)")
     s.set_defaults(func=cmd_serve)

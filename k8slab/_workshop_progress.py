@@ -69,7 +69,7 @@ def progress(prefix: str = "", *, workshop: str | None = None,
     frame = pd.DataFrame([[passed[(p, i)] for i in ids] for p in people],
                          index=pd.Index(people, name="attendee"), columns=ids, dtype=bool)
     frame.attrs["messages"] = {cell: msg for cell, (_, msg) in zip(cells, outcomes, strict=True)}
-    frame.attrs["titles"] = {ex.id: ex.title for ex in todo}
+    frame.attrs["titles"] = {ex.id: str(ex.title) for ex in todo}
     return frame
 
 

@@ -21,6 +21,8 @@ from . import _images, _target, _tools
 from ._client import record_answers
 from ._flux import add_parser as add_flux
 from ._flux import stop as stop_flux
+from ._language import LANGUAGES
+from ._language import known as known_language
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
 from ._status import cluster_status, no_cluster_error
@@ -180,6 +182,28 @@ def lab_command(port: int, ip: str, notebook: str | None, root_dir: str | None =
     return cmd
 
 
+def first_notebook(root: Path, lang: str) -> str | None:
+    """The notebook JupyterLab opens on: ``01-…`` of the chosen edition, relative to ``root``.
+
+    The French edition lives in ``fr/`` under the same names; the English one
+    at the top. Raises when the edition is asked for and missing, rather than
+    opening the other language without a word.
+
+    Example:
+        >>> first_notebook(PROJECT_ROOT / "notebooks", "fr")     # doctest: +SKIP
+        'fr/01-getting-started.ipynb'
+    """
+    folder = root / lang if lang != "en" else root
+    first = sorted(p.name for p in folder.glob("01*.ipynb"))
+    if lang != "en" and not first:
+        raise K8sLabError(f"There is no {lang!r} edition of the notebooks in {folder}.",
+                          "Open the English one: `k8slab lab --lang en` (or point --root-dir "
+                          "at a copy of the course that has notebooks/fr/).")
+    if not first:
+        return None
+    return f"{lang}/{first[0]}" if lang != "en" else first[0]
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     started_cluster = False
     attendee = _target.attendee_kubeconfig() is not None
@@ -200,13 +224,14 @@ def cmd_lab(args: argparse.Namespace) -> int:
         raise K8sLabError(f"Port {args.port} is already in use, so JupyterLab cannot start.",
                           f"Pick another one: `k8slab lab --port {args.port + 1}`.")
     root = Path(args.root_dir) if args.root_dir else PROJECT_ROOT / "notebooks"
-    first = sorted(p.name for p in root.glob("01*.ipynb"))
-    cmd = lab_command(args.port, args.ip, first[0] if first else None, str(root))
+    cmd = lab_command(args.port, args.ip, first_notebook(root, args.lang), str(root))
     if args.token is not None:
         cmd.append(f"--IdentityProvider.token={args.token}")
     _print(f"k8slab: JupyterLab on http://{args.ip}:{args.port}/ (the token is in the URL "
            "printed below; Ctrl-C stops it" + (" and the cluster)" if started_cluster else ")"))
-    proc = subprocess.Popen(cmd, env=lab_env())
+    # Kernels learn the edition from the notebook's own folder; K8SLAB_LANG is
+    # what anything else started from this lab (a terminal, papermill) speaks.
+    proc = subprocess.Popen(cmd, env={**lab_env(), "K8SLAB_LANG": args.lang})
 
     def stop_on_term(signum: int, frame: object) -> None:
         # `kill` or a test harness's terminate() must stop JupyterLab too, not orphan it.
@@ -301,6 +326,10 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
     lab.add_argument("--token", default=None, help="JupyterLab token (default: random)")
     lab.add_argument("--root-dir", default=None,
                      help="folder JupyterLab serves (default: the course's notebooks/)")
+    lab.add_argument("--lang", choices=list(LANGUAGES),
+                     default=known_language(os.environ.get("K8SLAB_LANG")) or "en",
+                     help="the course's edition to open: en (notebooks/) or fr (notebooks/fr/); "
+                          "default: $K8SLAB_LANG, else en")
     lab.set_defaults(func=cmd_lab)
 
     tools = sub.add_parser("tools", help="download, build or locate the lab's binaries, "

@@ -69,7 +69,9 @@ SECTION_RE = re.compile(r"^<!--\s*section:\s*(?P<id>[^\s>]*)\s*-->\s*$")
 SECTION_ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 FENCE_RE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})")
 NOTE_RE = re.compile(r"^Note:\s*(?P<rest>.*)$")
-NOTEBOOK_RE = re.compile(r"^\d\d-[a-z0-9-]+\.ipynb$")
+NOTEBOOK_RE = re.compile(r"^(?:(?P<edition>en|fr)/)?\d\d-[a-z0-9-]+\.ipynb$")
+# Where each edition of the notebooks lives, under notebooks/.
+EDITION_DIRS = {"en": "", "fr": "fr"}
 # Pictures: Graphviz sources with {{key}} labels, one label table per language.
 DIAGRAMS = SLIDES / "diagrams"
 DIAGRAM_RE = re.compile(r"!\[[^\]]*\]\(diagram:([^)\s]*)\)")
@@ -211,18 +213,38 @@ def _markdown():
     return MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
-def render_markdown(text: str, notebook_prefix: str, md=None) -> str:
+def notebook_path(target: str, edition: str) -> str:
+    """``nb:`` target -> path under notebooks/: the deck's own edition unless it names one.
+
+    Example:
+        >>> notebook_path("04-pods.ipynb", "fr"), notebook_path("en/04-pods.ipynb", "fr")
+        ('fr/04-pods.ipynb', '04-pods.ipynb')
+    """
+    match = NOTEBOOK_RE.match(target)
+    if not match:
+        raise DeckError(f"link target 'nb:{target}' is not a notebook name like "
+                        "'nb:05-deployments.ipynb' (or 'nb:fr/05-deployments.ipynb' for "
+                        "the French edition)")
+    name = target.rsplit("/", 1)[-1]
+    folder = EDITION_DIRS[match.group("edition") or edition]
+    return f"{folder}/{name}" if folder else name
+
+
+def render_markdown(text: str, notebook_prefix: str, md=None, edition: str = "en") -> str:
     """Render one slide's Markdown to HTML, turning ``nb:`` links into notebook links.
 
     ``[Open the notebook](nb:05-deployments.ipynb)`` becomes a link to
-    ``<notebook_prefix>/05-deployments.ipynb`` with class ``notebook``, so the
-    Markdown never hard-codes where the built page sits relative to the repo.
+    ``<notebook_prefix>/05-deployments.ipynb`` with class ``notebook`` (under
+    ``fr/`` in the French deck: each deck opens its own edition;
+    ``nb:en/…`` or ``nb:fr/…`` names the other), so the Markdown never
+    hard-codes where the built page sits relative to the repo.
     Links to other sites open in a new tab.
 
     Args:
         text: the slide's Markdown.
         notebook_prefix: relative URL from the built page to the repo's notebooks/.
         md: a renderer from ``_markdown()`` (one is made if omitted).
+        edition: the deck's language, whose notebooks plain ``nb:`` links open.
 
     Raises:
         DeckError: an ``nb:`` link whose target is not a notebook file name.
@@ -242,13 +264,7 @@ def render_markdown(text: str, notebook_prefix: str, md=None) -> str:
                 continue
             href = str(child.attrGet("href") or "")
             if href.startswith("nb:"):
-                name = href[3:]
-                if not NOTEBOOK_RE.match(name):
-                    raise DeckError(
-                        f"link target {href!r} is not a notebook name "
-                        "like 'nb:05-deployments.ipynb'"
-                    )
-                child.attrSet("href", f"{notebook_prefix}/{name}")
+                child.attrSet("href", f"{notebook_prefix}/{notebook_path(href[3:], edition)}")
                 child.attrSet("class", "notebook")
             elif href.startswith(("http://", "https://")):
                 child.attrSet("target", "_blank")
@@ -363,8 +379,8 @@ def render_deck(sections: list[Section], lang: str, notebook_prefix: str) -> str
         parts.append(f'<section id="{section.id}">')
         for number, slide in enumerate(section.slides, start=1):
             try:
-                shown = render_markdown(slide.body, notebook_prefix, md).rstrip()
-                notes = render_markdown(slide.notes, notebook_prefix, md).rstrip()
+                shown = render_markdown(slide.body, notebook_prefix, md, lang).rstrip()
+                notes = render_markdown(slide.notes, notebook_prefix, md, lang).rstrip()
             except DeckError as exc:
                 raise DeckError(
                     f"slides/{lang}.md, section {section.id!r}, slide {number}: {exc}"
@@ -566,8 +582,9 @@ def build(out: Path = DEFAULT_OUT) -> dict[str, Path]:
             target.write_text(svg, encoding="utf-8")
         pages[lang] = page
         missing = sorted(
-            {n for names in notebook_links(sections).values() for n in names}
-            - {p.name for p in NOTEBOOKS.glob("*.ipynb")}
+            {notebook_path(n, lang) for names in notebook_links(sections).values()
+             for n in names} - {p.relative_to(NOTEBOOKS).as_posix()
+                                for p in NOTEBOOKS.glob("**/*.ipynb")}
         )
         if missing:
             print(f"slides: warning: {lang} links to notebooks not (yet) in notebooks/: "

@@ -95,9 +95,12 @@ for (const nb of config.notebooks) {
   result.tables = await inPanel(".jp-OutputArea-output table").count();
   result.images = await inPanel(".jp-OutputArea-output img").count();
   result.sliders = await inPanel(".widget-hslider").count();
+  // Exercise cards (k8slab.exercises.Result): the language they were drawn in, and their words.
+  result.checkCards = await inPanel(".k8slab-check").evaluateAll(
+    (els) => els.map((e) => ({ lang: e.getAttribute("lang"), text: e.textContent })));
   result.errorOutputs = await inPanel(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").filter({ hasText: "Traceback" }).count();
   await acceptDialogs();
-  const shot = join(config.outDir, nb.path.replace(".ipynb", "-ran.png"));
+  const shot = join(config.outDir, nb.path.replace(".ipynb", "-ran.png").replaceAll("/", "-"));
   const firstOutput = inPanel(nb.moveSlider ? ".jp-OutputArea-output img" : ".jp-OutputArea-output table").first();
   if (await firstOutput.count()) await firstOutput.scrollIntoViewIfNeeded();
   await page.screenshot({ path: shot, fullPage: false });
@@ -114,7 +117,7 @@ for (const nb of config.notebooks) {
     }
     await page.waitForTimeout(nb.settleMs || 4000);
     result.sliderReadout = (await slider.locator(".widget-readout").first().textContent())?.trim();
-    const moved = join(config.outDir, nb.path.replace(".ipynb", "-slider.png"));
+    const moved = join(config.outDir, nb.path.replace(".ipynb", "-slider.png").replaceAll("/", "-"));
     await slider.screenshot({ path: moved });
     result.screenshots.push(moved);
   }

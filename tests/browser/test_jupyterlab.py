@@ -32,6 +32,8 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 SLIDER_NOTEBOOK = "05-deployments.ipynb"
 SLIDER_NAMESPACE = "nb05-deployments"   # the notebook's default parameter
 SLIDER_DEPLOYMENT = "web"
+#: The French edition's first notebook: same code, so its check cards must come out in French.
+FRENCH_FIRST = "fr/01-getting-started.ipynb"
 
 
 def _free_port() -> int:
@@ -112,6 +114,7 @@ def test_course_notebooks_run_in_the_browser(jupyterlab):
         lab.cleanup(SLIDER_NAMESPACE)
     config = {"base": url, "token": token, "outDir": str(ARTIFACTS), "notebooks": [
         {"path": "01-getting-started.ipynb", "mode": "all"},
+        {"path": FRENCH_FIRST, "mode": "all"},
         {"path": SLIDER_NOTEBOOK, "mode": "above-last", "moveSlider": 2, "settleMs": 5000},
     ]}
     proc = subprocess.run(["node", str(HERE / "drive.mjs"), json.dumps(config)], cwd=HERE,
@@ -125,6 +128,19 @@ def test_course_notebooks_run_in_the_browser(jupyterlab):
     assert cells["executed"] + cells["hiddenInputs"] == cells["codeCells"] > 5, cells
     assert first["tables"] >= 2, "no DataFrame table rendered"
     assert first["errorOutputs"] == 0
+
+    # The same check cells, run from each edition: the kernel knows the notebook's
+    # folder (JupyterLab's JPY_SESSION_NAME), so the cards speak its language.
+    english_cards = first["checkCards"]
+    french_cards = results[FRENCH_FIRST]["checkCards"]
+    assert english_cards and len(french_cards) == len(english_cards), (english_cards,
+                                                                        french_cards)
+    assert {c["lang"] for c in english_cards} == {"en"}
+    assert {c["lang"] for c in french_cards} == {"fr"}
+    assert any("Pas encore" in c["text"] for c in french_cards)
+    assert any("Réussi" in c["text"] for c in french_cards)
+    assert not any("Not yet" in c["text"] or "Passed" in c["text"] for c in french_cards)
+    assert results[FRENCH_FIRST]["errorOutputs"] == 0
 
     slider_run = results[SLIDER_NOTEBOOK]
     cells = slider_run["cells"]   # everything but the clean-up cell ran

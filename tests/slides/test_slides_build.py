@@ -61,9 +61,13 @@ def test_build_writes_every_page(built, pages):
 def test_built_notebook_links_resolve(pages, lang):
     targets = notebook_targets(pages[lang])
     assert targets, f"{lang}: the built deck links no notebook"
+    editions = {"en": NOTEBOOKS.resolve(), "fr": NOTEBOOKS.resolve() / "fr"}
     broken = [f"{href} -> {target}" for href, _, target in targets
-              if target.parent != NOTEBOOKS.resolve() or not target.is_file()]
+              if target.parent not in editions.values() or not target.is_file()]
     assert not broken, f"{lang}: links from the built page lead nowhere: {broken}"
+    # Each deck opens its own edition; one link (the last slide) names the other.
+    others = [href for href, _, target in targets if target.parent != editions[lang]]
+    assert len(others) == 1, f"{lang}: links to the other edition: {others}"
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import _paths
+from k8slab import K8sLabError, _paths
 from k8slab._guard import require_lab_cluster
 from k8slab._record import ClusterRecord
 from k8slab.cli import lab_command, main
@@ -135,3 +135,26 @@ def test_the_workshop_command_is_loaded_when_named():
     done = subprocess.run([sys.executable, "-m", "k8slab", "workshop", "--help"],
                           capture_output=True, text=True, timeout=120, check=True)
     assert "create" in done.stdout and "progress" in done.stdout
+
+
+def test_lab_opens_the_first_notebook_of_the_chosen_edition(tmp_path):
+    from k8slab.cli import first_notebook
+
+    (tmp_path / "fr").mkdir()
+    for name in ("01-getting-started.ipynb", "02-api.ipynb"):
+        (tmp_path / name).write_text("{}")
+    assert first_notebook(tmp_path, "en") == "01-getting-started.ipynb"
+    with pytest.raises(K8sLabError) as err:
+        first_notebook(tmp_path, "fr")
+    assert "no 'fr' edition" in err.value.message and "--lang en" in err.value.hint
+    (tmp_path / "fr" / "01-getting-started.ipynb").write_text("{}")
+    assert first_notebook(tmp_path, "fr") == "fr/01-getting-started.ipynb"
+    cmd = lab_command(8888, "127.0.0.1", first_notebook(tmp_path, "fr"), str(tmp_path))
+    assert "--LabApp.default_url=/lab/tree/fr/01-getting-started.ipynb" in cmd
+
+
+def test_lab_refuses_a_language_the_course_lacks(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["lab", "--lang", "de"])
+    assert exit_.value.code == 2
+    assert "invalid choice: 'de'" in capsys.readouterr().err

@@ -126,10 +126,11 @@ def test_every_notebook_link_resolves_into_notebooks(pages, lang):
 
 @pytest.mark.parametrize("notebook", COURSE_NOTEBOOKS)
 def test_course_notebook_is_linked_and_exists(pages, notebook):
-    for lang in LANGS:
+    for lang in LANGS:   # each deck links its own edition: notebooks/ or notebooks/fr/
+        own = NOTEBOOKS / ("fr" if lang == "fr" else "") / notebook
         targets = {target for _, _, target in notebook_targets(pages[lang])}
-        assert NOTEBOOKS / notebook in targets, f"the {lang} deck never links {notebook}"
-    assert (NOTEBOOKS / notebook).is_file(), f"notebooks/{notebook} does not exist"
+        assert own in targets, f"the {lang} deck never links {own.relative_to(NOTEBOOKS)}"
+        assert own.is_file(), f"{own} does not exist"
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -200,6 +201,15 @@ def test_notebook_links_are_rewritten_and_checked(builder):
     assert 'class="notebook"' in rendered
     with pytest.raises(builder.DeckError, match="not a notebook name"):
         builder.render_markdown("[go](nb:pods.md)", "..")
+    # The French deck opens the French edition; nb:en/ and nb:fr/ name one.
+    french = builder.render_markdown("[go](nb:04-pods.ipynb)", "../n", edition="fr")
+    assert 'href="../n/fr/04-pods.ipynb"' in french
+    assert 'href="../n/04-pods.ipynb"' in builder.render_markdown(
+        "[go](nb:en/04-pods.ipynb)", "../n", edition="fr")
+    assert 'href="../n/fr/04-pods.ipynb"' in builder.render_markdown(
+        "[go](nb:fr/04-pods.ipynb)", "../n")
+    with pytest.raises(builder.DeckError, match="not a notebook name"):
+        builder.render_markdown("[go](nb:de/04-pods.ipynb)", "..")
 
 
 # --- Pictures (slides/diagrams): one DOT source each, words from labels.json --------------

@@ -73,6 +73,12 @@ def test_hub_configuration(tmp_path):
     assert "admin_users" not in c.Authenticator or not c.Authenticator.admin_users.to_dict()
     (service,) = c.JupyterHub.services
     assert service["name"] == "progress" and service["url"] == "http://127.0.0.1:3"
+    assert c.Spawner.default_url == "/lab/tree/01-getting-started.ipynb"
+    # `serve --lang fr`: every attendee's JupyterLab opens the French edition.
+    path.write_text(json.dumps({**_settings(tmp_path), "lang": "fr"}))
+    c = Config()
+    configure(c, str(path))
+    assert c.Spawner.default_url == "/lab/tree/fr/01-getting-started.ipynb"
 
 
 def test_login_list_shows_new_passwords_only(tmp_path):
@@ -106,3 +112,17 @@ def test_unix_names_are_prefixed_and_bounded():
     assert _hub_users.unix_name("attendee-01") == "k8slab-attendee-01"
     with pytest.raises(Exception, match="longer than"):
         _hub_users.unix_name("a" * 40)
+
+
+def test_an_attendee_gets_both_editions_of_the_course(tmp_path):
+    from k8slab._hub_users import _copy_course
+    from k8slab._paths import PROJECT_ROOT
+
+    _copy_course(tmp_path / "notebooks")
+    english = sorted(p.name for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb"))
+    assert sorted(p.name for p in (tmp_path / "notebooks").glob("*.ipynb")) == english
+    french = sorted(p.name for p in (PROJECT_ROOT / "notebooks" / "fr").glob("*.ipynb"))
+    assert sorted(p.name for p in (tmp_path / "notebooks" / "fr").glob("*.ipynb")) == french
+    # The French notebooks find the manifests as in the repository: fr/manifests -> ../manifests.
+    assert (tmp_path / "notebooks" / "fr" / "manifests" / "04-pods-web.yaml").is_file()
+    _copy_course(tmp_path / "notebooks")   # a second start keeps what the attendee has

@@ -1,0 +1,39 @@
+"""Every exercise check, run on a namespace where nothing was done yet, in both editions.
+
+The check must say "not yet" in each language: the French card in French (a
+language identifier reads it), the English one unchanged, and neither in the
+other's words. This is the path every learner meets first, for every
+exercise of the course, against the live cluster.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from k8slab import _language
+from k8slab.exercises import exercises, run_check
+from tests.tools.editions import MIN_WORDS, language_of
+
+IDS = [ex.id for ex in exercises()]
+
+
+@pytest.fixture
+def speaking():
+    yield _language.language
+    _language.language(None)
+
+
+@pytest.mark.parametrize("exercise", IDS)
+def test_a_check_says_not_yet_in_each_language(ns, speaking, exercise):
+    speaking("en")
+    english = run_check(exercise, ns)
+    speaking("fr")
+    french = run_check(exercise, ns)
+    assert not english.passed and not french.passed
+    assert (english.language, french.language) == ("en", "fr")
+    assert french.message != english.message, french.message
+    assert french.title != english.title and french.hint != english.hint
+    for text in (french.message, french.hint, french.title):
+        if len(text.split()) >= MIN_WORDS:
+            assert language_of(text) == "fr", text
+    assert "Pas encore" in french._repr_html_() and "Not yet" in english._repr_html_()
