@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .._objects import condition
 from .._resources import dynamic, list_, resource_for
-from .._rollout import deployment_rollout
+from .._rollout import deployment_rollout_said
 from ..exercises import Words, exercise, require, say
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -129,7 +129,7 @@ def _rollback(namespace: str) -> tuple[bool, Words]:
                           "first (the section above), then roll back",
                           f"web exécute {image} en révision {revision} : déployez d'abord "
                           "web 2.0 (la section ci-dessus), puis revenez en arrière")
-    done, message = deployment_rollout(web)
+    done, message = deployment_rollout_said(web)
     if not done:
         return False, say(f"the rollback is under way: {message}",
                           f"le retour arrière est en cours : {message}")
@@ -162,7 +162,7 @@ def _unstuck(namespace: str) -> tuple[bool, Words]:
         name, why = next(iter(stuck.items()))
         return False, say(f"pod {name} cannot be scheduled: {why}",
                           f"le pod {name} ne peut être placé sur aucun nœud : {why}")
-    done, message = deployment_rollout(web)
+    done, message = deployment_rollout_said(web)
     if not done:
         return False, say(f"the rollout of web is not finished: {message}",
                           f"le rollout de web n'est pas terminé : {message}")

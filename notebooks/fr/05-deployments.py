@@ -353,7 +353,7 @@ spec:
   replicas: 4                  # la seule ligne qui a changé : 3 -> 4
   selector:
     matchLabels:
-      app: web                 # "my pods are those labelled app=web"
+      app: web                 # « mes pods sont ceux qui portent app=web »
   template:                    # le pod à créer, sans nom propre
     metadata:
       labels:
@@ -365,7 +365,7 @@ spec:
         ports:
         - name: http
           containerPort: 8080
-        readinessProbe:            # "ready" means: answers /healthz, not just "started"
+        readinessProbe:            # « prêt » veut dire : répond sur /healthz, pas seulement « démarré »
           httpGet:
             path: /healthz
             port: http
@@ -778,7 +778,7 @@ spec:
       containers:
       - name: worker
         image: k8slab.local/busybox:1.35
-        command: ["sleep", "3600"]    # "sleep", not "slep"
+        command: ["sleep", "3600"]    # « sleep », pas « slep »
         resources:
           requests:
             cpu: 10m
