@@ -94,7 +94,7 @@ def helm_values(attendees: list[str], *, instructor: str = "instructor",
                 image: str = "k8slab-course", tag: str = "latest",
                 cpu_guarantee: float = 0.5, cpu_limit: float = 1.0,
                 memory_guarantee: str = "512M", memory_limit: str = "1G",
-                cull_minutes: int = 120) -> dict:
+                cull_minutes: int = 120, lang: str = "en") -> dict:
     """The zero-to-jupyterhub values for these attendees.
 
     Args:
@@ -134,7 +134,9 @@ def helm_values(attendees: list[str], *, instructor: str = "instructor",
         "singleuser": {
             "image": {"name": image, "tag": tag},
             "cmd": "jupyterhub-singleuser",
-            "defaultUrl": "/lab/tree/notebooks/01-getting-started.ipynb",
+            # The first notebook of the workshop's edition (notebooks/fr/ for French).
+            "defaultUrl": "/lab/tree/notebooks/" + ("fr/" if lang == "fr" else "")
+                          + "01-getting-started.ipynb",
             "storage": {"type": "none", "homeMountPath": "/home/jovyan"},
             "cpu": {"guarantee": cpu_guarantee, "limit": cpu_limit},
             "memory": {"guarantee": memory_guarantee, "limit": memory_limit},
@@ -198,7 +200,7 @@ def cmd_z2jh(args) -> int:
     """``k8slab workshop z2jh N``: write the values and the hub's extra RBAC."""
     values, rbac = write(args.out, args.count, prefix=args.prefix,
                          hub_namespace=args.hub_namespace, instructor=args.instructor,
-                         image=args.image, tag=args.tag)
+                         image=args.image, tag=args.tag, lang=args.lang)
     print(f"k8slab: wrote {values} and {rbac}.")
     print("On the cluster (`k8slab up --engine existing`): `k8slab workshop create "
           f"{args.count} --prefix {args.prefix}` (namespaces, RBAC, quotas), then\n"

@@ -211,6 +211,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     z.add_argument("--image", default="k8slab-course",
                    help="user image (this repository built by repo2docker), without tag")
     z.add_argument("--tag", default="latest", help="the user image's tag")
+    z.add_argument("--lang", default="en", choices=["en", "fr"],
+                   help="the edition JupyterLab opens on: en, or fr (notebooks/fr/)")
     z.set_defaults(func=_workshop_z2jh.cmd_z2jh)
 
     p = sub.add_parser("progress", help="which attendee passed which exercise")

@@ -183,3 +183,9 @@ def test_empty_room_is_refused():
     with pytest.raises(K8sLabError, match="No attendee"):
         z2jh.helm_values([])
     assert Path(z2jh.POD_KUBECONFIG).name == "kubeconfig.yaml"
+
+
+def test_the_french_workshop_opens_the_french_edition(values):
+    assert values["singleuser"]["defaultUrl"] == "/lab/tree/notebooks/01-getting-started.ipynb"
+    french = z2jh.helm_values(["ws-01"], lang="fr")
+    assert french["singleuser"]["defaultUrl"] == "/lab/tree/notebooks/fr/01-getting-started.ipynb"
