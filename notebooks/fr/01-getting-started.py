@@ -124,6 +124,13 @@ lab.record("server_version", info["server_version"])
 # `kubectl` et cette bibliothèque en sont deux clients. Si ces lignes vous
 # gênent, `lab.show_commands(False)` les masque.
 #
+# Un mot sur la langue : ce que la bibliothèque affiche (tableaux, lignes
+# `kubectl`, messages d'erreur) et ce que dit Kubernetes (événements, raisons)
+# reste en anglais, comme avec `kubectl` lui-même. Les cartes des exercices,
+# elles, parlent français dans cette édition : `lab.check` sait que ce notebook
+# est rangé dans `notebooks/fr/`. Pour choisir une autre langue le temps d'une
+# session, `lab.language("en")` ; `lab.language(None)` revient à celle du notebook.
+#
 # Préparons le namespace de ce notebook (une sorte de dossier pour les
 # objets ; le notebook 03 leur est entièrement consacré). `lab.setup` le crée
 # à neuf, en supprimant les restes d'une exécution précédente.
