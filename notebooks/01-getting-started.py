@@ -21,6 +21,9 @@
 # to reset it when an experiment goes wrong. No Kubernetes knowledge is needed
 # yet: by the end you will have listed the machines of a cluster and started
 # your first workload.
+#
+# The course also exists in French, with the same code, in
+# [`fr/`](fr/01-getting-started.ipynb) (`k8slab lab --lang fr`).
 
 # %% [markdown]
 # ## Overview

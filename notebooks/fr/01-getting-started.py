@@ -22,6 +22,9 @@
 # le remettre à zéro quand une expérience tourne mal. Aucune connaissance de
 # Kubernetes n'est nécessaire pour l'instant : à la fin, vous aurez listé les
 # machines d'un cluster et lancé votre première charge de travail.
+#
+# Le cours existe aussi en anglais, avec le même code, un dossier plus haut :
+# [l'édition anglaise](../01-getting-started.ipynb) (`k8slab lab --lang en`).
 
 # %% [markdown]
 # ## Vue d'ensemble
