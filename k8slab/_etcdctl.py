@@ -22,7 +22,6 @@ Example:
 from __future__ import annotations
 
 import shlex
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from ._paths import state_dir
 from ._pki import Pki
+from ._procs import free_port as _free_port
 from ._record import ClusterRecord
 from .errors import ClusterUnavailable, K8sLabError
 
@@ -122,12 +122,6 @@ def etcdutl(*args: str) -> str:
     """
     words = [str(a) for a in args]
     return _run([str(_binary("etcdutl")), *words], shlex.join(["etcdutl", *words]))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

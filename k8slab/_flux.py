@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,8 @@ from pathlib import Path
 from . import _tools
 from ._build import go_executable
 from ._paths import kubeconfig_path, logs_dir, state_dir, tools_src_dir
+from ._procs import alive
+from ._procs import free_ports as free_ports
 from .errors import K8sLabError, ToolMissing
 
 CONTROLLERS = ("source-controller", "kustomize-controller")
@@ -103,18 +104,6 @@ def controller_args(name: str, ports: dict[str, int], storage: Path) -> list[str
     return args
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports free on 127.0.0.1 right now (held together, then released)."""
-    held = [socket.socket() for _ in range(count)]
-    try:
-        for sock in held:
-            sock.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in held]
-    finally:
-        for sock in held:
-            sock.close()
-
-
 def _state_file(folder: Path | None = None) -> Path:
     return (folder or flux_dir()) / "state.json"
 
@@ -131,10 +120,9 @@ def _alive(pid: int, marker: str) -> bool:
     """The pid runs and its command line still names ``marker`` (pid reuse is not us)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return marker in cmdline and stat.split(")")[-1].split()[0] != "Z"
+    return marker in cmdline and alive(pid)
 
 
 def running(state: dict | None = None) -> bool:

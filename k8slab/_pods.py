@@ -29,6 +29,7 @@ from . import _display
 from ._client import connect, stream_client
 from ._errors import translate
 from ._objects import selector_of
+from ._procs import free_port as _free_port
 from ._resources import get, list_, resource_for
 from .errors import ApiError, K8sLabError
 
@@ -272,12 +273,6 @@ def _open_forward(pod: str, namespace: str, port: int):
     except Exception as exc:
         raise translate(exc, action="port-forward to", kind="Pod", name=pod,
                         namespace=namespace) from exc
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def curl_through_forward(pod: str, port: int, path: str, namespace: str, *,

@@ -37,6 +37,8 @@ from pathlib import Path
 from . import _hub_passwords, _hub_users
 from ._hub_users import hub_dir, is_root
 from ._paths import cache_dir, state_dir
+from ._procs import alive as _alive
+from ._procs import free_port as _free_port
 from ._workshop_cluster import attendees
 from .errors import K8sLabError
 
@@ -80,12 +82,6 @@ def proxy_command() -> Path:
     return binary
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _port_in_use(port: int, ip: str) -> bool:
     with socket.socket() as s:
         s.settimeout(1)
@@ -94,21 +90,6 @@ def _port_in_use(port: int, ip: str) -> bool:
 
 def _pid_file() -> Path:
     return hub_dir() / "serve.pid"
-
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` still runs (a zombie, exited but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def running_pid() -> int | None:

@@ -38,6 +38,7 @@ from kubernetes import client, utils
 from .. import _images, _tools
 from .._client import connect
 from .._paths import logs_dir, state_dir
+from .._procs import free_port as _free_port
 from .._record import ClusterRecord
 from ..errors import ClusterUnavailable, K8sLabError
 from . import host_config as cfg
@@ -78,12 +79,6 @@ def _node_runs(state: Path) -> bool:
     except (OSError, ValueError):
         return False
     return Path(f"/proc/{pid}").exists()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Process:

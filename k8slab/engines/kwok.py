@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -29,6 +28,8 @@ from .. import _tools
 from .._client import connect, record_answers
 from .._paths import cache_dir, logs_dir, state_dir
 from .._pki import Pki, ensure_pki
+from .._procs import alive as _alive
+from .._procs import free_ports as free_ports
 from .._record import ClusterRecord
 from ..errors import ClusterUnavailable, K8sLabError
 from .base import (
@@ -116,20 +117,6 @@ def bwrap_path() -> str | None:
     if value is None:
         return shutil.which("bwrap")
     return None if value.strip().lower() in ("", "none", "off") else value
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports free on 127.0.0.1 right now (held together, then released)."""
-    held = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            held.append(sock)
-        return [s.getsockname()[1] for s in held]
-    finally:
-        for sock in held:
-            sock.close()
 
 
 def _merge_patches(patches: list[dict]) -> list[dict]:
@@ -599,20 +586,6 @@ def _read_pid(path: Path) -> int | None:
         return int(path.read_text().strip())
     except (OSError, ValueError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    """True if ``pid`` runs and is not a zombie (a child k8slab did not reap yet)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[-1][:1] != "Z"
-    except OSError:
-        return True
 
 
 def _private_dir(path: Path) -> None:

@@ -16,7 +16,7 @@ import grimp
 #: Each layer, lowest first; a module belongs to the first layer whose list names it
 #: (a package name covers its submodules).
 LAYERS: dict[str, tuple[str, ...]] = {
-    "foundations": ("errors", "_language", "_paths", "_target", "_frames", "_display", "_objects", "_manifests", "_record",
+    "foundations": ("errors", "_language", "_paths", "_procs", "_target", "_frames", "_display", "_objects", "_manifests", "_record",
                     "_record_output", "_oci", "_progress", "_pki", "_simhttp", "_execgate",
                     "_rollout", "_pod_lifecycle", "_show_once", "_githttp",
                     "_hub_passwords", "_hub_users"),
