@@ -37,11 +37,23 @@ async function acceptDialogs() {
 }
 
 async function palette(command) {
-  await page.keyboard.press("Control+Shift+C");
+  // The palette can close again before it is typed into (focus moves when a
+  // kernel becomes ready or a dialog comes and goes): open it again, a few times.
   const input = page.locator(".lm-CommandPalette-input");
-  await input.waitFor({ state: "visible", timeout: 10000 });
-  await input.fill(command);
-  await page.locator(".lm-CommandPalette-item", { hasText: command }).first().click();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!(await input.isVisible())) await page.keyboard.press("Control+Shift+C");
+      await input.waitFor({ state: "visible", timeout: 10000 });
+      await input.fill(command, { timeout: 10000 });
+      await page.locator(".lm-CommandPalette-item", { hasText: command }).first()
+        .click({ timeout: 10000 });
+      return;
+    } catch (err) {
+      if (attempt >= 4) throw err;
+      log(`palette "${command}": attempt ${attempt} failed (${String(err.message).split("\n")[0]})`);
+      await acceptDialogs();
+    }
+  }
 }
 
 async function counts() {
