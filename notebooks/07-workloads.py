@@ -520,7 +520,8 @@ run_1 = lab.wait("Job", "report-run-1", namespace, timeout=timeout)
 # %% [markdown]
 # The CronJob keeps **one** successful Job (`successfulJobsHistoryLimit: 1`).
 # Run it a second time: once the second run succeeds, the CronJob controller
-# deletes the first.
+# deletes the first. (Running this at 03:00 UTC? Then the schedule fires as
+# well, and the list below also shows the Job it made, `report-<number>`.)
 
 # %%
 lab.apply(lab.job_from_cronjob(report, "report-run-2"), namespace)

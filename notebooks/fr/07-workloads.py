@@ -546,7 +546,9 @@ run_1 = lab.wait("Job", "report-run-1", namespace, timeout=timeout)
 # %% [markdown]
 # Le CronJob garde **un** Job réussi (`successfulJobsHistoryLimit: 1`).
 # Lancez-le une deuxième fois : dès que la deuxième exécution réussit, le
-# contrôleur des CronJobs supprime la première.
+# contrôleur des CronJobs supprime la première. (Vous faites cela à 3 h UTC ?
+# Le calendrier se déclenche aussi, et la liste ci-dessous montre en plus le
+# Job qu'il a créé, `report-<nombre>`.)
 
 # %%
 lab.apply(lab.job_from_cronjob(report, "report-run-2"), namespace)
