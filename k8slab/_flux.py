@@ -34,8 +34,7 @@ from pathlib import Path
 from . import _tools
 from ._build import go_executable
 from ._paths import kubeconfig_path, logs_dir, state_dir, tools_src_dir
-from ._procs import alive
-from ._procs import free_ports as free_ports
+from ._procs import alive, free_ports
 from .errors import K8sLabError, ToolMissing
 
 CONTROLLERS = ("source-controller", "kustomize-controller")

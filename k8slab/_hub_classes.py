@@ -32,6 +32,7 @@ from traitlets import Unicode
 
 from . import _hub_passwords
 from ._hub_users import private_view
+from ._language import edition_path
 
 #: The hub user who sees the progress page and the admin page (no JupyterLab of their own).
 INSTRUCTOR = "instructor"
@@ -155,7 +156,7 @@ def landing_url(lang: str) -> str:
         >>> landing_url("fr")
         '/lab/tree/fr/01-getting-started.ipynb'
     """
-    return "/lab/tree/" + ("fr/" if lang == "fr" else "") + "01-getting-started.ipynb"
+    return "/lab/tree/" + edition_path(lang)
 
 
 def configure(c, settings_path: str) -> None:

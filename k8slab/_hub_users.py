@@ -28,6 +28,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from ._language import DEFAULT, LANGUAGES, edition_folder
 from ._paths import PROJECT_ROOT, state_dir
 from .errors import K8sLabError
 
@@ -116,16 +117,17 @@ def _copy_course(dest: Path) -> None:
     ``manifests`` link, so its kernels speak French (k8slab/_language.py).
     """
     dest.mkdir(parents=True, exist_ok=True)
-    for edition, folder in (("", dest), ("fr", dest / "fr")):
-        source = PROJECT_ROOT / "notebooks" / edition
-        notebooks = sorted(source.glob("*.ipynb"))
+    for lang in LANGUAGES:
+        where = edition_folder(lang)
+        notebooks = sorted((PROJECT_ROOT / "notebooks" / where).glob("*.ipynb"))
         if not notebooks:
             continue
+        folder = dest / where
         folder.mkdir(exist_ok=True)
         for nb in notebooks:
             if not (folder / nb.name).exists():
                 shutil.copy2(nb, folder / nb.name)
-        if edition and not (folder / "manifests").is_symlink():
+        if lang != DEFAULT and not (folder / "manifests").is_symlink():
             (folder / "manifests").symlink_to(Path("..") / "manifests")
     if not (dest / "manifests").exists():
         shutil.copytree(PROJECT_ROOT / "manifests", dest / "manifests")

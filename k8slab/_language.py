@@ -36,6 +36,8 @@ from .errors import K8sLabError
 #: The course's editions; English is the default and the fallback.
 LANGUAGES = ("en", "fr")
 DEFAULT = "en"
+#: The notebook every edition starts with (the same name in each edition's folder).
+FIRST_NOTEBOOK = "01-getting-started.ipynb"
 
 _chosen: str | None = None
 
@@ -61,6 +63,26 @@ def _notebook_path() -> str | None:
 def _edition_of(folder: Path) -> str | None:
     """``fr`` for a folder named ``fr``; None for any other."""
     return folder.name if folder.name in LANGUAGES else None
+
+
+def edition_folder(lang: str) -> str:
+    """An edition's folder under ``notebooks/``: English at the top (``""``), others by language.
+
+    Example:
+        >>> edition_folder("fr"), edition_folder("en")
+        ('fr', '')
+    """
+    return "" if lang == DEFAULT else lang
+
+
+def edition_path(lang: str, name: str = FIRST_NOTEBOOK) -> str:
+    """Where a notebook of an edition lives, relative to ``notebooks/``.
+
+    Example:
+        >>> edition_path("fr"), edition_path("en", "04-pods.ipynb")
+        ('fr/01-getting-started.ipynb', '04-pods.ipynb')
+    """
+    return f"{edition_folder(lang)}/{name}".lstrip("/")
 
 
 def current() -> str:

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from . import _hub_passwords, _hub_users
 from ._hub_users import hub_dir, is_root
+from ._language import LANGUAGES
 from ._paths import cache_dir, state_dir
 from ._procs import alive as _alive
 from ._procs import free_port as _free_port
@@ -333,6 +334,6 @@ def add_serve_parser(sub) -> None:
                    help="seconds between two rounds of progress checks (10)")
     s.add_argument("--stop", action="store_true",
                    help="stop the running hub and every attendee server")
-    s.add_argument("--lang", default="en", choices=["en", "fr"],
+    s.add_argument("--lang", default="en", choices=list(LANGUAGES),
                    help="the edition attendees' JupyterLab opens on: en, or fr (notebooks/fr/)")
     s.set_defaults(func=cmd_serve)

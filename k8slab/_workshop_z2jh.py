@@ -33,6 +33,7 @@ from pathlib import Path
 
 import yaml
 
+from ._language import edition_path
 from ._workshop_objects import attendee_names, context_name
 from .errors import K8sLabError
 
@@ -135,8 +136,7 @@ def helm_values(attendees: list[str], *, instructor: str = "instructor",
             "image": {"name": image, "tag": tag},
             "cmd": "jupyterhub-singleuser",
             # The first notebook of the workshop's edition (notebooks/fr/ for French).
-            "defaultUrl": "/lab/tree/notebooks/" + ("fr/" if lang == "fr" else "")
-                          + "01-getting-started.ipynb",
+            "defaultUrl": "/lab/tree/notebooks/" + edition_path(lang),
             "storage": {"type": "none", "homeMountPath": "/home/jovyan"},
             "cpu": {"guarantee": cpu_guarantee, "limit": cpu_limit},
             "memory": {"guarantee": memory_guarantee, "limit": memory_limit},

@@ -21,7 +21,7 @@ from . import _images, _target, _tools
 from ._client import record_answers
 from ._flux import add_parser as add_flux
 from ._flux import stop as stop_flux
-from ._language import LANGUAGES
+from ._language import DEFAULT, LANGUAGES, edition_folder, edition_path
 from ._language import known as known_language
 from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
 from ._record import ClusterRecord
@@ -193,15 +193,13 @@ def first_notebook(root: Path, lang: str) -> str | None:
         >>> first_notebook(PROJECT_ROOT / "notebooks", "fr")     # doctest: +SKIP
         'fr/01-getting-started.ipynb'
     """
-    folder = root / lang if lang != "en" else root
+    folder = root / edition_folder(lang)
     first = sorted(p.name for p in folder.glob("01*.ipynb"))
-    if lang != "en" and not first:
+    if lang != DEFAULT and not first:
         raise K8sLabError(f"There is no {lang!r} edition of the notebooks in {folder}.",
                           "Open the English one: `k8slab lab --lang en` (or point --root-dir "
                           "at a copy of the course that has notebooks/fr/).")
-    if not first:
-        return None
-    return f"{lang}/{first[0]}" if lang != "en" else first[0]
+    return edition_path(lang, first[0]) if first else None
 
 
 def cmd_lab(args: argparse.Namespace) -> int:

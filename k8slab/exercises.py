@@ -42,9 +42,10 @@ __all__ = ["Exercise", "NotYet", "Result", "Said", "Words", "check", "exercise",
 Said = str | Words
 CheckFn = Callable[[str], tuple[bool, Said]]
 
-#: The words of the card itself, per language: passed, not yet, hint.
-CARD_WORDS = {"en": ("Passed", "Not yet", "Hint:", "PASSED", "NOT YET"),
-              "fr": ("Réussi", "Pas encore", "Indice :", "RÉUSSI", "PAS ENCORE")}
+#: The words of the card itself, per language: passed, not yet, hint, and the colon
+#: (French sets a space before it).
+CARD_WORDS = {"en": ("Passed", "Not yet", "Hint", ":"),
+              "fr": ("Réussi", "Pas encore", "Indice", " :")}
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,11 @@ class Result:
         return self.passed
 
     def _repr_html_(self) -> str:
-        passed, not_yet, hint_word = CARD_WORDS[self.language][:3]
+        passed, not_yet, hint_word, colon = CARD_WORDS[self.language]
         color, mark, word = (("#2e7d32", "&#9989;", passed) if self.passed
                              else ("#c62828", "&#10060;", not_yet))
-        hint = ("" if self.passed else
-                f'<div style="margin-top:4px"><b>{hint_word}</b> {html.escape(self.hint)}</div>')
+        hint = ("" if self.passed else f'<div style="margin-top:4px"><b>{hint_word}{colon}</b> '
+                                       f'{html.escape(self.hint)}</div>')
         return (f'<div class="k8slab-check" lang="{self.language}" '
                 f'style="border:1px solid {color};border-left:6px solid {color};'
                 f'border-radius:4px;padding:6px 10px;margin:4px 0">'
@@ -85,11 +86,10 @@ class Result:
                 f"<div>{html.escape(self.message)}</div>{hint}</div>")
 
     def __repr__(self) -> str:
-        _, _, hint_word, passed, not_yet = CARD_WORDS[self.language]
-        word = passed if self.passed else not_yet
-        colon = " :" if self.language == "fr" else ":"   # French sets a space before it
+        passed, not_yet, hint_word, colon = CARD_WORDS[self.language]
+        word = (passed if self.passed else not_yet).upper()
         text = f"[{word}] {self.title} ({self.exercise}){colon} {self.message}"
-        return text if self.passed else f"{text}\n  {hint_word} {self.hint}"
+        return text if self.passed else f"{text}\n  {hint_word}{colon} {self.hint}"
 
 
 class NotYet(K8sLabError):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import _workshop_vclusters as vclusters
 from . import _workshop_z2jh
+from ._language import LANGUAGES
 from ._record import ClusterRecord
 from ._workshop_cluster import (
     TOKEN_MODES,
@@ -211,7 +212,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     z.add_argument("--image", default="k8slab-course",
                    help="user image (this repository built by repo2docker), without tag")
     z.add_argument("--tag", default="latest", help="the user image's tag")
-    z.add_argument("--lang", default="en", choices=["en", "fr"],
+    z.add_argument("--lang", default="en", choices=list(LANGUAGES),
                    help="the edition JupyterLab opens on: en, or fr (notebooks/fr/)")
     z.set_defaults(func=_workshop_z2jh.cmd_z2jh)
 

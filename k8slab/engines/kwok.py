@@ -29,7 +29,7 @@ from .._client import connect, record_answers
 from .._paths import cache_dir, logs_dir, state_dir
 from .._pki import Pki, ensure_pki
 from .._procs import alive as _alive
-from .._procs import free_ports as free_ports
+from .._procs import free_ports
 from .._record import ClusterRecord
 from ..errors import ClusterUnavailable, K8sLabError
 from .base import (

@@ -31,8 +31,9 @@ import k8slab as lab
 from k8slab import _tools, workshop
 from k8slab._paths import kubeconfig_path, state_dir
 from k8slab._pods import exec_status, handshake_status
+from k8slab._procs import free_ports
 from k8slab._record import ClusterRecord
-from k8slab.engines.kwok import KwokEngine, exec_dir, free_ports, pki_dir
+from k8slab.engines.kwok import KwokEngine, exec_dir, pki_dir
 from tests.conftest import ROOT, k8slab_cli
 
 SECRET_TEXT = "attendee-a-private-notes"

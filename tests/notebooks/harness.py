@@ -27,6 +27,7 @@ from typing import Any
 import nbformat
 import papermill
 
+from k8slab._language import LANGUAGES, edition_folder
 from k8slab._record_output import extract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def second_run_wanted() -> bool:
 
 #: The edition a notebook test runs: ``en`` (``notebooks/``) or ``fr`` (``notebooks/fr/``,
 #: the same code cells; ``K8SLAB_NOTEBOOK_LANG=fr`` runs every notebook test on it).
-EDITIONS = {"en": NOTEBOOKS, "fr": NOTEBOOKS / "fr"}
+EDITIONS = {lang: NOTEBOOKS / edition_folder(lang) for lang in LANGUAGES}
 
 
 def edition() -> str:
