@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -149,6 +150,12 @@ def test_go_module_version_reads_the_build_info(tmp_path):
 def test_stop_signals_only_our_live_processes_and_clears_the_state(tmp_path):
     assert _flux.stop(tmp_path) == []
     sleeper = subprocess.Popen(["sleep", "60"])
+    # Right after exec the kernel may not show the new command line yet (an empty
+    # /proc/PID/cmdline under load): wait until the process is visibly `sleep`.
+    cmdline = Path(f"/proc/{sleeper.pid}/cmdline")
+    deadline = time.monotonic() + 10
+    while b"sleep" not in cmdline.read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.01)
     try:
         (tmp_path / "git" / "course.git").mkdir(parents=True)
         (tmp_path / "state.json").write_text(json.dumps({"namespace": "x", "processes": {
