@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -78,6 +79,26 @@ def go_executable() -> str:
             "or point K8SLAB_KUBE_APISERVER and friends at official binaries.",
         )
     return go
+
+
+def go_exec_name(package: str) -> str:
+    """The file name ``go build -o DIR/`` gives the binary of ``package``.
+
+    Why: with several packages and an output folder, Go names each binary
+    after its import path's last element, or the one before it when the last
+    is a major-version suffix (``go.etcd.io/etcd/server/v3`` -> ``server``),
+    not after the tool. :func:`build_family` renames from this name, and a
+    test checks it against ``go list`` so the rule cannot drift.
+
+    Example:
+        >>> go_exec_name("go.etcd.io/etcd/server/v3"), go_exec_name("k8s.io/kubernetes/cmd/kubectl")
+        ('server', 'kubectl')
+    """
+    parts = package.rstrip("/").split("/")
+    last = parts[-1]
+    if len(parts) > 1 and re.fullmatch(r"v[2-9][0-9]*|v[1-9][0-9]+", last):
+        return parts[-2]
+    return last
 
 
 def build_command(go: str, tools: Sequence[Tool], out_dir: Path) -> tuple[list[str], Path, dict]:
@@ -187,6 +208,8 @@ def build_family(tools: Sequence[Tool], progress: Progress) -> dict[str, Path]:
         built = {}
         for tool in tools:
             produced = out_dir / tool.name
+            if not produced.is_file() and tool.package:
+                produced = out_dir / go_exec_name(tool.package)
             if not produced.is_file():
                 raise ToolMissing(f"`go` succeeded but wrote no {tool.name} in {out_dir}:\n"
                                   + "".join(lines[-20:]))

@@ -190,3 +190,37 @@ def test_prepare_patched_copies_modules_and_puts_the_patches_over_them(monkeypat
     _build.prepare_patched(tool, "go")   # unchanged wrapper: nothing is fetched again
     assert len(calls) == 1
     module.chmod(0o755)
+
+
+def _go_target_name(package: str, tmp: Path) -> str:
+    """What ``go list`` says the binary of ``package`` is called (a stand-in module, offline)."""
+    import os
+    import shutil
+    import subprocess
+
+    go = shutil.which("go")
+    if go is None:
+        pytest.fail("go is needed to check Go's binary names (./run installs it with the tools)")
+    mod = tmp / package.replace("/", "_")
+    mod.mkdir()
+    (mod / "go.mod").write_text(f"module {package}\n\ngo 1.21\n")
+    (mod / "main.go").write_text("package main\n\nfunc main() {}\n")
+    out = subprocess.run([go, "list", "-f", "{{.Target}}", "."], cwd=mod, check=True,
+                         capture_output=True, text=True,
+                         env={**os.environ, "GOBIN": str(tmp / "bin"), "GOFLAGS": "-mod=mod",
+                              "GOPROXY": "off", "GOTOOLCHAIN": "local"}).stdout.strip()
+    return Path(out).name
+
+
+@pytest.mark.parametrize("name", sorted(_tools.TOOLS))
+def test_go_names_each_binary_as_go_exec_name_says(name, tmp_path):
+    """Every tool of every family, slow ones included, without building it: Go's own answer."""
+    package = _tools.TOOLS[name].package
+    assert _build.go_exec_name(package) == _go_target_name(package, tmp_path)
+
+
+def test_go_exec_name_strips_major_version_suffixes():
+    assert _build.go_exec_name("go.etcd.io/etcd/server/v3") == "server"
+    assert _build.go_exec_name("example.com/tool/v10") == "tool"
+    assert _build.go_exec_name("example.com/v1") == "v1"  # v1 is never a suffix
+    assert _build.go_exec_name("k8s.io/kubernetes/cmd/kubectl") == "kubectl"
