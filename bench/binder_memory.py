@@ -74,7 +74,7 @@ def _report(samples: list[tuple[float, float, float]], elapsed: float, code: int
 
 
 def nonroot() -> None:
-    from k8slab._paths import cache_dir
+    from k8slab._base.paths import cache_dir
     from tests.tools.throwaway_user import throwaway_user
 
     with throwaway_user(cache_dir()) as user:

@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from k8slab import _download, _tools  # noqa: E402 - after the path set-up above
+from k8slab._binaries import catalog as _tools  # noqa: E402 - after the path set-up above
+from k8slab._binaries import download as _download  # noqa: E402
 
 #: What ``./run setup`` asks for.
 SETUP_TOOLS = ["kwokctl", "kwok", "etcd", "kube-apiserver", "kube-controller-manager",

@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from k8slab import _images, _tools  # noqa: E402
+from k8slab._binaries import catalog as _tools  # noqa: E402
+from k8slab._binaries import images as _images  # noqa: E402
 from k8slab.engines import host_state  # noqa: E402
 
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller", "kube-scheduler", "kwok-controller",

@@ -31,7 +31,7 @@ def main() -> None:
     subprocess.run([*cli, "up", "--nodes", str(nodes)], check=True, stdout=subprocess.DEVNULL)
     try:
         import k8slab as lab
-        from k8slab._tables import pods_frame
+        from k8slab._views.tables import pods_frame
 
         ns = "bench"
         lab.namespace(ns)

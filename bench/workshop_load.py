@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._proc import rss_mib  # noqa: E402
-from k8slab import _tools  # noqa: E402
-from k8slab._record_output import extract  # noqa: E402
+from k8slab._binaries import catalog as _tools  # noqa: E402
+from k8slab._course.recorded import extract  # noqa: E402
 from k8slab.engines import host_state  # noqa: E402
 from tests.integration.test_workshop_course import course_quota  # noqa: E402
 

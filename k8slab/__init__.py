@@ -17,41 +17,45 @@ More in the submodules: ``k8slab.plots``, ``k8slab.widgets``, ``k8slab.helm``,
 against the lab cluster only.
 """
 
-from ._access import as_user, can_i, service_account_user
-from ._client import connect
-from ._diagnose import diagnose
-from ._discovery import api_groups, api_resources, components, get_raw, timeline
-from ._display import show_commands
-from ._etcdctl import etcdctl, etcdctl_to, etcdutl, restored_etcd
-from ._imperative import job_from_cronjob, restart, scale
-from ._kubectl import kubectl
-from ._kubelet_view import compare as compare_views
-from ._kubelet_view import pod_view
-from ._language import language
-from ._manifests import manifest
-from ._namespaces import cleanup, namespace, setup
-from ._pods import exec_ as exec
-from ._pods import http_get, logs, port_forward
-from ._record_output import record
-from ._resources import apply, delete, exists, get
-from ._resources import list_ as list
-from ._status import cluster_status as status
-from ._storage_view import volumes_table as volumes
-from ._tables import events, table
-from ._wait import wait
-from ._watch import watch
-from .errors import (
+from k8slab._base.display import show_commands
+from k8slab._base.language import language
+from k8slab._base.paths import state_dir
+from k8slab._core.access import as_user, can_i, service_account_user
+from k8slab._core.client import connect
+from k8slab._core.diagnose import diagnose
+from k8slab._core.discovery import api_groups, api_resources, components, get_raw, timeline
+from k8slab._core.imperative import job_from_cronjob, restart, scale
+from k8slab._core.manifests import manifest
+from k8slab._core.namespaces import cleanup, namespace, setup
+from k8slab._core.pods import exec_ as exec
+from k8slab._core.pods import http_get, logs, port_forward
+from k8slab._core.resources import apply, delete, exists, get
+from k8slab._core.resources import list_ as list
+from k8slab._core.status import cluster_status as status
+from k8slab._core.wait import wait
+from k8slab._core.watch import watch
+from k8slab._course.recorded import record
+from k8slab._runners.etcdctl import etcdctl, etcdctl_to, etcdutl, restored_etcd
+from k8slab._runners.kubectl import kubectl
+from k8slab._views.kubelet import compare as compare_views
+from k8slab._views.kubelet import pod_view
+from k8slab._views.storage import volumes_table as volumes
+from k8slab._views.tables import events, table
+from k8slab.errors import (
     ApiError,
     ClusterUnavailable,
+    EtcdctlFailed,
+    ExecFailed,
     HelmError,
     K8sLabError,
+    KubectlFailed,
     ManifestError,
     ToolMissing,
     UnsafeContext,
     WaitTimeout,
 )
-from .exercises import check
-from .magic import load_ipython_extension, register_if_interactive
+from k8slab.exercises import check
+from k8slab.magic import load_ipython_extension, register_if_interactive
 
 # In a notebook, `import k8slab` is all it takes to get %kubectl and %%kubectl.
 register_if_interactive()
@@ -61,8 +65,11 @@ __version__ = "0.1.0"
 __all__ = [
     "ApiError",
     "ClusterUnavailable",
+    "EtcdctlFailed",
+    "ExecFailed",
     "HelmError",
     "K8sLabError",
+    "KubectlFailed",
     "ManifestError",
     "ToolMissing",
     "UnsafeContext",
@@ -105,6 +112,7 @@ __all__ = [
     "service_account_user",
     "setup",
     "show_commands",
+    "state_dir",
     "status",
     "table",
     "timeline",

@@ -17,19 +17,21 @@ import sys
 import time
 from pathlib import Path
 
-from . import _images, _target, _tools
-from ._client import record_answers
-from ._flux import add_parser as add_flux
-from ._flux import stop as stop_flux
-from ._language import DEFAULT, LANGUAGES, edition_folder, edition_path
-from ._language import known as known_language
-from ._paths import PROJECT_ROOT, kubeconfig_path, state_dir
-from ._record import ClusterRecord
-from ._status import cluster_status, no_cluster_error
-from ._status import status_record as _status_record  # noqa: F401 (tests import it here)
-from .engines import ENGINES, get_engine
-from .engines.base import port_in_use
-from .errors import ClusterUnavailable, K8sLabError
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.language import DEFAULT, LANGUAGES, edition_folder, edition_path
+from k8slab._base.language import known as known_language
+from k8slab._base.paths import PROJECT_ROOT, kubeconfig_path, state_dir
+from k8slab._binaries import catalog as _tools
+from k8slab._binaries import images as _images
+from k8slab._core import target as _target
+from k8slab._core.client import record_answers
+from k8slab._core.status import cluster_status, no_cluster_error
+from k8slab._core.status import status_record as _status_record  # noqa: F401 (tests import it here)
+from k8slab._runners.flux import add_parser as add_flux
+from k8slab._runners.flux import stop as stop_flux
+from k8slab.engines import ENGINES, get_engine
+from k8slab.engines.base import port_in_use
+from k8slab.errors import ClusterUnavailable, K8sLabError
 
 
 def _print(msg: str) -> None:
@@ -93,7 +95,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from ._workshop_vclusters import delete as delete_attendee_clusters
+    from k8slab.workshop._vclusters import delete as delete_attendee_clusters
 
     if own := delete_attendee_clusters():  # workshop mode ``cluster``: theirs go first
         _print(f"k8slab: stopped and removed the attendee clusters of {', '.join(own)}.")
@@ -102,7 +104,7 @@ def cmd_down(args: argparse.Namespace) -> int:
     if engine_name == "auto":
         engine_name = "kwok"
     engine = get_engine(engine_name)
-    from ._workshop_hub import teardown  # the workshop hub, its Unix users and homes
+    from k8slab.workshop._hub.serve import teardown  # the workshop hub, its Unix users and homes
 
     teardown()
     stop_flux()  # Flux's controllers and git server talk to this cluster: they go first
@@ -348,7 +350,7 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
         sub.add_parser("workshop", help=WORKSHOP_HELP)
         return parser
     try:
-        from .workshop import add_parser as add_workshop
+        from k8slab.workshop import add_parser as add_workshop
     except ImportError:
         pass
     else:

@@ -15,8 +15,13 @@ from typing import Any
 import pandas as pd
 from kubernetes.client.exceptions import ApiException
 
-from ._errors import translate
-from ._resources import dynamic, resource_for
+from k8slab._core.api_errors import translate
+from k8slab._core.resources import dynamic, resource_for
+
+__all__ = [
+    "WEBSITE_CRD", "custom_objects_elsewhere", "remove_crd_if_unused",
+    "resource_cache_forget", "schema_frame", "status_matches",
+]
 
 #: The CRD of notebook 11's ``Website`` kind (manifests/11-extending-crd.yaml).
 WEBSITE_CRD = "websites.k8slab.io"
@@ -92,7 +97,7 @@ def remove_crd_if_unused(name: str, namespace: str, *, timeout: float = 60) -> b
     Returns:
         True if the CRD was deleted (or was already gone), False if kept.
     """
-    from ._resources import delete, exists, get
+    from k8slab._core.resources import delete, exists, get
 
     if not exists("CustomResourceDefinition", name):
         return True

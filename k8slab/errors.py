@@ -6,13 +6,17 @@ namespace, and the next command to run. The original exception (an
 experts.
 
 This module is public (``k8slab.errors``, re-exported as ``lab.K8sLabError``...)
-and holds the classes only; :mod:`k8slab._errors` is the private translator
+and holds the classes only; :mod:`k8slab._core.api_errors` is the private translator
 that turns the client's exceptions into them.
 """
 
 from __future__ import annotations
 
 from html import escape
+
+__all__ = ["ApiError", "ChecksumMismatch", "ClusterUnavailable", "EtcdctlFailed", "ExecFailed",
+           "HelmError", "K8sLabError", "KubectlFailed", "ManifestError", "NotYet", "ToolMissing",
+           "UnsafeContext", "WaitTimeout"]
 
 
 class K8sLabError(Exception):
@@ -94,3 +98,54 @@ class WaitTimeout(K8sLabError):
 
 class HelmError(K8sLabError):
     """The helm command failed; the message carries helm's own words."""
+
+
+class NotYet(K8sLabError):
+    """A check's "not yet": what the learner still has to do, in one sentence.
+
+    Raised by :func:`require` inside a check; :func:`run_check` turns it (like
+    any :class:`K8sLabError`) into a failed result whose message is this one.
+    """
+
+    def __init__(self, message: object, hint: object | None = None) -> None:
+        super().__init__(str(message), None if hint is None else str(hint))
+
+
+class ExecFailed(K8sLabError):
+    """The command ran in the pod and exited with a non-zero code (``kubectl exec`` fails too).
+
+    Attributes:
+        exit_code: the command's exit code.
+        output: what it printed (stdout and stderr, as they came).
+    """
+
+    def __init__(self, message: str, hint: str, *, exit_code: int, output: str) -> None:
+        super().__init__(message, hint)
+        self.exit_code = exit_code
+        self.output = output
+
+
+class EtcdctlFailed(K8sLabError):
+    """etcdctl or etcdutl exited with a non-zero status; its message is in ours."""
+
+
+class KubectlFailed(K8sLabError):
+    """kubectl exited with a non-zero status (its own message was printed above).
+
+    Attributes:
+        returncode: kubectl's exit status.
+        command: the command line as the learner wrote it (``kubectl get pod web``).
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, returncode: int = 1,
+                 command: str = "") -> None:
+        super().__init__(message, hint)
+        self.returncode = returncode
+        self.command = command
+
+    def _render_traceback_(self) -> list[str]:  # pragma: no cover - IPython display only
+        """IPython shows this instead of a Python traceback: kubectl already said why."""
+        lines = [f"\x1b[31mKubectlFailed\x1b[0m: {self.message}"]
+        if self.hint:
+            lines.append(f"  -> {self.hint}")
+        return lines

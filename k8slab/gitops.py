@@ -3,7 +3,7 @@
 Flux's source-controller and kustomize-controller do the GitOps work for real
 in notebook 13: they clone the repository, build the kustomize overlay, apply
 it by server-side apply, prune what left git and put back what was changed by
-hand (:mod:`k8slab._flux` runs them as local processes beside the lab's
+hand (:mod:`k8slab._runners.flux` runs them as local processes beside the lab's
 control plane, with the git server they pull from). What is left here is
 what Flux does not do:
 
@@ -43,12 +43,21 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import _display, _tools
-from ._githttp import init_bare
-from ._paths import PROJECT_ROOT, logs_dir
-from ._resources import dynamic, find, list_, resource_for
-from ._wait import wait
-from .errors import ApiError, K8sLabError, ManifestError
+from k8slab._base import display as _display
+from k8slab._base.paths import PROJECT_ROOT, logs_dir
+from k8slab._binaries import catalog as _tools
+from k8slab._core.resources import dynamic, find, list_, resource_for
+from k8slab._core.wait import wait
+from k8slab._runners.githttp import init_bare
+from k8slab.errors import ApiError, K8sLabError, ManifestError
+
+__all__ = [
+    "APP", "FLUX_MANAGER", "SOURCE", "Flux", "GitRepo", "field_owner", "git_repository",
+    "history", "inventory", "inventory_of", "key", "kustomization", "kustomizations",
+    "owner", "parse_inventory_id", "passes", "ready_condition", "reconcile", "release",
+    "render", "same_commit", "short", "sources", "start_flux", "status_row",
+    "stop_flux", "summary", "wait_applied",
+]
 
 SOURCE_API = "source.toolkit.fluxcd.io/v1"
 KUSTOMIZE_API = "kustomize.toolkit.fluxcd.io/v1"
@@ -132,7 +141,7 @@ class GitRepo:
         """
         exe = shutil.which("git")
         if exe is None:
-            from .errors import ToolMissing
+            from k8slab.errors import ToolMissing
 
             raise ToolMissing("This notebook needs the `git` program, which is not installed.",
                               "Install git (e.g. `apt-get install git`), then re-run the cell.")
@@ -265,7 +274,7 @@ def _find_dir(source: str | Path) -> Path:
 def render(directory: str | Path, *, echo: bool = True) -> list[dict]:
     """Run ``kubectl kustomize DIRECTORY`` and return the objects it produces.
 
-    Uses the lab's own kubectl (:func:`k8slab._tools.locate`), which embeds
+    Uses the lab's own kubectl (:func:`k8slab._binaries.catalog.locate`), which embeds
     kustomize and needs no network.
 
     Args:
@@ -372,7 +381,7 @@ def start_flux(namespace: str) -> Flux:
         K8sLabError: a controller did not start (its log is quoted).
     """
     # Lazy on purpose: `import k8slab` loads no entry-point code (processes, binaries).
-    from . import _flux
+    from k8slab._runners import flux as _flux
 
     _echo(["k8slab", "flux", "start", namespace])
     state = _flux.start(namespace)
@@ -382,7 +391,7 @@ def start_flux(namespace: str) -> Flux:
 
 def stop_flux() -> list[str]:
     """Stop the controllers and the git server (``k8slab flux stop``); list what stopped."""
-    from . import _flux
+    from k8slab._runners import flux as _flux
 
     _echo(["k8slab", "flux", "stop"])
     return _flux.stop()
@@ -399,7 +408,9 @@ def release(namespace: str) -> list[str]:
     Returns:
         ``Kind/name`` of the objects released.
     """
-    from . import _flux  # entry-point layer, loaded only when asked (see start_flux)
+    from k8slab._runners import (
+        flux as _flux,  # entry-point layer, loaded only when asked (see start_flux)
+    )
 
     state = _flux.load_state()
     if state and state["namespace"] == namespace and _flux.running(state):

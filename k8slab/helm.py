@@ -44,12 +44,23 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import _display, _guard, _target, _tools
-from ._manifests import resolve_path
-from ._objects import selector_of
-from ._paths import PROJECT_ROOT, state_dir
-from ._resources import list_
-from .errors import ClusterUnavailable, HelmError, ToolMissing, WaitTimeout
+from k8slab._base import display as _display
+from k8slab._base.paths import PROJECT_ROOT, state_dir
+from k8slab._binaries import catalog as _tools
+from k8slab._core import guard as _guard
+from k8slab._core import target as _target
+from k8slab._core.manifests import resolve_path
+from k8slab._core.objects import selector_of
+from k8slab._core.resources import list_
+from k8slab.errors import ClusterUnavailable, HelmError, ToolMissing, WaitTimeout
+
+__all__ = [
+    "Release", "binary", "connection_args", "get_release", "get_values", "helm_env",
+    "helm_error", "helm_home", "history", "history_frame", "install", "lint",
+    "list_releases", "pod_selectors", "releases", "releases_frame", "resolve_chart",
+    "rollback", "run", "status", "template", "template_objects", "trim_stderr",
+    "uninstall", "upgrade",
+]
 
 #: Wait until the release's objects are ready (helm v4: ``--wait`` alone means "watcher").
 WAIT_STRATEGY = "watcher"

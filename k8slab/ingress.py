@@ -48,12 +48,20 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from . import _display
-from ._pods import HttpResponse, curl_through_forward, forward_get, resolve_pod
-from ._resources import delete, get, list_
-from ._traefik_pod import WEB_PORT, controller_pod
-from ._traefik_pod import controller_version as controller_version  # for the lesson
-from .errors import K8sLabError
+from k8slab._base import display as _display
+from k8slab._core.pods import HttpResponse, curl_through_forward, forward_get, resolve_pod
+from k8slab._core.resources import delete, get, list_
+from k8slab._runners.traefik_pod import WEB_PORT, controller_pod
+from k8slab._runners.traefik_pod import controller_version as controller_version  # for the lesson
+from k8slab.errors import K8sLabError
+
+__all__ = [
+    "Route", "addresses", "answer_summary", "controller_version", "deliver",
+    "has_address", "host_matches", "install_controller", "install_gateway_api",
+    "parse_echo", "path_matches", "remove_controller", "route", "route_accepted",
+    "route_dict", "route_status", "rules_frame", "send_all", "service_port_number",
+    "simulate", "split_host", "through_controller", "wait_served",
+]
 
 #: The path types of ``networking.k8s.io/v1``.
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
@@ -96,7 +104,9 @@ def _backend(backend: dict | None) -> tuple[str, int | str] | None:
     if not svc or not svc.get("name"):
         return None
     port = svc.get("port") or {}
-    return svc["name"], port.get("number") if port.get("number") is not None else port.get("name")
+    number = port.get("number")
+    # The API server requires a number or a name; "" only for an object it never validated.
+    return svc["name"], number if number is not None else str(port.get("name") or "")
 
 
 def split_host(host: str) -> str:
@@ -400,7 +410,7 @@ def install_controller(namespace: str, *, timeout: float = 180) -> str:
         Traefik v3.7.13 runs in pod traefik-6d5f... (namespace nb10-ingress); ...
         'v3.7.13'
     """
-    from . import _traefik
+    from k8slab._runners import traefik as _traefik
 
     return _traefik.install(namespace, timeout=timeout)
 
@@ -411,7 +421,7 @@ def install_gateway_api() -> str:
     Works on every engine, kwok included: CRDs only teach the API server new
     kinds. Serving Gateways and HTTPRoutes is a controller's job (Traefik's).
     """
-    from . import _traefik
+    from k8slab._runners import traefik as _traefik
 
     return _traefik.install_gateway_api()
 

@@ -2,7 +2,7 @@
 
 Registered by ``import k8slab`` inside IPython/Jupyter (every course notebook's
 set-up cell does it), or by ``%load_ext k8slab`` in any notebook. It runs the
-lab's own kubectl against the lab kubeconfig only (:mod:`k8slab._kubectl`),
+lab's own kubectl against the lab kubeconfig only (:mod:`k8slab._runners.kubectl`),
 and shows what kubectl prints, exactly as it prints it.
 
 Line magic, one command::
@@ -28,7 +28,7 @@ notebook run. Options of the magic itself come before kubectl's arguments:
 - ``--quiet``: print nothing (the output is still in ``_kubectl``).
 
 After each run the Python variable ``_kubectl`` holds the
-:class:`k8slab._kubectl.Result` (``_kubectl.stdout``, ``_kubectl.returncode``).
+:class:`k8slab._runners.kubectl.Result` (``_kubectl.stdout``, ``_kubectl.returncode``).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from ._kubectl import KubectlFailed, Result, run
+from k8slab._runners.kubectl import KubectlFailed, Result, run
 
 __all__ = ["KubectlFailed", "load_ipython_extension", "parse", "register"]
 
@@ -106,6 +106,6 @@ def register_if_interactive() -> None:
     ipython = sys.modules.get("IPython")
     if ipython is None:
         return
-    shell = ipython.get_ipython()  # type: ignore[attr-defined]
+    shell = ipython.get_ipython()
     if shell is not None:
         register(shell)

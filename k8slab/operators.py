@@ -45,11 +45,16 @@ from typing import Any
 import pandas as pd
 from kubernetes.client.exceptions import ApiException
 
-from . import _namespaces
-from ._client import connect
-from ._errors import translate
-from ._own_client import own_client, resource_of
-from .errors import K8sLabError
+from k8slab._core import namespaces as _namespaces
+from k8slab._core.api_errors import translate
+from k8slab._core.client import connect
+from k8slab._core.own_client import own_client, resource_of
+from k8slab.errors import K8sLabError
+
+__all__ = [
+    "Entry", "Operator", "apply", "leftovers", "read", "running", "set_status", "start",
+    "stop",
+]
 
 #: The field manager of what handlers apply (shown in ``managedFields``).
 FIELD_MANAGER = "website-operator"

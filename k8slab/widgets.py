@@ -27,16 +27,16 @@ import time
 import ipywidgets as w
 from kubernetes import client
 
-from . import _display
-from ._background_watch import BackgroundWatch
-from ._client import connect
-from ._errors import translate
-from ._namespaces import LAB_LABEL
-from ._objects import selector_string
-from ._resources import get, list_, resource_for
-from ._show_once import ShowOnce
-from ._tables import pods_frame
-from .errors import K8sLabError
+from k8slab._base import display as _display
+from k8slab._core.api_errors import translate
+from k8slab._core.background_watch import BackgroundWatch
+from k8slab._core.client import connect
+from k8slab._core.namespaces import LAB_LABEL
+from k8slab._core.objects import selector_string
+from k8slab._core.resources import get, list_, resource_for
+from k8slab._views.show_once import ShowOnce
+from k8slab._views.tables import pods_frame
+from k8slab.errors import K8sLabError
 
 __all__ = ["LivePods", "NamespacePicker", "ReplicaSlider", "live_pods", "namespace_picker",
            "replica_slider"]

@@ -76,7 +76,7 @@ import time
 from pathlib import Path
 
 import k8slab as lab
-from k8slab._paths import state_dir
+from k8slab import state_dir
 
 lab.setup(namespace)
 status = lab.status()

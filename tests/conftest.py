@@ -60,8 +60,8 @@ def k8slab_cli(*args: str, env: dict[str, str] | None = None, check: bool = True
 @pytest.fixture(scope="session")
 def cluster():
     """The lab cluster for the whole session (started here if nobody started one)."""
-    from k8slab._client import record_answers
-    from k8slab._record import ClusterRecord
+    from k8slab._base.cluster_record import ClusterRecord
+    from k8slab._core.client import record_answers
 
     started = False
     record = ClusterRecord.load()

@@ -8,13 +8,13 @@ Example:
 
 from __future__ import annotations
 
-from ..errors import K8sLabError
-from .base import Availability, Engine
-from .existing import ExistingEngine
-from .host import HostEngine
-from .kind import KindEngine
-from .kwok import KwokEngine
-from .minikube import MinikubeEngine
+from k8slab.engines.base import Availability, Engine
+from k8slab.engines.existing import ExistingEngine
+from k8slab.engines.host import HostEngine
+from k8slab.engines.kind import KindEngine
+from k8slab.engines.kwok import KwokEngine
+from k8slab.engines.minikube import MinikubeEngine
+from k8slab.errors import K8sLabError
 
 ENGINES: dict[str, type[Engine]] = {
     "kwok": KwokEngine,

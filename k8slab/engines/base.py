@@ -16,10 +16,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import _images
-from .._paths import kubeconfig_path, logs_dir, state_dir
-from .._record import ClusterRecord
-from ..errors import K8sLabError, ToolMissing
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.paths import kubeconfig_path, logs_dir, state_dir
+from k8slab._binaries import images as _images
+from k8slab.errors import K8sLabError, ToolMissing
 
 CLUSTER_NAME = "k8slab"
 
@@ -48,7 +48,7 @@ class Engine(ABC):
         """Create (or adopt) the cluster, write the lab kubeconfig, return its record."""
 
     @abstractmethod
-    def down(self, record: ClusterRecord) -> None:
+    def down(self, record: ClusterRecord | None) -> None:
         """Delete what :meth:`up` created (for ``existing``: only forget it)."""
 
     def restart(self, record: ClusterRecord) -> bool:

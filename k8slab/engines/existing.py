@@ -12,9 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from .._record import ClusterRecord
-from ..errors import K8sLabError
-from .base import Availability, Engine, write_kubeconfig
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab.engines.base import Availability, Engine, write_kubeconfig
+from k8slab.errors import K8sLabError
 
 
 def extract_context(config: dict, context: str | None) -> dict:

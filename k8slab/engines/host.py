@@ -35,16 +35,17 @@ from pathlib import Path
 import yaml
 from kubernetes import client, utils
 
-from .. import _images, _tools
-from .._client import connect
-from .._paths import logs_dir, state_dir
-from .._procs import free_port as _free_port
-from .._record import ClusterRecord
-from ..errors import ClusterUnavailable, K8sLabError
-from . import host_config as cfg
-from . import host_state
-from .base import Availability, which
-from .kwok import SERVICE_CIDR, KwokEngine
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.paths import logs_dir, state_dir
+from k8slab._base.procs import free_port as _free_port
+from k8slab._binaries import catalog as _tools
+from k8slab._binaries import images as _images
+from k8slab._core.client import connect
+from k8slab.engines import host_config as cfg
+from k8slab.engines import host_state
+from k8slab.engines.base import Availability, which
+from k8slab.engines.kwok import SERVICE_CIDR, KwokEngine
+from k8slab.errors import ClusterUnavailable, K8sLabError
 
 PACKAGES = "containerd runc containernetworking-plugins iptables conntrack"
 #: One host engine per machine: its bridge, pod range and DNS address are the host's.

@@ -90,7 +90,7 @@ def write_sysctls(values: dict[str, str]) -> list[str]:
 
 def cgroup_children() -> list[str]:
     """Top-level cgroups of every hierarchy (``memory/kubepods``...)."""
-    out = []
+    out: list[str] = []
     if not CGROUP_ROOT.is_dir():
         return out
     for hierarchy in sorted(CGROUP_ROOT.iterdir()):

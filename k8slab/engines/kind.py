@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import subprocess
 
-from .._paths import manifests_dir, state_dir
-from .._record import ClusterRecord
-from ..errors import K8sLabError
-from . import base
-from .base import (
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.paths import manifests_dir, state_dir
+from k8slab.engines import base
+from k8slab.engines.base import (
     CLUSTER_NAME,
     Availability,
     Engine,
     run_logged,
     write_kubeconfig,
 )
+from k8slab.errors import K8sLabError
 
 KIND_CONFIG = "kind-cluster.yaml"
 

@@ -24,15 +24,14 @@ from pathlib import Path
 import yaml
 from kubernetes import client
 
-from .. import _tools
-from .._client import connect, record_answers
-from .._paths import cache_dir, logs_dir, state_dir
-from .._pki import Pki, ensure_pki
-from .._procs import alive as _alive
-from .._procs import free_ports
-from .._record import ClusterRecord
-from ..errors import ClusterUnavailable, K8sLabError
-from .base import (
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.paths import cache_dir, logs_dir, state_dir
+from k8slab._base.pki import Pki, ensure_pki
+from k8slab._base.procs import alive as _alive
+from k8slab._base.procs import free_ports
+from k8slab._binaries import catalog as _tools
+from k8slab._core.client import connect, record_answers
+from k8slab.engines.base import (
     CLUSTER_NAME,
     Availability,
     Engine,
@@ -41,6 +40,7 @@ from .base import (
     run_logged,
     write_kubeconfig,
 )
+from k8slab.errors import ClusterUnavailable, K8sLabError
 
 DEFAULT_PORT = 36443
 POD_CIDR = "10.244.0.0/16"
@@ -83,7 +83,7 @@ def workdir() -> Path:
 
 
 def pki_dir() -> Path:
-    """The certificates of etcd and the exec gate (see ``k8slab._pki``), mode 0700."""
+    """The certificates of etcd and the exec gate (see ``k8slab._base.pki``), mode 0700."""
     return state_dir() / "pki"
 
 
@@ -111,7 +111,7 @@ def bwrap_path() -> str | None:
     """bubblewrap for the exec sandbox; ``K8SLAB_BWRAP`` names another, ``none`` turns it off.
 
     Turning it off shows what a machine without user namespaces gets: exec
-    for the machine's owner only (see ``k8slab._workshop_cluster.exec_for_attendees``).
+    for the machine's owner only (see ``k8slab.workshop._cluster.exec_for_attendees``).
     """
     value = os.environ.get("K8SLAB_BWRAP")
     if value is None:
@@ -271,7 +271,7 @@ class KwokEngine(Engine):
         kwok's own port stays where kwokctl puts it (``kwokControllerPort``);
         ``node-port`` is what kwok writes into each Node's kubelet endpoint, so
         the API server's exec, logs and port-forward go to the gate first
-        (``k8slab._execgate``). The API server checks the gate's certificate
+        (``k8slab.engines._execgate``). The API server checks the gate's certificate
         and shows its own client certificate, both from k8slab's CA.
         """
         return [
@@ -312,7 +312,7 @@ class KwokEngine(Engine):
         There is no container, so kwok answers these requests itself: logs come
         from a file k8slab writes, ``exec`` runs the command on this machine
         (the exec gate has already wrapped it in the pod's sandbox, see
-        ``k8slab._execgate``; as nobody when k8slab runs as root), and
+        ``k8slab.engines._execgate``; as nobody when k8slab runs as root), and
         port-forward connects to a tiny simulated HTTP server speaking over
         stdin/stdout. Every answer says it is simulated.
         """
@@ -348,12 +348,12 @@ class KwokEngine(Engine):
                 "apiVersion": "kwok.x-k8s.io/v1alpha1",
                 "kind": "ClusterPortForward",
                 "metadata": {"name": "lab-port-forward"},
-                # The file alone (-I -S, standard library only), not ``-m k8slab._simhttp``:
+                # The file alone (-I -S, standard library only), not ``-m k8slab.engines._simhttp``:
                 # importing the k8slab package costs seconds per port-forward on a busy
                 # machine (a room of attendees), enough for lab.http_get to time out.
                 "spec": {"forwards": [{"command": [
                     sys.executable, "-I", "-S",
-                    str(Path(__file__).resolve().parent.parent / "_simhttp.py")]}]},
+                    str(Path(__file__).resolve().parent / "_simhttp.py")]}]},
             },
         ]
 
@@ -466,7 +466,7 @@ class KwokEngine(Engine):
             if not exec_dir().is_relative_to(state_dir()):
                 shutil.rmtree(exec_dir(), ignore_errors=True)
 
-    # -- isolation: etcd certificates, the exec gate (k8slab._execgate) ----
+    # -- isolation: etcd certificates, the exec gate (k8slab.engines._execgate) ----
     def uses_exec_gate(self) -> bool:
         """True when kwok answers exec itself (a ClusterExec rule), so the gate must wrap it.
 
@@ -492,7 +492,7 @@ class KwokEngine(Engine):
         _prepare_simulation(state_dir() / "simulated", exec_dir())
         bwrap = bwrap_path()
         # The exec gate is an asyncio server: the command line loads it only to use it.
-        from .._execgate import probe
+        from k8slab.engines._execgate import probe
 
         reason = probe(bwrap, exec_dir() / "sandboxes", self.exec_user())
         self.exec_sandbox = "bwrap" if reason is None else "none"
@@ -537,7 +537,7 @@ class KwokEngine(Engine):
         log = (logs_dir() / "execgate.log").open("ab")
         # The gate needs the standard library only: run its file alone (-I -S), without
         # importing k8slab and its dependencies (about 100 MiB less, which Binder feels).
-        gate = Path(__file__).resolve().parent.parent / "_execgate.py"
+        gate = Path(__file__).resolve().parent / "_execgate.py"
         proc = subprocess.Popen([sys.executable, "-I", "-S", str(gate), str(config)],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True, cwd="/")
@@ -551,7 +551,7 @@ class KwokEngine(Engine):
                 return proc.pid
             time.sleep(0.1)
         raise ClusterUnavailable(
-            f"The exec gate (k8slab/_execgate.py) did not listen on 127.0.0.1:{port}.",
+            f"The exec gate (k8slab/engines/_execgate.py) did not listen on 127.0.0.1:{port}.",
             f"Read {logs_dir() / 'execgate.log'}, then `k8slab down` and `k8slab up`.")
 
     def stop_exec_gate(self) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
-from .._paths import state_dir
-from .._record import ClusterRecord
-from . import base
-from .base import CLUSTER_NAME, Availability, Engine, run_logged
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.paths import state_dir
+from k8slab.engines import base
+from k8slab.engines.base import CLUSTER_NAME, Availability, Engine, run_logged
 
 PROFILE = CLUSTER_NAME
 

@@ -72,7 +72,7 @@ def wants_us(claim: dict, classes: dict[str, dict]) -> bool:
     if any(annotations.get(a) == PROVISIONER for a in _CLAIM_ANNOTATIONS):
         return True
     cls = classes.get(claim["spec"].get("storageClassName") or "")
-    return bool(cls) and cls.get("provisioner") == PROVISIONER
+    return cls is not None and cls.get("provisioner") == PROVISIONER
 
 
 def reconcile(api: ApiClient, node: str, root: Path) -> None:

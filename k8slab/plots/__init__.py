@@ -15,11 +15,11 @@ Example:
     >>> rec.plot(title="Scaling web from 3 to 5")                 # doctest: +SKIP
 """
 
-from .._pod_lifecycle import timeline_rows
-from ._lifecycle import plot_timeline, pod_timeline
-from ._owners import owner_graph, owner_tree, plot_owner_graph
-from ._replicas import ReplicaRecorder, replicas_over_time
-from ._requests_limits import parse_quantity, plot_resources, resource_rows, resources
+from k8slab._core.pod_lifecycle import timeline_rows
+from k8slab.plots._lifecycle import plot_timeline, pod_timeline
+from k8slab.plots._owners import owner_graph, owner_tree, plot_owner_graph
+from k8slab.plots._replicas import ReplicaRecorder, replicas_over_time
+from k8slab.plots._requests_limits import parse_quantity, plot_resources, resource_rows, resources
 
 __all__ = [
     "ReplicaRecorder",

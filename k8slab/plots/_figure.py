@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from .._show_once import ShowOnce
+from k8slab._views.show_once import ShowOnce
 
 
 class LabFigure(ShowOnce, Figure):

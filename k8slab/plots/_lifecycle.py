@@ -1,4 +1,4 @@
-"""Pod lifecycles as a Gantt-like chart, from :func:`k8slab._pod_lifecycle.timeline_rows`."""
+"""Pod lifecycles as a Gantt-like chart, from :func:`k8slab._core.pod_lifecycle.timeline_rows`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from matplotlib.patches import Patch
 
-from .._objects import selector_string
-from .._pod_lifecycle import timeline_rows
-from .._resources import list_
-from ._figure import LabFigure, done, figure
+from k8slab._core.objects import selector_string
+from k8slab._core.pod_lifecycle import timeline_rows
+from k8slab._core.resources import list_
+from k8slab.plots._figure import LabFigure, done, figure
 
 STATE_COLOURS = {
     "pending": "#bdbdbd",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from .. import _display
-from .._objects import matches, selector_of, selector_string
-from .._resources import get, list_, resource_for
-from ..errors import ManifestError
-from ._figure import LabFigure, done, figure
+from k8slab._base import display as _display
+from k8slab._core.objects import matches, selector_of, selector_string
+from k8slab._core.resources import get, list_, resource_for
+from k8slab.errors import ManifestError
+from k8slab.plots._figure import LabFigure, done, figure
 
 #: Column of each kind in the picture: owners on the left, Services on the right.
 COLUMNS = {"CronJob": 0, "Deployment": 0, "StatefulSet": 0, "DaemonSet": 0,

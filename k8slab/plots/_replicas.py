@@ -12,14 +12,14 @@ from collections.abc import Iterable
 
 from matplotlib.ticker import MaxNLocator
 
-from .. import _display
-from .._background_watch import BackgroundWatch
-from .._objects import selector_string
-from .._pod_lifecycle import timeline_rows
-from .._resources import get, resource_for
-from ..errors import K8sLabError, ManifestError, WaitTimeout
-from ._figure import LabFigure, done, figure
-from ._lifecycle import plot_timeline
+from k8slab._base import display as _display
+from k8slab._core.background_watch import BackgroundWatch
+from k8slab._core.objects import selector_string
+from k8slab._core.pod_lifecycle import timeline_rows
+from k8slab._core.resources import get, resource_for
+from k8slab.errors import K8sLabError, ManifestError, WaitTimeout
+from k8slab.plots._figure import LabFigure, done, figure
+from k8slab.plots._lifecycle import plot_timeline
 
 #: (series, colour, line width, line style): thick lines under thin ones, so
 #: equal values stay visible as stacked strokes.
@@ -223,7 +223,7 @@ class ReplicaRecorder:
     def _sample(self, note: str) -> None:
         dep = self._deployment or {}
         spec, status = dep.get("spec") or {}, dep.get("status") or {}
-        sample = {"t": self._now(),
+        sample: dict[str, float | str] = {"t": self._now(),
                   "desired": int(spec.get("replicas", 1) if dep else 0),
                   "ready": int(status.get("readyReplicas") or 0),
                   "updated": int(status.get("updatedReplicas") or 0),

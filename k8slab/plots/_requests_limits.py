@@ -12,9 +12,9 @@ import re
 from kubernetes.utils import parse_quantity as kubernetes_quantity
 from matplotlib.patches import Patch
 
-from .._resources import list_
-from ..errors import ManifestError
-from ._figure import LabFigure, done, figure
+from k8slab._core.resources import list_
+from k8slab.errors import ManifestError
+from k8slab.plots._figure import LabFigure, done, figure
 
 
 def parse_quantity(value: str | float | int) -> float:

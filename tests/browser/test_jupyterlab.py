@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import k8slab as lab
-from k8slab._record_output import extract
+from k8slab._course.recorded import extract
 from k8slab.engines.base import port_in_use
 from tests.conftest import ROOT
 

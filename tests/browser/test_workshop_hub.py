@@ -24,9 +24,9 @@ import uuid
 
 import pytest
 
-from k8slab import _hub_users
-from k8slab._paths import kubeconfig_path
-from k8slab._record_output import extract
+from k8slab._base.paths import kubeconfig_path
+from k8slab._course.recorded import extract
+from k8slab.workshop._hub import users as _hub_users
 from tests.browser.test_jupyterlab import ARTIFACTS, HERE, _chromium, _free_port
 from tests.integration.test_workshop_course import course_quota
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import k8slab as lab
-from k8slab import _resources
+from k8slab._core import resources as _resources
 
 WEB = """
 apiVersion: v1

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import _tools
+from k8slab._binaries import catalog as _tools
 from k8slab.engines import host_state
 from k8slab.engines.host import LOCK, HostEngine, _node_runs
 

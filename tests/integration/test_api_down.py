@@ -28,9 +28,10 @@ from pathlib import Path
 import pytest
 
 import k8slab as lab
-from k8slab import _client, _resources
-from k8slab._client import record_answers
-from k8slab._record import ClusterRecord
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._core import client as _client
+from k8slab._core import resources as _resources
+from k8slab._core.client import record_answers
 from k8slab.engines.base import port_in_use
 from k8slab.errors import ClusterUnavailable
 from tests.conftest import k8slab_cli

@@ -54,8 +54,8 @@ def test_binder_start_as_an_ordinary_user_shows_exec_output(tmp_path):
     import json
     import pwd
 
-    from k8slab._paths import cache_dir
-    from k8slab._record_output import extract
+    from k8slab._base.paths import cache_dir
+    from k8slab._course.recorded import extract
     from tests.tools.throwaway_user import throwaway_user
 
     with throwaway_user(cache_dir()) as user:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab import _language
+from k8slab._base import language as _language
 from k8slab.exercises import exercises, run_check
 from tests.tools.editions import MIN_WORDS, language_of
 

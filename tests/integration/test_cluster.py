@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import k8slab as lab
-from k8slab._tools import KUBE_VERSION
+from k8slab._binaries.catalog import KUBE_VERSION
 from tests.conftest import k8slab_cli
 
 

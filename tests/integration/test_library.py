@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 
 import k8slab as lab
-from k8slab._pods import resolve_pod
+from k8slab._core.pods import resolve_pod
 from k8slab.errors import ApiError, ClusterUnavailable, ManifestError, WaitTimeout
 from k8slab.exercises import NotYet, require, run_check
 

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from k8slab import _tools
+from k8slab._binaries import catalog as _tools
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import _build, _download, _tools
+from k8slab._binaries import build as _build
+from k8slab._binaries import catalog as _tools
+from k8slab._binaries import download as _download
 from k8slab.errors import ChecksumMismatch
 
 KUBE = _tools.KUBE_VERSION

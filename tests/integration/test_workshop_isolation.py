@@ -28,11 +28,12 @@ from kubernetes.stream import stream
 from kubernetes.stream.ws_client import ERROR_CHANNEL
 
 import k8slab as lab
-from k8slab import _tools, workshop
-from k8slab._paths import kubeconfig_path, state_dir
-from k8slab._pods import exec_status, handshake_status
-from k8slab._procs import free_ports
-from k8slab._record import ClusterRecord
+from k8slab import workshop
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.paths import kubeconfig_path, state_dir
+from k8slab._base.procs import free_ports
+from k8slab._binaries import catalog as _tools
+from k8slab._core.pods import exec_status, handshake_status
 from k8slab.engines.kwok import KwokEngine, exec_dir, pki_dir
 from tests.conftest import ROOT, k8slab_cli
 

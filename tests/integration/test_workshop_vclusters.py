@@ -26,8 +26,8 @@ import yaml
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-from k8slab._record_output import extract
-from k8slab._workshop_vclusters import cluster_pids
+from k8slab._course.recorded import extract
+from k8slab.workshop._vclusters import cluster_pids
 from tests.conftest import ROOT, k8slab_cli
 
 FIRST_PORT = int(os.environ.get("K8SLAB_TEST_VCLUSTER_PORT", "36651"))

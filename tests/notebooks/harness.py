@@ -27,8 +27,8 @@ from typing import Any
 import nbformat
 import papermill
 
-from k8slab._language import LANGUAGES, edition_folder
-from k8slab._record_output import extract
+from k8slab._base.language import LANGUAGES, edition_folder
+from k8slab._course.recorded import extract
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"

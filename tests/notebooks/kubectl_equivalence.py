@@ -1,7 +1,7 @@
 """Run every kubectl line a notebook prints with the real kubectl, while the notebook runs.
 
 Installed inside the notebook's kernel by the harness (``run_notebook(...,
-kubectl_log=PATH)``): a hook on :data:`k8slab._display.hooks` sees each
+kubectl_log=PATH)``): a hook on :data:`k8slab._base.display.hooks` sees each
 announced command (not the muted internal reads) just before the library sends
 its own request, runs the kubectl line against the same cluster and writes one
 JSON line per command to ``PATH``. The test then requires every line to be ok.
@@ -36,8 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from k8slab import _display, _kubectl
-from k8slab._client import connect
+from k8slab._base import display as _display
+from k8slab._core.client import connect
+from k8slab._runners import kubectl as _kubectl
 
 READ_ONLY_EXEC = {"cat", "ls", "env", "printenv", "id", "whoami", "hostname", "echo", "pwd",
                   "uname", "df", "ps", "nslookup", "getent", "date", "true", "head", "tail"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import k8slab as lab
-from k8slab._paths import state_dir as lab_state
-from k8slab._storage_view import volumes_of
+from k8slab._base.paths import state_dir as lab_state
+from k8slab._views.storage import volumes_of
 from tests.notebooks.harness import run_notebook, unique_namespace
 from tests.notebooks.twice import run_again
 

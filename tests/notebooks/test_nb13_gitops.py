@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import k8slab as lab
-from k8slab import _flux, _tools
+from k8slab._binaries import catalog as _tools
+from k8slab._runners import flux as _flux
 from tests.notebooks.harness import run_notebook, unique_namespace
 from tests.notebooks.twice import run_again
 

@@ -2,7 +2,7 @@
 
 A check module that returns a bare string shows English on a French card; the
 source is read (ast) so that even a message on a rarely taken path is caught.
-The card itself picks the language of the notebook (k8slab/_language.py).
+The card itself picks the language of the notebook (k8slab/_base/language.py).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import _language
+from k8slab._base import language as _language
 from k8slab.exercises import Result, Words, exercises, say
 
-CHECKS = sorted((Path(__file__).resolve().parents[2] / "k8slab" / "checks").glob("nb*.py"))
+CHECKS_DIR = Path(__file__).resolve().parents[2] / "k8slab" / "_course" / "checks"
+CHECKS = sorted(CHECKS_DIR.glob("nb*.py"))
 
 
 def _bare(node: ast.AST | None) -> bool:

@@ -18,11 +18,12 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 import k8slab as lab
-from k8slab import _client, _resources
-from k8slab._client import record_answers
-from k8slab._errors import translate, unreachable
-from k8slab._paths import kubeconfig_path
-from k8slab._record import ClusterRecord
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.paths import kubeconfig_path
+from k8slab._core import client as _client
+from k8slab._core import resources as _resources
+from k8slab._core.api_errors import translate, unreachable
+from k8slab._core.client import record_answers
 from k8slab.cli import main
 from k8slab.errors import ClusterUnavailable
 

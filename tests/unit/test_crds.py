@@ -14,7 +14,7 @@ def test_status_matches_rule():
 
 
 def test_schema_frame_reads_the_course_crd():
-    from k8slab._manifests import load
+    from k8slab._core.manifests import load
 
     crd = load("manifests/11-extending-crd.yaml")[0]
     frame = crds.schema_frame(crd)

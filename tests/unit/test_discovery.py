@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from k8slab._discovery import components_frame, resources_frame, story_frame
+from k8slab._core.discovery import components_frame, resources_frame, story_frame
 
 APPS = {"groupVersion": "apps/v1", "resources": [
     {"name": "deployments", "kind": "Deployment", "namespaced": True,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from k8slab import _tools
+from k8slab._binaries import catalog as _tools
 from k8slab.engines import base, get_engine
 from k8slab.engines.existing import extract_context
 from k8slab.engines.kind import KindEngine

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab import _download, _etcdctl
-from k8slab._record import ClusterRecord
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._binaries import download as _download
+from k8slab._runners import etcdctl as _etcdctl
 from k8slab.errors import ClusterUnavailable, K8sLabError
 
 

@@ -1,4 +1,4 @@
-"""k8slab.gitops, k8slab._githttp and k8slab._flux: the parts Flux does not do, without a cluster.
+"""k8slab.gitops and k8slab._runners (githttp, flux): the parts Flux does not do, without a cluster.
 
 The git server is exercised for real (git clone and push over HTTP through
 ``git http-backend``); the Flux status helpers are fed objects in the shape
@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import _flux, _githttp, _tools, gitops
+from k8slab import gitops
+from k8slab._binaries import catalog as _tools
+from k8slab._runners import flux as _flux
+from k8slab._runners import githttp as _githttp
 from k8slab.errors import K8sLabError, ManifestError
 from k8slab.gitops import GitRepo
 
@@ -159,7 +162,7 @@ def test_stop_signals_only_our_live_processes_and_clears_the_state(tmp_path):
     try:
         (tmp_path / "git" / "course.git").mkdir(parents=True)
         (tmp_path / "state.json").write_text(json.dumps({"namespace": "x", "processes": {
-            "git-server": {"pid": 999999999, "marker": "k8slab._githttp"},   # gone
+            "git-server": {"pid": 999999999, "marker": "k8slab._runners.githttp"},   # gone
             "not-ours": {"pid": sleeper.pid, "marker": "kustomize-controller"},  # pid reused
             "ours": {"pid": sleeper.pid, "marker": "sleep"}}}))
         assert _flux.running(_flux.load_state(tmp_path)) is False

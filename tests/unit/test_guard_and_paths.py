@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import K8sLabError, _paths
-from k8slab._guard import require_lab_cluster
-from k8slab._record import ClusterRecord
+from k8slab import K8sLabError
+from k8slab._base import paths as _paths
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._core.guard import require_lab_cluster
 from k8slab.cli import lab_command, main
 from k8slab.errors import ClusterUnavailable, UnsafeContext
 
@@ -113,7 +114,7 @@ def test_output_into_a_closed_pipe_is_not_a_traceback():
 def test_importing_the_library_loads_no_command_line_engine_or_tool_builder():
     # Layers run one way: a notebook's `import k8slab` needs none of the CLI machinery.
     code = ("import sys, k8slab; print(sorted(m for m in sys.modules if m.startswith("
-            "('k8slab.cli', 'k8slab.engines', 'k8slab._tools', 'k8slab.workshop'))))")
+            "('k8slab.cli', 'k8slab.engines', 'k8slab._binaries.catalog', 'k8slab.workshop'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.strip() == "[]", done.stdout

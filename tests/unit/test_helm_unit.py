@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import _display, helm
-from k8slab._paths import PROJECT_ROOT
-from k8slab._record import ClusterRecord
+from k8slab import helm
+from k8slab._base import display as _display
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.paths import PROJECT_ROOT
 from k8slab.errors import ClusterUnavailable, HelmError, ToolMissing, UnsafeContext
 
 FAKE_HELM = """#!{python}

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import _images, _oci
+from k8slab._binaries import images as _images
+from k8slab._binaries import oci as _oci
 from k8slab.engines import host, host_state, provisioner
 from k8slab.engines import host_config as cfg
 from k8slab.errors import K8sLabError

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab import _pods, ingress
+from k8slab import ingress
+from k8slab._core import pods as _pods
 from k8slab.ingress import host_matches, path_matches, route
 
 
@@ -150,7 +151,7 @@ def test_route_status_and_acceptance():
 
 
 def test_answer_summary_names_the_page_or_its_first_line():
-    from k8slab._pods import HttpResponse
+    from k8slab._core.pods import HttpResponse
 
     page = HttpResponse(404, {"server": "nginx/1.22.1"},
                         "<html>\r\n<head><title>404 Not Found</title></head>\r\n</html>")

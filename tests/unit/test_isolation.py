@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from k8slab._execgate import (
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.pki import LEAVES, ensure_pki
+from k8slab._core.pods import exec_status, handshake_status
+from k8slab.engines._execgate import (
     Refused,
     Sandbox,
     build_head,
@@ -18,12 +21,9 @@ from k8slab._execgate import (
     parse_head,
     rewrite_target,
 )
-from k8slab._pki import LEAVES, ensure_pki
-from k8slab._pods import exec_status, handshake_status
-from k8slab._record import ClusterRecord
-from k8slab._workshop_cluster import exec_for_attendees
-from k8slab._workshop_objects import role_rules
 from k8slab.engines.kwok import KwokEngine, exec_dir
+from k8slab.workshop._cluster import exec_for_attendees
+from k8slab.workshop._objects import role_rules
 
 
 def _args(docs: list[dict], component: str) -> dict[str, dict]:
@@ -240,7 +240,7 @@ def test_exec_folder_is_one_nobody_can_reach(isolated_state, monkeypatch, tmp_pa
 
 def test_the_gate_runs_on_the_standard_library_alone():
     """k8slab up starts it as a bare file (-I -S): an import from k8slab would break exec."""
-    gate = Path(__file__).resolve().parents[2] / "k8slab" / "_execgate.py"
+    gate = Path(__file__).resolve().parents[2] / "k8slab" / "engines" / "_execgate.py"
     done = subprocess.run([sys.executable, "-I", "-S", str(gate)], capture_output=True,
                           text=True, timeout=30)
     assert done.returncode == 2 and "usage:" in done.stderr, done.stderr

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab import _kubectl, magic
+from k8slab import magic
+from k8slab._runners import kubectl as _kubectl
 from k8slab.errors import ClusterUnavailable
 
 

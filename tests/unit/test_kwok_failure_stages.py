@@ -1,7 +1,7 @@
 """The kwok stages that imitate a typo'd image and a crashing command stay true to the lab.
 
 They decide from the object alone: an image the lab does not have (so the list
-must be k8slab/_images.py's catalogue), a program BusyBox does not have (so
+must be k8slab/_binaries/images.py's catalogue), a program BusyBox does not have (so
 the course's own busybox commands must be in the list). The live behaviour is
 proven by the notebook tests (04, 05) on kwok and on the host engine.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from k8slab._images import CATALOG
+from k8slab._binaries.images import CATALOG
 
 STAGES = Path(__file__).resolve().parents[2] / "k8slab" / "engines" / "kwok-stages.yaml"
 ROOT = STAGES.parents[2]

@@ -1,10 +1,11 @@
-"""How the library knows the learner's language (k8slab/_language.py)."""
+"""How the library knows the learner's language (k8slab/_base/language.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from k8slab import K8sLabError, _language
+from k8slab import K8sLabError
+from k8slab._base import language as _language
 
 
 @pytest.fixture(autouse=True)

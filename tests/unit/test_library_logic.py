@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from k8slab import _diagnose, _rollout, _tables
-from k8slab._errors import translate
-from k8slab._pods import parse_http
-from k8slab._record_output import MIME, extract
-from k8slab._simhttp import respond
+from k8slab._core import diagnose as _diagnose
+from k8slab._core import rollout as _rollout
+from k8slab._core.api_errors import translate
+from k8slab._core.pods import parse_http
+from k8slab._course.recorded import MIME, extract
+from k8slab._views import tables as _tables
+from k8slab.engines._simhttp import respond
 from k8slab.errors import ApiError, ClusterUnavailable
 
 

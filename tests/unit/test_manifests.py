@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab._manifests import load
+from k8slab._core.manifests import load
 from k8slab.errors import ManifestError
 
 GOOD = """\
@@ -92,7 +92,7 @@ def test_missing_file_and_empty_manifest():
 def test_course_manifests_all_load():
     """Every Kubernetes manifest of the course parses (charts, kustomize trees,
     Helm values files and the kind config are not Kubernetes objects)."""
-    from k8slab._paths import manifests_dir
+    from k8slab._base.paths import manifests_dir
 
     root = manifests_dir()
     files = [p for p in root.rglob("*.yaml")

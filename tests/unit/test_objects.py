@@ -1,10 +1,10 @@
-"""The pure helpers on object dicts every layer shares (k8slab._objects)."""
+"""The pure helpers on object dicts every layer shares (k8slab._core.objects)."""
 
 from __future__ import annotations
 
 import pytest
 
-from k8slab._objects import condition, is_true, matches, selector_of, selector_string
+from k8slab._core.objects import condition, is_true, matches, selector_of, selector_string
 
 POD = {"metadata": {"name": "web-1", "labels": {"app": "web", "tier": "front"}},
        "status": {"conditions": [{"type": "PodScheduled", "status": "True"},

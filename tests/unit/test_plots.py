@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from matplotlib.figure import Figure
 
-from k8slab import _display, _show_once, plots
-from k8slab._objects import selector_string
+from k8slab import plots
+from k8slab._base import display as _display
+from k8slab._core.objects import selector_string
+from k8slab._views import show_once as _show_once
 from k8slab.errors import ManifestError
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from k8slab import _build, _download, _tools
-from k8slab._progress import Progress
+from k8slab._binaries import build as _build
+from k8slab._binaries import catalog as _tools
+from k8slab._binaries import download as _download
+from k8slab._binaries.progress import Progress
 
 
 def test_one_go_build_for_the_kubernetes_family():
@@ -142,7 +144,7 @@ def test_progress_line_shows_bytes_for_downloads():
 
 
 def test_traefik_builds_in_a_patched_copy_of_its_wrapper(monkeypatch, tmp_path):
-    from k8slab._tools import TOOLS
+    from k8slab._binaries.catalog import TOOLS
 
     monkeypatch.setattr(_build, "cache_dir", lambda: tmp_path)
     tool = TOOLS["traefik"]
@@ -159,7 +161,7 @@ def test_prepare_patched_copies_modules_and_puts_the_patches_over_them(monkeypat
     import json
     import subprocess
 
-    from k8slab._tools import Tool
+    from k8slab._binaries.catalog import Tool
 
     src = tmp_path / "tools" / "w"
     (src / "patches").mkdir(parents=True)

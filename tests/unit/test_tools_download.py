@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab import _download, _tools
-from k8slab._download import Platform, parse_checksum, release_asset
+from k8slab._binaries import catalog as _tools
+from k8slab._binaries import download as _download
+from k8slab._binaries.download import Platform, parse_checksum, release_asset
 from k8slab.errors import ChecksumMismatch, ToolMissing
 
 LINUX = Platform("linux", "amd64")

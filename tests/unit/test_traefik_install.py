@@ -9,8 +9,10 @@ import threading
 
 import yaml
 
-from k8slab import _images, _tools, _traefik
-from k8slab._paths import manifests_dir, tools_src_dir
+from k8slab._base.paths import manifests_dir, tools_src_dir
+from k8slab._binaries import catalog as _tools
+from k8slab._binaries import images as _images
+from k8slab._runners import traefik as _traefik
 from k8slab.engines import apirelay
 
 

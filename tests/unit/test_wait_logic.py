@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from k8slab import _wait
+from k8slab._core import wait as _wait
 from k8slab.errors import WaitTimeout
 
 

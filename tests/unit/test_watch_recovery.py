@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from kubernetes.client.exceptions import ApiException
 
-from k8slab import _watch
+from k8slab._core import watch as _watch
 
 
 class Item(dict):

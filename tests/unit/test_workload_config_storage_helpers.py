@@ -6,10 +6,10 @@ import base64
 
 import pytest
 
-from k8slab._access import groups_of, service_account_user
-from k8slab._imperative import job_from_cronjob
-from k8slab._kubelet_view import AT_START, NEVER, REFRESHED, compare, decode, render
-from k8slab._storage_view import claims_frame, volumes_frame
+from k8slab._core.access import groups_of, service_account_user
+from k8slab._core.imperative import job_from_cronjob
+from k8slab._views.kubelet import AT_START, NEVER, REFRESHED, compare, decode, render
+from k8slab._views.storage import claims_frame, volumes_frame
 from k8slab.errors import K8sLabError
 
 STARTED = "2024-05-01T10:00:00Z"

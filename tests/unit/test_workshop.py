@@ -13,9 +13,11 @@ import yaml
 from kubernetes import client, config
 
 from k8slab import workshop
-from k8slab._record import ClusterRecord
-from k8slab._workshop_cluster import lab_cluster_info
-from k8slab._workshop_objects import (
+from k8slab._base.cluster_record import ClusterRecord
+from k8slab.cli import _status_record, build_parser, main
+from k8slab.errors import ClusterUnavailable, K8sLabError, UnsafeContext
+from k8slab.workshop._cluster import lab_cluster_info
+from k8slab.workshop._objects import (
     ClusterInfo,
     Quota,
     attendee_names,
@@ -30,8 +32,6 @@ from k8slab._workshop_objects import (
     viewer_rules,
     write_private,
 )
-from k8slab.cli import _status_record, build_parser, main
-from k8slab.errors import ClusterUnavailable, K8sLabError, UnsafeContext
 
 CA_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
 

@@ -10,9 +10,10 @@ import stat
 import pytest
 from traitlets.config import Config
 
-from k8slab import _hub_passwords, _hub_users
-from k8slab._hub_classes import INSTRUCTOR_SCOPES, WorkshopAuthenticator, configure
-from k8slab._workshop_hub import login_list
+from k8slab.workshop._hub import passwords as _hub_passwords
+from k8slab.workshop._hub import users as _hub_users
+from k8slab.workshop._hub.classes import INSTRUCTOR_SCOPES, WorkshopAuthenticator, configure
+from k8slab.workshop._hub.serve import login_list
 
 
 def test_passwords_are_stored_as_scrypt_hashes_only(tmp_path):
@@ -115,8 +116,8 @@ def test_unix_names_are_prefixed_and_bounded():
 
 
 def test_an_attendee_gets_both_editions_of_the_course(tmp_path):
-    from k8slab._hub_users import _copy_course
-    from k8slab._paths import PROJECT_ROOT
+    from k8slab._base.paths import PROJECT_ROOT
+    from k8slab.workshop._hub.users import _copy_course
 
     _copy_course(tmp_path / "notebooks")
     english = sorted(p.name for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb"))

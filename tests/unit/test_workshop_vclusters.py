@@ -10,8 +10,8 @@ import socket
 
 import yaml
 
-from k8slab import _workshop_vclusters as vc
-from k8slab._workshop_objects import ClusterInfo, Quota, attendee_objects
+from k8slab.workshop import _vclusters as vc
+from k8slab.workshop._objects import ClusterInfo, Quota, attendee_objects
 
 
 def test_attendee_is_cluster_admin_through_rbac_not_system_masters():
@@ -31,8 +31,8 @@ def test_kubeconfig_has_no_namespace_and_counts_as_a_kwok_lab(tmp_path, monkeypa
     path = tmp_path / "vc-02.kubeconfig.yaml"
     path.write_text(yaml.safe_dump(cfg))
     monkeypatch.setenv("K8SLAB_KUBECONFIG", str(path))
-    from k8slab._guard import is_lab
-    from k8slab._target import attendee_namespace, attendee_record
+    from k8slab._core.guard import is_lab
+    from k8slab._core.target import attendee_namespace, attendee_record
 
     record = attendee_record()
     # The notebooks read the engine: a kwok cluster of one's own is "kwok" (simulated).

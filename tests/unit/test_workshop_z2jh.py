@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from k8slab import _workshop_z2jh as z2jh
-from k8slab._workshop_objects import Quota, attendee_objects
+from k8slab.workshop import _z2jh as z2jh
+from k8slab.workshop._objects import Quota, attendee_objects
 
 #: Chart value paths documented in values.schema.yaml for what the values set.
 #: (A path ending in ".*" is a free-form mapping there: ``additionalProperties: true``.)
@@ -149,7 +149,7 @@ def test_post_start_writes_an_attendee_kubeconfig(values, tmp_path, monkeypatch)
     assert conf.api_key["BearerToken"] == "Bearer t0ken"
     # k8slab sees an attendee kept in their namespace, as with a `workshop create` file.
     monkeypatch.setenv("K8SLAB_KUBECONFIG", str(target))
-    from k8slab._target import attendee_namespace, attendee_record
+    from k8slab._core.target import attendee_namespace, attendee_record
 
     assert attendee_record().engine == "workshop"
     assert attendee_namespace() == "ws-02"

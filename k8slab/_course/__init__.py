@@ -1,0 +1,1 @@
+"""The course machinery: exercise checks per notebook and outputs recorded for the tests."""

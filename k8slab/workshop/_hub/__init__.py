@@ -1,0 +1,1 @@
+"""The workshop hub: JupyterHub configuration, its classes, users, passwords and progress page."""
