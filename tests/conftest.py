@@ -23,6 +23,20 @@ os.environ.setdefault("K8SLAB_STATE", str(ROOT / ".k8slab" / "test"))
 os.environ.setdefault("K8SLAB_API_PORT", "36543")
 os.environ.setdefault("K8SLAB_SHOW_COMMANDS", "0")
 
+#: ``K8SLAB_TEST_CLUSTER_PER_WORKER=1`` (the kwok notebook pass of ``./run test``):
+#: each pytest-xdist worker starts a kwok cluster of its own (about 4 s) in a state
+#: folder and on a free port of its own, keeps it for the session and stops it at
+#: the end, so that no test waits for another's cluster-scoped objects. Set here,
+#: before anything reads them, because the notebooks' kernels inherit them.
+PER_WORKER = (os.environ.get("K8SLAB_TEST_CLUSTER_PER_WORKER") == "1"
+              and bool(os.environ.get("PYTEST_XDIST_WORKER")))
+if PER_WORKER:
+    from k8slab._base.procs import free_port
+
+    _worker = os.environ["PYTEST_XDIST_WORKER"]
+    os.environ["K8SLAB_STATE"] = f"{os.environ['K8SLAB_STATE']}-{_worker}"
+    os.environ["K8SLAB_API_PORT"] = str(free_port())
+
 CLUSTER_DIRS = ("integration", "notebooks", "browser", "host")
 
 #: Notebook tests that create or change cluster-scoped objects (namespaces of
@@ -37,17 +51,36 @@ SERIAL_NOTEBOOK_TESTS = frozenset({
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        item.add_marker(pytest.mark.timeout(_timeout_of(item)))
         parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
         if parts and parts[0] in CLUSTER_DIRS:
             item.add_marker(pytest.mark.cluster)
         if parts and parts[0] == "notebooks":
             item.add_marker(pytest.mark.notebook)
-            group = "serial" if parts[-1] in SERIAL_NOTEBOOK_TESTS else parts[-1]
+            serial = parts[-1] in SERIAL_NOTEBOOK_TESTS and not PER_WORKER
+            group = "serial" if serial else parts[-1]
             item.add_marker(pytest.mark.xdist_group(group))
         if parts and parts[0] == "browser":
             item.add_marker(pytest.mark.browser)
         if parts and parts[0] == "slides":
             item.add_marker(pytest.mark.slides)
+        if parts and parts[0] == "unit":
+            item.add_marker(pytest.mark.unit)
+        if parts and parts[0] in ("host", "host_cleanup"):
+            item.add_marker(pytest.mark.host)
+        if parts and parts[0] == "kind":
+            item.add_marker(pytest.mark.kind)
+
+
+#: Seconds a test may take before pytest-timeout stops it, by folder: a notebook
+#: test runs its notebook twice (each cell has papermill's own 600 s limit).
+TIMEOUTS = {"unit": 120, "integration": 900, "browser": 900, "slides": 900,
+            "notebooks": 2400, "host": 900, "host_cleanup": 300, "kind": 1800}
+
+
+def _timeout_of(item: pytest.Item) -> int:
+    parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+    return TIMEOUTS.get(parts[0] if len(parts) > 1 else "", 600)
 
 
 def k8slab_cli(*args: str, env: dict[str, str] | None = None, check: bool = True,
@@ -66,7 +99,7 @@ def cluster():
     started = False
     record = ClusterRecord.load()
     if record is None or not record_answers(record):  # none, or left dead by a killed run
-        k8slab_cli("up")
+        k8slab_cli("up", "--engine", "kwok") if PER_WORKER else k8slab_cli("up")
         started = True
     record = ClusterRecord.load()
     assert record is not None

@@ -61,10 +61,17 @@ class Executed:
 def second_run_wanted() -> bool:
     """Whether a notebook test runs its notebook a second time (idempotence).
 
-    On kwok every notebook runs twice; on the host engine, where containers
-    really run and the suite is slower, once (``K8SLAB_NOTEBOOK_RUNS=1``).
+    On kwok every notebook runs twice, once per edition; on the host engine,
+    where containers really run and the suite is slower, once
+    (``K8SLAB_NOTEBOOK_RUNS=1``).
     """
     return os.environ.get("K8SLAB_NOTEBOOK_RUNS", "2") != "1"
+
+
+#: Notebooks whose printed kubectl lines the second run does not replay: 11's
+#: operator rewrites the objects it owns between the learner's apply and the
+#: diff that would prove it (its lines are the same functions' as the others').
+NO_KUBECTL_REPLAY = frozenset({"11-extending.ipynb"})
 
 
 #: The edition a notebook test runs: ``en`` (``notebooks/``) or ``fr`` (``notebooks/fr/``,
@@ -79,6 +86,11 @@ def edition() -> str:
         raise ValueError(f"K8SLAB_NOTEBOOK_LANG={lang!r}: the course has the editions "
                          f"{sorted(EDITIONS)}")
     return lang
+
+
+def other_edition() -> str:
+    """The edition a second run uses: French after English, English after French."""
+    return next(lang for lang in LANGUAGES if lang != edition())
 
 
 def unique_namespace(stem: str) -> str:
@@ -123,7 +135,8 @@ def _with_kubectl_check(source: Path, out_dir: Path, log: Path) -> Path:
 
 def run_notebook(path: str | Path, *, parameters: dict[str, Any] | None = None,
                  output_dir: Path | None = None, timeout: int = 600,
-                 solutions: bool | None = None, kubectl_log: Path | None = None) -> Executed:
+                 solutions: bool | None = None, kubectl_log: Path | None = None,
+                 lang: str | None = None) -> Executed:
     """Run a notebook with papermill (kernel ``python3`` of this environment).
 
     Args:
@@ -136,13 +149,14 @@ def run_notebook(path: str | Path, *, parameters: dict[str, Any] | None = None,
             ``solve_exercises`` says the same for older callers).
         kubectl_log: run every kubectl line the notebook prints with the real
             kubectl as it goes, logging each outcome there (kubectl_equivalence.py).
+        lang: the edition to run (default: :func:`edition`).
 
     Raises:
         papermill.PapermillExecutionError: a cell raised; the message names the cell.
     """
     source = Path(path)
     if not source.is_absolute():
-        source = EDITIONS[edition()] / source
+        source = EDITIONS[lang or edition()] / source
     out_dir = output_dir or Path(os.environ.get("K8SLAB_TEST_ARTIFACTS",
                                                 ROOT / "test-artifacts" / "notebooks"))
     if source.parent.name in EDITIONS:  # notebooks/fr/04-pods.ipynb -> .../fr/04-pods.ipynb
@@ -174,3 +188,31 @@ def parameters_cell(path: Path) -> nbformat.NotebookNode | None:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             return cell
     return None
+
+
+def run_second(path: str, *, parameters: dict[str, Any]) -> Executed:
+    """The second run of a notebook test: the other edition, every kubectl line replayed.
+
+    Why one run does three jobs: the second run proves the notebook is
+    idempotent (a learner runs it again from the top); running it in the other
+    edition proves that edition's cells work (the pairing test makes their code
+    the same); and replaying each printed kubectl line with the real kubectl
+    proves the lines are exact. Each used to be a run of its own.
+
+    Raises:
+        AssertionError: a replayed kubectl line failed (kubectl_equivalence.py).
+    """
+    name = Path(path).name
+    replay = name not in NO_KUBECTL_REPLAY
+    out_dir = Path(os.environ.get("K8SLAB_TEST_ARTIFACTS", ROOT / "test-artifacts" / "notebooks"))
+    log = out_dir / "kubectl" / f"{Path(name).stem}-{parameters.get('namespace', 'x')}.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.unlink(missing_ok=True)
+    run = run_notebook(path, parameters=parameters, lang=other_edition(),
+                       kubectl_log=log if replay else None)
+    if replay:
+        from tests.notebooks.kubectl_equivalence import assert_equivalent
+
+        assert not run.errors(), run.errors()
+        assert_equivalent(log)
+    return run

@@ -314,3 +314,21 @@ def read(log: Path) -> list[dict]:
     if not log.is_file():
         return []
     return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+def assert_equivalent(log: Path) -> list[dict]:
+    """Every replayed kubectl line was ok, and the run printed enough of them to mean it.
+
+    Returns:
+        The outcomes read from ``log``.
+    """
+    from collections import Counter
+
+    outcomes = read(log)
+    failed = [o for o in outcomes if not o["ok"]]
+    assert not failed, "\n".join(f"{o['check']}: {o['line']}\n    {o['detail']}"
+                                 for o in failed[:15])
+    kinds = Counter(o["check"].split(" ")[0].rstrip(":") for o in outcomes)
+    assert kinds["get"] >= 1 and kinds["apply"] >= 1, kinds
+    assert len(outcomes) >= 5, outcomes
+    return outcomes

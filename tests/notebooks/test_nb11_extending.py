@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import k8slab as lab
 from k8slab.crds import WEBSITE_CRD, custom_objects_elsewhere
-from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
+from tests.notebooks.harness import run_notebook, run_second, second_run_wanted, unique_namespace
 
 NOTEBOOK = "11-extending.ipynb"
 
@@ -74,7 +74,7 @@ def test_nb11_custom_kind_and_kopf_operator(cluster):
     _crd_gone_unless_shared(ns, run.last("crd_removed"))
 
     if second_run_wanted():
-        again = run_notebook(NOTEBOOK, parameters=params)
+        again = run_second(NOTEBOOK, parameters=params)
         _check_run(again, cluster, ns)
         assert again.checks() == checks
         assert again.last("phases") == run.last("phases")

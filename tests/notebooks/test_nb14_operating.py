@@ -8,7 +8,7 @@ none of the lab's engines, which the host run proves with a real request.
 from __future__ import annotations
 
 import k8slab as lab
-from tests.notebooks.harness import run_notebook, second_run_wanted, unique_namespace
+from tests.notebooks.harness import run_notebook, run_second, second_run_wanted, unique_namespace
 
 NOTEBOOK = "14-operating.ipynb"
 EXERCISES = {"14.fit-limits"}
@@ -50,7 +50,7 @@ def test_nb14_runs_records_and_cleans_up(cluster):
     assert not lab.exists("Namespace", ns)
 
     if second_run_wanted():
-        again = run_notebook(NOTEBOOK, parameters={"namespace": ns, "timeout": 120})
+        again = run_second(NOTEBOOK, parameters={"namespace": ns, "timeout": 120})
         assert not again.errors() and again.checks() == checks
         assert again.last("evictions") == [201, 429]
         assert not lab.exists("Namespace", ns)

@@ -5,8 +5,9 @@ each test asserts the same things about its run: every exercise check was
 called twice and failed on the lesson's starting state, then passed once the
 solution ran; the clean-up cells left nothing behind; and a second run (when
 :func:`~tests.notebooks.harness.second_run_wanted`) has no error and the same
-check outcomes. :func:`run_again` asserts all of it, so a test only adds what
-is particular to its notebook.
+check outcomes, in the other edition of the course, with every printed kubectl
+line replayed (:func:`~tests.notebooks.harness.run_second`). :func:`run_again`
+asserts all of it, so a test only adds what is particular to its notebook.
 
 Example:
     >>> run = run_notebook(NOTEBOOK, parameters=params)          # doctest: +SKIP
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import k8slab as lab
-from tests.notebooks.harness import Executed, run_notebook, second_run_wanted
+from tests.notebooks.harness import Executed, run_second, second_run_wanted
 
 
 def assert_exercises(run: Executed, exercises: Iterable[str]) -> dict[str, list[bool]]:
@@ -57,7 +58,7 @@ def run_again(run: Executed, notebook: str, parameters: dict[str, Any],
     cleaned()
     if not second_run_wanted():
         return None
-    again = run_notebook(notebook, parameters=parameters)
+    again = run_second(notebook, parameters=parameters)
     assert not again.errors() and again.checks() == checks
     cleaned()
     return again
