@@ -75,7 +75,7 @@ def go_executable() -> str:
         raise ToolMissing(
             "Go is needed to build the lab's Kubernetes binaries on this machine, "
             "and `go` is not on PATH.",
-            "Install Go 1.24 or newer (https://go.dev/dl/ or your package manager), "
+            "Install Go 1.26 or newer (https://go.dev/dl/ or your package manager), "
             "or point K8SLAB_KUBE_APISERVER and friends at official binaries.",
         )
     return go
@@ -244,7 +244,7 @@ def _run_go(cmd: list[str], cwd: Path, env: dict, out_dir: Path, names: list[str
     if proc.returncode != 0:
         raise ToolMissing(
             f"Building {', '.join(names)} failed:\n" + "".join(lines[-20:]),
-            "Check that the Go module proxy is reachable (GOPROXY) and Go is 1.24+.",
+            "Check that the Go module proxy is reachable (GOPROXY) and Go is 1.26+.",
         )
     return lines
 

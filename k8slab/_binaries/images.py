@@ -313,7 +313,7 @@ def _build_rootfs(spec: ImageSpec, root: Path) -> dict[str, str]:
         go = _tools.which_go()
         if go is None:
             raise ToolMissing("The pause image is a small Go program and Go is not installed.",
-                              "Install Go 1.24+, then run `k8slab images build` again.")
+                              "Install Go 1.26+, then run `k8slab images build` again.")
         subprocess.run([go, "build", "-trimpath", "-ldflags", "-s -w", "-o",
                         str(root / "pause"), "."], cwd=tools_src_dir() / "pause",
                        env={**os.environ, "CGO_ENABLED": "0"}, check=True,

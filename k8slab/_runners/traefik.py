@@ -57,7 +57,7 @@ def gateway_api_crds() -> list[Path]:
     if go is None:
         raise ToolMissing("The Gateway API CRDs come from the Go module "
                           f"{GATEWAY_API_MODULE}, and `go` is not on PATH.",
-                          "Install Go 1.24+ (it also builds the lab's binaries).")
+                          "Install Go 1.26+ (it also builds the lab's binaries).")
     module = f"{GATEWAY_API_MODULE}@{GATEWAY_API_VERSION}"
     proc = subprocess.run([go, "mod", "download", "-json", module], capture_output=True,
                           text=True, timeout=300, cwd=cache_dir())

@@ -164,7 +164,7 @@ class KwokEngine(Engine):
             return Availability(True)
         if _tools.which_go() is None:
             return Availability(False, "its binaries are not built yet and Go is not installed.",
-                                "Install Go 1.24+ and run `k8slab tools`, or set "
+                                "Install Go 1.26+ and run `k8slab tools`, or set "
                                 "K8SLAB_BINARIES=download on a machine with internet.")
         return Availability(True)
 
