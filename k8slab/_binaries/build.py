@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -193,6 +194,40 @@ def build_family(tools: Sequence[Tool], progress: Progress) -> dict[str, Path]:
     first = tools[0]
     cache = first.cached.parent
     cache.mkdir(parents=True, exist_ok=True)
+    with _family_lock(cache, [t.name for t in tools], progress):
+        # Another k8slab may have built some while this one waited for the lock.
+        done = {t.name: t.cached for t in tools if t.cached.is_file()}
+        rest = [t for t in tools if t.name not in done]
+        return {**done, **(_build_locked(go, rest, progress) if rest else {})}
+
+
+@contextlib.contextmanager
+def _family_lock(cache: Path, names: list[str], progress: Progress):
+    """Hold the family's build lock; wait, visibly, while another k8slab holds it.
+
+    Why: ``./run lab`` in one terminal and ``./run test`` (or a notebook cell)
+    in another would otherwise build the same family twice at once, each
+    taking the two cores and gigabytes of memory for the same binaries.
+    """
+    with open(cache / ".build.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            task = progress.start(f"waiting for another k8slab that is building {', '.join(names)}")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            finally:
+                progress.finish(task, f"the other build of {', '.join(names)} ended")
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build_locked(go: str, tools: Sequence[Tool], progress: Progress) -> dict[str, Path]:
+    """:func:`build_family`'s work, under the family's lock."""
+    first = tools[0]
+    cache = first.cached.parent
     names = [t.name for t in tools]
     out_dir = Path(tempfile.mkdtemp(prefix=".build-", dir=cache))
     if first.wrapper and (tools_src_dir() / first.wrapper / "patches.json").is_file():

@@ -226,3 +226,34 @@ def test_go_exec_name_strips_major_version_suffixes():
     assert _build.go_exec_name("example.com/tool/v10") == "tool"
     assert _build.go_exec_name("example.com/v1") == "v1"  # v1 is never a suffix
     assert _build.go_exec_name("k8s.io/kubernetes/cmd/kubectl") == "kubectl"
+
+
+def test_two_builds_of_one_family_build_once(monkeypatch, tmp_path):
+    """A second k8slab waits for the first one's build of the same family, then uses it."""
+    monkeypatch.setenv("K8SLAB_CACHE", str(tmp_path))
+    monkeypatch.setattr(_build, "go_executable", lambda: "go")
+    built: list[list[str]] = []
+
+    def fake_locked(go, tools, progress):
+        built.append([t.name for t in tools])
+        time.sleep(0.5)
+        for tool in tools:
+            tool.cached.parent.mkdir(parents=True, exist_ok=True)
+            tool.cached.write_text("#!/bin/sh\n")
+        return {t.name: t.cached for t in tools}
+
+    monkeypatch.setattr(_build, "_build_locked", fake_locked)
+    tools = [_tools.TOOLS["kwok"], _tools.TOOLS["kwokctl"]]
+    out = io.StringIO()
+    results: list[dict] = []
+    with Progress(stream=out, interval=10, tick=0.05) as progress:
+        threads = [threading.Thread(target=lambda: results.append(
+            _build.build_family(tools, progress))) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.1)
+        for thread in threads:
+            thread.join()
+    assert built == [["kwok", "kwokctl"]]
+    assert results[0] == results[1] == {t.name: t.cached for t in tools}
+    assert "waiting for another k8slab that is building kwok, kwokctl" in out.getvalue()
