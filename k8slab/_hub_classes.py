@@ -14,7 +14,8 @@ kubeconfig.
   :func:`k8slab._hub_users.private_view`: a mount namespace that hides the
   lab's state and ``/root``, then the user's uid and groups), in their home
   folder, with an environment that holds their kubeconfig and namespace and
-  nothing of the instructor's.
+  nothing of the instructor's. Its kernels talk over ``ipc`` (Unix sockets in a
+  0700 tmpfs only the attendee's server sees), never TCP ports on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Unicode
 
 from . import _hub_passwords
-from ._hub_users import private_view
+from ._hub_users import KERNEL_ARGS, private_view, runtime_dir
 from ._language import edition_path
 
 #: The hub user who sees the progress page and the admin page (no JupyterLab of their own).
@@ -90,6 +91,9 @@ class WorkshopSpawner(LocalProcessSpawner):
                       settings["env"]["PATH"].split(os.pathsep) if Path(p).is_dir()),
                       *([cached] if cached.is_dir() else [])]
             self.cmd = private_view(entry, home, needed) + settings["singleuser"]
+            # Kernels over Unix sockets in the attendee's private runtime folder: a TCP
+            # port on 127.0.0.1 would let any local user read their code and output.
+            self.args = [*KERNEL_ARGS, *(a for a in self.args if a not in KERNEL_ARGS)]
         else:
             self.cmd = settings["singleuser"]
         return await super().start()
@@ -131,6 +135,8 @@ class WorkshopSpawner(LocalProcessSpawner):
             "HELM_DATA_HOME": str(home / ".k8slab" / "helm" / "data"),
             "MPLCONFIGDIR": str(home / ".config" / "matplotlib"),
         })
+        if person.get("unix_user"):
+            env["JUPYTER_RUNTIME_DIR"] = runtime_dir()  # private_view's tmpfs, theirs alone
         return env
 
 
