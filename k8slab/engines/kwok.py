@@ -102,6 +102,21 @@ def exec_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"k8slab-exec-{digest}"
 
 
+def remove_sandboxes(pod_uids: list[str]) -> None:
+    """Remove the exec sandboxes of these pods (``workshop delete``: no attendee file stays).
+
+    The exec gate removes a deleted pod's folder on its own within seconds; this
+    does it at once, for a ``workshop delete`` that has just waited for the
+    namespaces to go. UIDs are checked, so no other path can be named.
+    """
+    from k8slab.engines._execgate import UID
+
+    root = exec_dir() / "sandboxes"
+    for uid in pod_uids:
+        if UID.match(uid) and (root / uid).is_dir():
+            shutil.rmtree(root / uid, ignore_errors=True)
+
+
 def _reachable_by_others(path: Path) -> bool:
     path = path.resolve()
     return all(p.stat().st_mode & 0o001 for p in (path, *path.parents) if p.exists())
@@ -194,6 +209,9 @@ class KwokEngine(Engine):
                 "etcd": "etcdBinary",
             }
             options.update({key: str(binaries[n]) for n, key in keys.items() if n in binaries})
+            if self.kwok_in_netns() and "kwok" in binaries:
+                # kwok starts inside the exec gate's network namespace (see kwok_launcher).
+                options["kwokControllerBinary"] = str(self.kwok_launcher_path())
             if "etcd" in binaries:
                 options["etcdVersion"] = _tools.etcd_version(binaries["etcd"])
         docs: list[dict] = [{
@@ -228,7 +246,21 @@ class KwokEngine(Engine):
             {"name": "kube-apiserver", "extraArgs": [
                 {"key": "service-cluster-ip-range", "value": SERVICE_CIDR},
                 {"key": "kubelet-preferred-address-types", "value": "InternalIP"}]},
+            *self.metrics_patches(),
         ]
+
+    def metrics_patches(self) -> list[dict]:
+        """The controller manager's and scheduler's /metrics ask for credentials.
+
+        kwokctl v0.8.0 adds ``/metrics`` to their
+        ``--authorization-always-allow-paths``, so anyone on the machine could
+        read them without a certificate or token. Only the health endpoints stay
+        open (they say ok and nothing more).
+        """
+        allow = {"key": "authorization-always-allow-paths", "value": "/healthz,/readyz,/livez",
+                 "override": True}
+        return [{"name": name, "extraArgs": [dict(allow)]}
+                for name in ("kube-controller-manager", "kube-scheduler")]
 
     def etcd_tls_patches(self, pki: Pki) -> list[dict]:
         """etcd speaks TLS only and answers only clients with a certificate of k8slab's CA.
@@ -386,6 +418,10 @@ class KwokEngine(Engine):
         binaries = _tools.ensure(names)
         ensure_state()
         isolation = self.prepare_isolation()
+        if self.kwok_in_netns() and "kwok" in binaries:
+            self.write_kwok_launcher(binaries["kwok"])
+        if self.uses_exec_gate():  # where kwok's unauthenticated port is (see kwok_in_netns)
+            isolation["kwok_port"] = "gate-netns" if self.kwok_in_netns() else "host-loopback"
         config = state_dir() / "kwokctl-config.yaml"
         config.write_text(yaml.safe_dump_all(self.config_documents(
             None if self.download else binaries), sort_keys=False))
@@ -463,8 +499,9 @@ class KwokEngine(Engine):
         finally:
             self.stop_exec_gate()
             shutil.rmtree(pki_dir(), ignore_errors=True)
-            if not exec_dir().is_relative_to(state_dir()):
-                shutil.rmtree(exec_dir(), ignore_errors=True)
+            # Every pod's sandbox (attendees' files among them) goes with the cluster.
+            shutil.rmtree(exec_dir(), ignore_errors=True)
+            self.kwok_launcher_path().unlink(missing_ok=True)
 
     # -- isolation: etcd certificates, the exec gate (k8slab.engines._execgate) ----
     def uses_exec_gate(self) -> bool:
@@ -504,17 +541,59 @@ class KwokEngine(Engine):
         """The gate's configuration and pid file, in the state folder."""
         return state_dir() / "execgate.json", state_dir() / "execgate.pid"
 
+    def kwok_in_netns(self) -> bool:
+        """True when kwok's port lives in the exec gate's network namespace, out of reach.
+
+        kwok v0.8.0 serves exec (a shell on this machine), pprof and metrics to
+        any client without asking for credentials, on a TCP port listed in
+        ``ps``. As root, k8slab starts kwok inside a network namespace that the
+        exec gate makes and alone reaches (see ``k8slab.engines._execgate``). Without
+        root no other user can be kept out this way (and the hub then runs
+        every attendee as the machine's own user anyway); with downloaded
+        binaries there is no kwok file to start through ``nsenter``.
+        """
+        return (os.geteuid() == 0 and not self.download and shutil.which("nsenter") is not None
+                and self.uses_exec_gate())
+
+    def kwok_launcher_path(self) -> Path:
+        return state_dir() / "kwok-in-gate-netns.sh"
+
+    def write_kwok_launcher(self, kwok: Path) -> Path:
+        """The program kwokctl starts as kwok: kwok itself, inside the gate's network namespace.
+
+        It reads the gate's pid at every start (a restart makes a new gate and
+        namespace) and fails, so kwok does not start at all, when the gate is not running.
+        """
+        _, pid_file = self.exec_gate_files()
+        path = self.kwok_launcher_path()
+        path.write_text(
+            "#!/bin/sh\n"
+            "# Written by k8slab (engines/kwok.py): kwok's port must be reachable by the\n"
+            "# exec gate alone, so kwok runs in the gate's network namespace.\n"
+            f"pid=$(cat '{pid_file}') || exit 1\n"
+            f"[ -e \"/proc/$pid/ns/net\" ] || {{ echo 'k8slab: the exec gate is not running' >&2;"
+            " exit 1; }\n"
+            f"exec '{shutil.which('nsenter')}' --net=\"/proc/$pid/ns/net\" -- '{kwok}' \"$@\"\n")
+        path.chmod(0o700)
+        return path
+
     def write_exec_gate_config(self, bwrap: str | None) -> Path:
         """What the gate needs: its ports, certificates and sandbox settings (0600)."""
         pki = Pki(pki_dir())
         ports = self.internal_ports()
         uid = self.exec_user()
         path, _ = self.exec_gate_files()
+        admin = self.cluster_dir() / "pki"
         path.write_text(json.dumps({
             "listen": ports["execgate"], "upstream": ports["kwok"],
             "cert": str(pki.cert("execgate")), "key": str(pki.key("execgate")),
             "ca": str(pki.ca_cert), "sandboxes": str(exec_dir() / "sandboxes"),
-            "bwrap": bwrap, "prlimit": shutil.which("prlimit"), "uid": uid, "gid": uid},
+            "bwrap": bwrap, "prlimit": shutil.which("prlimit"), "uid": uid, "gid": uid,
+            # kwokctl's admin certificate, to read pod UIDs (made when the cluster is).
+            "api_port": self.port, "api": {"ca": str(admin / "ca.crt"),
+                                           "cert": str(admin / "admin.crt"),
+                                           "key": str(admin / "admin.key")},
+            "netns": self.kwok_in_netns()},
             indent=2) + "\n")
         path.chmod(0o600)
         return path

@@ -389,6 +389,9 @@ def delete(names: list[str] | None = None, *, all: bool = False, workshop: str |
                         f"The namespace {name!r} is not a workshop attendee; it was left alone.",
                         "`k8slab workshop list` shows the attendees.")
                 targets[name] = (meta.get("annotations") or {}).get(KUBECONFIG_ANNOTATION, "")
+        # Their pods' exec sandboxes (files on this machine) go with them, below.
+        pod_uids = [p["metadata"]["uid"] for name in targets if exists("Namespace", name)
+                    for p in list_("Pod", name)]
         for name in targets:
             _delete_view(name, allow_any_context)
             delete_object("Namespace", name, allow_any_context=allow_any_context)
@@ -404,6 +407,9 @@ def delete(names: list[str] | None = None, *, all: bool = False, workshop: str |
                 raise _stuck(name, timeout) from err
         if targets:
             _drop_unused_viewer(allow_any_context)
+        from k8slab.engines.kwok import remove_sandboxes
+
+        remove_sandboxes(pod_uids)  # the exec gate sweeps them too, within seconds
     return sorted(targets)
 
 

@@ -194,7 +194,8 @@ def test_exec_sees_its_own_sandbox_not_another_attendees(pair):
     a, b = pair
     code, out = sh(a, f"echo {SECRET_TEXT} > notes.txt && pwd && cat notes.txt")
     assert code == 0 and out.split() == ["/sandbox", SECRET_TEXT], out
-    on_host = exec_dir() / "sandboxes" / a.name / "box" / "notes.txt"
+    box_uid = lab.get("Pod", "box", a.name)["metadata"]["uid"]
+    on_host = exec_dir() / "sandboxes" / box_uid / "notes.txt"  # named by the pod's UID
     assert on_host.read_text().strip() == SECRET_TEXT  # it is really there
     code, out = attendee_exec(b, ["ls", "-a", "/sandbox"])
     assert code == 0 and out.split() == [".", "..", "README.txt"], out

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -97,9 +99,12 @@ def test_exec_runs_as_nobody_only_when_k8slab_can_switch_users(isolated_state, m
     assert "securityContext" not in _exec_local(KwokEngine().debugging_documents())
 
 
+POD_UID = "3f1c2a9e-5b7d-4e21-9c4a-0d6e8f1a2b3c"
+
+
 def test_sandbox_command_has_no_network_no_home_and_one_writable_folder(tmp_path):
     box = Sandbox(tmp_path / "boxes", bwrap="/usr/bin/bwrap", prlimit="/usr/bin/prlimit")
-    argv = box.argv("team-a", "web-1", ["sh", "-c", "id"])
+    argv = box.argv(POD_UID, "web-1", ["sh", "-c", "id"])
     assert argv[0] == "/usr/bin/prlimit" and "--nproc=256" in argv[:5]
     start = argv.index("/usr/bin/bwrap")
     assert argv[start:start + 2] == ["/usr/bin/bwrap", "--unshare-all"]
@@ -107,7 +112,7 @@ def test_sandbox_command_has_no_network_no_home_and_one_writable_folder(tmp_path
     binds = [(argv[i], argv[i + 1], argv[i + 2]) for i, a in enumerate(argv)
              if a in ("--bind", "--ro-bind")]
     writable = [b for b in binds if b[0] == "--bind"]
-    assert writable == [("--bind", str(tmp_path / "boxes" / "team-a" / "web-1"), "/sandbox")]
+    assert writable == [("--bind", str(tmp_path / "boxes" / POD_UID), "/sandbox")]
     sources = {b[1] for b in binds}
     assert "/" not in sources and str(Path.home()) not in sources
     assert not any(s.startswith(("/home", "/root", "/work")) for s in sources)
@@ -118,14 +123,18 @@ def test_sandbox_command_has_no_network_no_home_and_one_writable_folder(tmp_path
 def test_rewrite_puts_the_exec_command_in_the_pods_sandbox(tmp_path):
     box = Sandbox(tmp_path / "boxes", bwrap="/usr/bin/bwrap")
     target = rewrite_target("/exec/team-a/web-1/app?command=cat&command=%2Fetc%2Fx&output=1"
-                            "&error=1", box)
+                            "&error=1", box, POD_UID)
     path, _, query = target.partition("?")
     assert path == "/exec/team-a/web-1/app"
     assert query.startswith("command=%2Fusr%2Fbin%2Fbwrap&command=--unshare-all")
     assert query.endswith("command=cat&command=%2Fetc%2Fx&output=1&error=1")
-    folder = tmp_path / "boxes" / "team-a" / "web-1"
+    folder = tmp_path / "boxes" / POD_UID
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert "sandbox" in (folder / "README.txt").read_text()
+    # Without the pod's UID there is no folder to run in: refused, never a shared one.
+    with pytest.raises(Refused) as info:
+        rewrite_target("/exec/team-a/web-1/app?command=id", box)
+    assert info.value.status == 404
     # Logs and port-forward pass unchanged.
     assert rewrite_target("/containerLogs/a/b/c?tailLines=5", box) == \
         "/containerLogs/a/b/c?tailLines=5"
@@ -140,6 +149,55 @@ def test_rewrite_refuses_anything_else(tmp_path, target, status):
     with pytest.raises(Refused) as info:
         rewrite_target(target, Sandbox(tmp_path, bwrap="/usr/bin/bwrap"))
     assert info.value.status == status
+
+
+@pytest.mark.parametrize("bad", ["..", "team-a/web-1", "", "3F1C2A9E-5B7D-4E21-9C4A-0D6E8F1A2B3C",
+                                 "../" + POD_UID])
+def test_a_sandbox_folder_is_named_by_a_uid_only(tmp_path, bad):
+    with pytest.raises(Refused):
+        Sandbox(tmp_path, bwrap="/usr/bin/bwrap").folder(bad)
+
+
+def test_sweep_removes_the_folders_of_deleted_pods_only(tmp_path):
+    box = Sandbox(tmp_path / "boxes", bwrap="/usr/bin/bwrap")
+    gone, kept = POD_UID, POD_UID.replace("3f", "4a")
+    for uid in (gone, kept):
+        (box.prepare(uid) / "notes.txt").write_text("mine")
+    listed = time.time() + 1  # both folders existed before the pods were listed
+    assert box.sweep({kept}, listed) == [gone]
+    assert not (tmp_path / "boxes" / gone).exists()
+    assert (tmp_path / "boxes" / kept / "notes.txt").read_text() == "mine"
+    # A folder made after the list was asked for may belong to a newer pod: kept.
+    assert box.sweep(set(), time.time() - 60) == []
+    assert (tmp_path / "boxes" / kept).is_dir()
+
+
+def test_controller_manager_and_scheduler_metrics_ask_for_credentials(isolated_state):
+    docs = KwokEngine().config_documents(None)
+    for component in ("kube-controller-manager", "kube-scheduler"):
+        allow = _args(docs, component)["authorization-always-allow-paths"]
+        assert allow["override"] is True, "it must replace kwokctl's flag, which has /metrics"
+        assert allow["value"].split(",") == ["/healthz", "/readyz", "/livez"]
+
+
+def test_kwok_starts_in_the_gates_network_namespace_as_root(isolated_state, monkeypatch,
+                                                            tmp_path):
+    monkeypatch.setattr("os.geteuid", lambda: 0)
+    engine = KwokEngine()
+    kwok = tmp_path / "kwok"
+    engine.exec_gate_files()[0].parent.mkdir(parents=True, exist_ok=True)
+    docs = engine.config_documents({"kwok": kwok})
+    launcher = Path(docs[0]["options"]["kwokControllerBinary"])
+    assert launcher == engine.kwok_launcher_path()
+    text = engine.write_kwok_launcher(kwok).read_text()
+    assert "nsenter" in text and "--net=" in text and f"'{kwok}'" in text
+    assert str(engine.exec_gate_files()[1]) in text  # the gate's pid, read at each start
+    assert stat.S_IMODE(launcher.stat().st_mode) == 0o700
+    config = json.loads(engine.write_exec_gate_config("/usr/bin/bwrap").read_text())
+    assert config["netns"] is True and config["api_port"] == engine.port
+    monkeypatch.setattr("os.geteuid", lambda: 1000)  # no other user to keep out, no netns
+    assert KwokEngine().config_documents({"kwok": kwok})[0]["options"][
+        "kwokControllerBinary"] == str(kwok)
 
 
 def test_plain_requests_are_forced_to_close_upgrades_are_kept():

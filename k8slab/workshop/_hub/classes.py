@@ -14,7 +14,8 @@ kubeconfig.
   :func:`k8slab.workshop._hub.users.private_view`: a mount namespace that hides the
   lab's state and ``/root``, then the user's uid and groups), in their home
   folder, with an environment that holds their kubeconfig and namespace and
-  nothing of the instructor's.
+  nothing of the instructor's. Its kernels talk over ``ipc`` (Unix sockets in a
+  0700 tmpfs only the attendee's server sees), never TCP ports on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from traitlets import Unicode
 
 from k8slab._base.language import edition_path
 from k8slab.workshop._hub import passwords as _hub_passwords
-from k8slab.workshop._hub.users import private_view
+from k8slab.workshop._hub.users import KERNEL_ARGS, private_view, runtime_dir
 
 #: The hub user who sees the progress page and the admin page (no JupyterLab of their own).
 INSTRUCTOR = "instructor"
@@ -90,6 +91,9 @@ class WorkshopSpawner(LocalProcessSpawner):
                       settings["env"]["PATH"].split(os.pathsep) if Path(p).is_dir()),
                       *([cached] if cached.is_dir() else [])]
             self.cmd = private_view(entry, home, needed) + settings["singleuser"]
+            # Kernels over Unix sockets in the attendee's private runtime folder: a TCP
+            # port on 127.0.0.1 would let any local user read their code and output.
+            self.args = [*KERNEL_ARGS, *(a for a in self.args if a not in KERNEL_ARGS)]
         else:
             self.cmd = settings["singleuser"]
         return await super().start()
@@ -131,6 +135,8 @@ class WorkshopSpawner(LocalProcessSpawner):
             "HELM_DATA_HOME": str(home / ".k8slab" / "helm" / "data"),
             "MPLCONFIGDIR": str(home / ".config" / "matplotlib"),
         })
+        if person.get("unix_user"):
+            env["JUPYTER_RUNTIME_DIR"] = runtime_dir()  # private_view's tmpfs, theirs alone
         return env
 
 

@@ -233,6 +233,31 @@ def _closed_ancestor(path: Path) -> Path | None:
     return None
 
 
+def _stage() -> str:
+    """An empty folder to prepare a private view in; afterwards, the attendee's runtime folder."""
+    stage = next((p for p in ("/mnt", "/media", "/srv") if Path(p).is_dir()), None)
+    if stage is None:
+        raise K8sLabError("No empty folder (/mnt, /media or /srv) to prepare an attendee's "
+                          "private view in.", "Create /mnt (an empty folder).")
+    return stage
+
+
+def runtime_dir() -> str:
+    """``JUPYTER_RUNTIME_DIR`` of an attendee's server: a tmpfs of their own, mode 0700.
+
+    It holds the kernels' connection files and their ``ipc`` sockets (kernels
+    talk over Unix sockets, not TCP ports on 127.0.0.1 that any local user could
+    connect to). :func:`private_view` mounts it in the server's own mount
+    namespace, owned by the attendee: no other user can see it, let alone
+    connect. The path is short, as Unix socket paths must be (108 bytes).
+    """
+    return _stage()
+
+
+#: Arguments of an attendee's server (root: their own user): kernels over ipc, not TCP.
+KERNEL_ARGS = ("--KernelManager.transport=ipc",)
+
+
 def private_view(entry: pwd.struct_passwd, home: Path, needed: list[Path]) -> list[str]:
     """The command prefix that runs an attendee's server as them, with a view of their own.
 
@@ -247,6 +272,8 @@ def private_view(entry: pwd.struct_passwd, home: Path, needed: list[Path]) -> li
 
     then ``setpriv`` drops to the attendee's uid, gid and groups, with no
     capabilities and ``no_new_privs`` (no setuid program can raise them again).
+    The folder used to prepare all this ends as the attendee's private runtime
+    folder (:func:`runtime_dir`).
     """
     hidden: dict[Path, list[Path]] = {state_dir(): [home]}
     for path in needed:
@@ -254,10 +281,7 @@ def private_view(entry: pwd.struct_passwd, home: Path, needed: list[Path]) -> li
         closed = _closed_ancestor(path)
         if closed is not None:
             hidden.setdefault(closed, []).append(path)
-    stage = next((p for p in ("/mnt", "/media", "/srv") if Path(p).is_dir()), None)
-    if stage is None:
-        raise K8sLabError("No empty folder (/mnt, /media or /srv) to prepare an attendee's "
-                          "private view in.", "Create /mnt (an empty folder).")
+    stage = _stage()
     q = shlex.quote
     lines = ["set -e", f"mount -t tmpfs -o mode=0700,size=1m k8slab-stage {stage}"]
     moves = []
@@ -272,7 +296,10 @@ def private_view(entry: pwd.struct_passwd, home: Path, needed: list[Path]) -> li
         lines += [f"(umask 066; mkdir -p {q(str(path))})", f"mount --move {spot} {q(str(path))}"]
         if read_only:
             lines.append(f"mount -o remount,bind,ro {q(str(path))}")
-    lines += [f"umount {stage}", f"cd {q(str(home))}",
+    lines += [f"umount {stage}",
+              f"mount -t tmpfs -o mode=0700,uid={entry.pw_uid},gid={entry.pw_gid},size=16m,"
+              f"nosuid,nodev k8slab-runtime {stage}",
+              f"cd {q(str(home))}",
               f"exec setpriv --reuid={entry.pw_uid} --regid={entry.pw_gid} --init-groups "
               "--inh-caps=-all --bounding-set=-all --no-new-privs -- \"$@\""]
     return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
