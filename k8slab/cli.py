@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from k8slab._base.cluster_record import ClusterRecord
 from k8slab._base.language import DEFAULT, LANGUAGES, edition_folder, edition_path
 from k8slab._base.language import known as known_language
-from k8slab._base.paths import PROJECT_ROOT, kubeconfig_path, state_dir
+from k8slab._base.paths import PROJECT_ROOT, kubeconfig_path, logs_dir, state_dir
 from k8slab._binaries import catalog as _tools
 from k8slab._binaries import images as _images
 from k8slab._core import target as _target
@@ -204,6 +206,49 @@ def first_notebook(root: Path, lang: str) -> str | None:
     return edition_path(lang, first[0]) if first else None
 
 
+def _wait_for_jupyter(proc: subprocess.Popen, port: int, token: str,
+                      timeout: float = 60) -> bool:
+    """Wait until JupyterLab answers its API (or stops): the banner must be true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}",
+                                        timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def lab_banner(ip: str, port: int, token: str, notebook: str | None,
+               started_cluster: bool) -> str:
+    """The one screen a learner needs once JupyterLab answers (unit-tested).
+
+    Example:
+        >>> print(lab_banner("127.0.0.1", 8888, "t0k", "01-getting-started.ipynb", True))
+        ... # doctest: +ELLIPSIS
+        <BLANKLINE>
+          The course is open: http://127.0.0.1:8888/lab/tree/01-getting-started.ipynb?token=t0k
+        ...
+    """
+    host = "127.0.0.1" if ip in ("0.0.0.0", "") else ip
+    path = f"lab/tree/{notebook}" if notebook else "lab"
+    venv_bin = Path(sys.executable).parent
+    stops = "JupyterLab and the lab cluster" if started_cluster else "JupyterLab"
+    rule = "-" * 72
+    return "\n".join([
+        "",
+        f"  The course is open: http://{host}:{port}/{path}?token={token}",
+        f"  {rule}",
+        f"  Stop: Ctrl-C here (stops {stops}).",
+        "  In another terminal, k8slab and the lab's own kubectl:",
+        f"      source {venv_bin / 'activate'}",
+        f"      export KUBECONFIG={_target.kubeconfig()}",
+        "      k8slab status; kubectl get nodes",
+        "",
+    ])
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     started_cluster = False
     attendee = _target.attendee_kubeconfig() is not None
@@ -224,14 +269,22 @@ def cmd_lab(args: argparse.Namespace) -> int:
         raise K8sLabError(f"Port {args.port} is already in use, so JupyterLab cannot start.",
                           f"Pick another one: `k8slab lab --port {args.port + 1}`.")
     root = Path(args.root_dir) if args.root_dir else PROJECT_ROOT / "notebooks"
-    cmd = lab_command(args.port, args.ip, first_notebook(root, args.lang), str(root))
-    if args.token is not None:
-        cmd.append(f"--IdentityProvider.token={args.token}")
-    _print(f"k8slab: JupyterLab on http://{args.ip}:{args.port}/ (the token is in the URL "
-           "printed below; Ctrl-C stops it" + (" and the cluster)" if started_cluster else ")"))
+    notebook = first_notebook(root, args.lang)
+    cmd = lab_command(args.port, args.ip, notebook, str(root))
+    token = args.token if args.token is not None else secrets.token_hex(24)
+    cmd.append(f"--IdentityProvider.token={token}")
+    log = logs_dir() / "jupyterlab.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    _print(f"k8slab: starting JupyterLab (its log: {log})...")
     # Kernels learn the edition from the notebook's own folder; K8SLAB_LANG is
     # what anything else started from this lab (a terminal, papermill) speaks.
-    proc = subprocess.Popen(cmd, env={**lab_env(), "K8SLAB_LANG": args.lang})
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, env={**lab_env(), "K8SLAB_LANG": args.lang},
+                                stdout=out, stderr=subprocess.STDOUT)
+    if _wait_for_jupyter(proc, args.port, token):
+        _print(lab_banner(args.ip, args.port, token, notebook, started_cluster))
+    else:
+        _print(f"k8slab: JupyterLab did not answer on port {args.port}; its log: {log}")
 
     def stop_on_term(signum: int, frame: object) -> None:
         # `kill` or a test harness's terminate() must stop JupyterLab too, not orphan it.
