@@ -3,8 +3,10 @@
 // and notebooks in their own JupyterLab through the hub (Jupyter's REST and kernel
 // websocket API, from the logged-in page: the attendee's own cookies); the instructor
 // logs in and reads the progress page. Reports what it saw as JSON on stdout.
+// Over HTTPS, "spki" pins the hub's certificate (its public key's SHA-256, base64): Chromium
+// accepts that certificate, signed by the lab's CA, and no other.
 //
-//   node hub.mjs '{"base": "http://127.0.0.1:8000", "outDir": "...",
+//   node hub.mjs '{"base": "https://127.0.0.1:8000", "spki": "...", "outDir": "...",
 //                  "attendees": [{"name": "a-01", "password": "..."}],
 //                  "instructor": {"name": "instructor", "password": "..."},
 //                  "probe": "print(1)", "notebooks": ["05-deployments.ipynb"]}'
@@ -16,7 +18,8 @@ const log = (msg) => process.stderr.write(`[hub] ${msg}\n`);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         ...(config.spki ? [`--ignore-certificate-errors-spki-list=${config.spki}`] : [])],
 });
 
 async function login(who) {
@@ -155,22 +158,28 @@ async function instructor(who) {
   const page = await login(who);
   await page.waitForURL(/\/services\/progress\//, { timeout: 120000 });
   const landed = page.url();
-  // The checks run in the background: wait for a round that lists every attendee.
+  // The checks run in the background: wait for a round that lists every attendee and
+  // shows every exercise of the notebooks they ran as passed (kept after their clean-up).
   const want = config.attendees.length;
+  const ran = (config.notebooks || []).map((nb) => nb.slice(0, 2));
+  const read = () => page.locator("tr.attendee").evaluateAll((trs) => trs.map((tr) => ({
+    attendee: tr.dataset.attendee,
+    notebooks: Object.fromEntries([...tr.querySelectorAll("td.nb")].map((td) => [
+      td.dataset.notebook, { passed: Number(td.dataset.passed), total: Number(td.dataset.total) }])),
+  })));
+  const complete = (rows) => rows.length >= want && rows.every((r) => ran.every(
+    (nb) => r.notebooks[nb] && r.notebooks[nb].passed === r.notebooks[nb].total));
   const deadline = Date.now() + 180000;
-  while ((await page.locator("tr.attendee").count()) < want && Date.now() < deadline) {
+  let rows = await read();
+  while (!complete(rows) && Date.now() < deadline) {
     await page.waitForTimeout(3000);
     await page.reload();
+    rows = await read();
   }
   await page.screenshot({ path: join(config.outDir, "hub-instructor-progress.png"), fullPage: true });
-  const rows = await page.locator("tr.attendee").evaluateAll((trs) => trs.map((tr) => ({
-    attendee: tr.dataset.attendee,
-    passed: [...tr.querySelectorAll("td.pass")].length,
-    failed: [...tr.querySelectorAll("td.fail")].length,
-  })));
-  const heatmap = await page.locator("img[alt='progress heatmap']").count();
+  const grid = await page.locator("table.grid").count();
   const admin = await page.goto(`${config.base}/hub/admin`);
-  return { landed, rows, heatmap, adminStatus: admin ? admin.status() : null };
+  return { landed, rows, grid, adminStatus: admin ? admin.status() : null };
 }
 
 try {

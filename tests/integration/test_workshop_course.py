@@ -59,7 +59,9 @@ def course_quota() -> workshop.Quota:
                 for key in biggest:
                     if key in values:
                         biggest[key] = max(biggest[key], float(parse_quantity(values[key])))
-    cpu = math.ceil(2 * biggest["cpu"]) + 4
+    # Rounded up to a figure one can remember and print in the README (a unit test
+    # checks that every quota the README shows is this one).
+    cpu = math.ceil((2 * biggest["cpu"] + 4) / 50) * 50
     memory_gi = max(8, math.ceil(2 * biggest["memory"] / 2**30) + 1)
     return workshop.Quota(cpu=str(cpu), memory=f"{memory_gi}Gi")
 

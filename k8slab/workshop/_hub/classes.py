@@ -35,6 +35,8 @@ from k8slab._base.language import edition_path
 from k8slab.workshop._hub import passwords as _hub_passwords
 from k8slab.workshop._hub.users import KERNEL_ARGS, private_view, runtime_dir
 
+#: Under the progress service's prefix: where lab.check reports (progress.REPORT_PATH).
+PROGRESS_REPORT_PATH = "api/checked"
 #: The hub user who sees the progress page and the admin page (no JupyterLab of their own).
 INSTRUCTOR = "instructor"
 
@@ -45,19 +47,39 @@ def load_settings(path: str | Path) -> dict:
 
 
 class WorkshopAuthenticator(Authenticator):
-    """Log in with the generated credentials of ``k8slab workshop serve`` (hashed, scrypt)."""
+    """Log in with the generated credentials of ``k8slab workshop serve`` (hashed, scrypt).
+
+    Guessing is slowed down per user name and per client address
+    (:class:`k8slab.workshop._hub.passwords.LoginThrottle`): after 5 failures in
+    a minute, that name or address is refused, right password or not, for 30 s,
+    then twice as long after each further failure (up to 15 minutes).
+    """
 
     credentials_file = Unicode(help="JSON file of scrypt hashes by user name").tag(config=True)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.throttle = _hub_passwords.LoginThrottle()
 
     async def authenticate(self, handler, data):
         name = str((data or {}).get("username", "")).strip()
         password = str((data or {}).get("password", ""))
+        # The client's address: the proxy forwards it (X-Forwarded-For, which the hub trusts
+        # from the proxy only); None when called without a request (tests, API).
+        address = getattr(getattr(handler, "request", None), "remote_ip", None)
+        wait = self.throttle.blocked(name, address)
+        if wait > 0:
+            self.log.warning("k8slab: login for %r from %s refused: too many failures, "
+                             "%.0f s to wait", name, address, wait)
+            return None
         records = _hub_passwords.load(Path(self.credentials_file))
         # scrypt takes tens of milliseconds of CPU: off the hub's event loop.
         ok = await asyncio.to_thread(_hub_passwords.verify, password, records.get(name))
         if not ok:
-            self.log.warning("k8slab: failed login for %r", name)
+            self.throttle.failed(name, address)
+            self.log.warning("k8slab: failed login for %r from %s", name, address)
             return None
+        self.throttle.succeeded(name, address)
         return name
 
 
@@ -119,7 +141,8 @@ class WorkshopSpawner(LocalProcessSpawner):
     def get_env(self):
         env = super().get_env()
         person = self._person()
-        common = load_settings(self.settings_file).get("env", {})
+        settings = load_settings(self.settings_file)
+        common = settings.get("env", {})
         home = Path(person["home"])
         env.update(common)
         env.update({
@@ -134,10 +157,19 @@ class WorkshopSpawner(LocalProcessSpawner):
             "HELM_CONFIG_HOME": str(home / ".k8slab" / "helm" / "config"),
             "HELM_DATA_HOME": str(home / ".k8slab" / "helm" / "data"),
             "MPLCONFIGDIR": str(home / ".config" / "matplotlib"),
+            # Where lab.check asks the instructor's progress service to look at a pass
+            # (with this server's hub token): the service runs the check itself.
+            "K8SLAB_PROGRESS_URL": progress_report_url(settings),
         })
         if person.get("unix_user"):
             env["JUPYTER_RUNTIME_DIR"] = runtime_dir()  # private_view's tmpfs, theirs alone
         return env
+
+
+def progress_report_url(settings: dict) -> str:
+    """The progress service's own address for reports (127.0.0.1, the hub's port for it)."""
+    return (f"http://127.0.0.1:{settings['service_port']}/services/progress/"
+            f"{PROGRESS_REPORT_PATH}")
 
 
 def _default_url(handler) -> str:
@@ -177,6 +209,10 @@ def configure(c, settings_path: str) -> None:
     c.JupyterHub.cleanup_servers = True   # stopping the hub stops every attendee server
     c.JupyterHub.cleanup_proxy = True
     c.JupyterHub.default_url = _default_url
+    if s.get("tls"):
+        # HTTPS for the room (the proxy's public port); the hub's own links stay on 127.0.0.1.
+        c.JupyterHub.ssl_cert = s["tls"]["cert"]
+        c.JupyterHub.ssl_key = s["tls"]["key"]
     c.ConfigurableHTTPProxy.command = s["proxy_command"]
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s['proxy_api_port']}"
     c.ConfigurableHTTPProxy.pid_file = str(hub / "proxy.pid")
@@ -200,6 +236,6 @@ def configure(c, settings_path: str) -> None:
     c.JupyterHub.services = [{
         "name": "progress", "url": f"http://127.0.0.1:{s['service_port']}",
         "command": [s["python"], "-m", "k8slab.workshop._hub.progress", s["workshop"],
-                    str(s["interval"])],
+                    str(s["interval"]), str(hub / "passed.json")],
         "environment": s["service_env"], "display": True, "oauth_no_confirm": True,
     }]

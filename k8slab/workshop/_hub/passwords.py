@@ -20,6 +20,8 @@ import hmac
 import json
 import os
 import secrets
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 #: scrypt cost: 2**14 x 8 x 1 takes ~50 ms and 16 MiB, enough against guessing by the room.
@@ -102,3 +104,73 @@ def forget(path: Path, users: list[str]) -> None:
     records = load(path)
     if any(records.pop(user, None) for user in users):
         save(path, records)
+
+
+class LoginThrottle:
+    """Slows down password guessing: per user name and per client address.
+
+    A login that fails is counted against the name it tried and the address it
+    came from. Once either has :attr:`limit` failures within :attr:`window`
+    seconds, every login for it is refused without looking at the password
+    (even the right one) for :attr:`base_delay` seconds, then twice as long
+    after each further failure, up to :attr:`max_delay`. Logins refused while
+    blocked do not count: a guesser cannot keep a name locked for ever just by
+    hammering it, the real attendee gets in once the delay is over. A login
+    that succeeds clears its name and address.
+
+    The clock is injectable (``clock=``) so that tests step through the delays
+    without sleeping.
+
+    Example:
+        >>> now = [0.0]
+        >>> gate = LoginThrottle(clock=lambda: now[0])
+        >>> for _ in range(5):
+        ...     gate.failed("a-01", "10.0.0.7")
+        >>> gate.blocked("a-01", "10.0.0.9") > 0        # the name is blocked from anywhere
+        True
+        >>> now[0] += 31
+        >>> gate.blocked("a-01", "10.0.0.9")
+        0.0
+    """
+
+    limit = 5
+    window = 60.0
+    base_delay = 30.0
+    max_delay = 900.0
+    #: A key with no failure for this long starts afresh (its delay back to base_delay).
+    forget_after = 3600.0
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self.clock = clock or time.monotonic
+        # key -> (recent failure times, blocks so far, blocked until)
+        self._state: dict[str, tuple[list[float], int, float]] = {}
+
+    @staticmethod
+    def _keys(name: str, address: str | None) -> list[str]:
+        return [f"user:{name}"] + ([f"addr:{address}"] if address else [])
+
+    def blocked(self, name: str, address: str | None) -> float:
+        """Seconds left before this name (or this address) may try again; 0.0 if it may."""
+        now = self.clock()
+        left = [until - now for key in self._keys(name, address)
+                for _, _, until in [self._state.get(key, ([], 0, 0.0))]]
+        return max([0.0, *left])
+
+    def failed(self, name: str, address: str | None) -> None:
+        """Count a failed login (call it only for logins that were not blocked)."""
+        now = self.clock()
+        for key in self._keys(name, address):
+            times, blocks, until = self._state.get(key, ([], 0, 0.0))
+            if times and now - times[-1] > self.forget_after:
+                blocks = 0
+            times = [t for t in times if now - t < self.window] + [now]
+            if len(times) >= self.limit or blocks:
+                # After a first block, every further failure blocks again, for longer.
+                until = now + min(self.base_delay * 2 ** blocks, self.max_delay)
+                blocks += 1
+            self._state[key] = (times, blocks, until)
+
+    def succeeded(self, name: str, address: str | None) -> None:
+        """A right password, not blocked: the name and address start afresh."""
+        for key in self._keys(name, address):
+            self._state.pop(key, None)

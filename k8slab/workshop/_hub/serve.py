@@ -13,6 +13,11 @@ attendee a login of their own and, behind it, their own JupyterLab:
   notebooks' parameter cells default to (:class:`k8slab.workshop._hub.classes.WorkshopSpawner`);
 * **the instructor**: the progress heatmap at ``/services/progress/``
   (:mod:`k8slab.workshop._hub.progress`) and JupyterHub's admin page;
+* **TLS**: the hub answers HTTPS with a certificate for the room signed by
+  the lab's CA (``.k8slab/pki/``; a CA of the room's own when the lab has
+  none) or the one given with ``--certfile/--keyfile``; ``serve`` prints the
+  CA's SHA-256 fingerprint to hand out. Plain HTTP (``--no-tls``) is for
+  127.0.0.1 only, unless told ``--insecure``;
 * **stopping** the hub (Ctrl-C, SIGTERM or ``serve --stop``) stops every
   attendee server (JupyterHub's ``cleanup_servers``, then whatever an
   attendee's Unix user still runs).
@@ -23,11 +28,14 @@ Everything lives in the lab's state folder (``workshop-hub/``, 0700, and
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -36,6 +44,7 @@ from pathlib import Path
 
 from k8slab._base.language import LANGUAGES
 from k8slab._base.paths import cache_dir, state_dir
+from k8slab._base.pki import Pki, ensure_ca, fingerprint, server_certificate
 from k8slab._base.procs import alive as _alive
 from k8slab._base.procs import free_port as _free_port
 from k8slab.errors import K8sLabError
@@ -110,6 +119,122 @@ def _write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
+def is_loopback(ip: str) -> bool:
+    """True for an address only this machine reaches (``127.0.0.1``, ``::1``, ``localhost``).
+
+    Example:
+        >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0"), is_loopback("10.1.2.3")
+        (True, False, False)
+    """
+    if ip == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def _is_wildcard(ip: str) -> bool:
+    return ip in ("", "0.0.0.0", "::")
+
+
+def _machine_addresses() -> list[str]:
+    """This machine's own addresses (from the kernel, `ip -j addr`; no DNS lookup)."""
+    ip = shutil.which("ip")
+    if not ip:
+        return []
+    done = subprocess.run([ip, "-j", "addr", "show"], capture_output=True, text=True,
+                          timeout=10)
+    try:
+        links = json.loads(done.stdout or "[]")
+    except json.JSONDecodeError:
+        return []
+    return [a["local"] for link in links for a in link.get("addr_info", [])
+            if a.get("local") and a.get("scope") == "global"]
+
+
+def certificate_hosts(ip: str, extra: list[str] | None = None) -> list[str]:
+    """The names and addresses the room's certificate is valid for.
+
+    ``--tls-host`` names first (the first is the certificate's CN), then the
+    address listened on (for a wildcard: the machine's name and every address
+    it has), and always 127.0.0.1 and localhost (for the instructor and for
+    ``serve``'s own readiness probe).
+
+    Example:
+        >>> certificate_hosts("127.0.0.1", ["lab.example.org"])
+        ['lab.example.org', '127.0.0.1', 'localhost']
+    """
+    hosts = list(extra or [])
+    if _is_wildcard(ip):
+        hosts += [socket.gethostname(), *_machine_addresses()]
+    elif not is_loopback(ip):
+        hosts.append(ip)
+    hosts += ["127.0.0.1", "localhost"]
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
+def _room_ca() -> Pki:
+    """The lab's CA (``.k8slab/pki/`` of ``k8slab up``), or a CA of the room's own."""
+    lab = Pki(state_dir() / "pki")
+    if lab.ca_cert.is_file() and (lab.folder / "ca.key").is_file():
+        return lab
+    return ensure_ca(hub_dir() / "ca", "k8slab workshop room CA")
+
+
+def room_tls(ip: str, *, certfile: str | None = None, keyfile: str | None = None,
+             no_tls: bool = False, insecure: bool = False,
+             hosts: list[str] | None = None) -> dict | None:
+    """How the hub answers: a certificate and key (HTTPS), or None for plain HTTP.
+
+    Returns:
+        ``{"cert", "key", "ca", "fingerprint", "made"}``: ``ca`` is the CA to
+        trust (None for a certificate given with ``--certfile``, whose own
+        fingerprint is then the one shown); ``made`` tells whether ``serve``
+        signed it.
+
+    Raises:
+        K8sLabError: plain HTTP asked for an address other machines reach,
+            without ``--insecure``; only one of certfile/keyfile; a file missing.
+    """
+    if no_tls:
+        if not is_loopback(ip) and not insecure:
+            raise K8sLabError(
+                f"`--no-tls` with `--ip {ip}` would send every attendee's password and "
+                "notebook in clear over the room's network.",
+                "Drop `--no-tls` (serve makes a certificate from the lab's CA), give one with "
+                "`--certfile/--keyfile`, or add `--insecure` if the network is truly yours.")
+        return None
+    if certfile or keyfile:
+        if not (certfile and keyfile):
+            raise K8sLabError("`--certfile` and `--keyfile` go together.",
+                              "Give both: the certificate (PEM, chain included) and its key.")
+        for given in (certfile, keyfile):
+            if not Path(given).is_file():
+                raise K8sLabError(f"{given} does not exist.",
+                                  "Give the path of a PEM certificate and of its key.")
+        return {"cert": str(Path(certfile).resolve()), "key": str(Path(keyfile).resolve()),
+                "ca": None, "fingerprint": fingerprint(Path(certfile)), "made": False}
+    ca = _room_ca()
+    cert, key = server_certificate(ca, hub_dir() / "tls", "room", certificate_hosts(ip, hosts))
+    return {"cert": str(cert), "key": str(key), "ca": str(ca.ca_cert),
+            "fingerprint": fingerprint(ca.ca_cert), "made": True}
+
+
+def tls_summary(tls: dict | None, ip: str) -> str:
+    """What ``serve`` says about the hub's transport: the fingerprint to hand out."""
+    if tls is None:
+        where = "on this machine only" if is_loopback(ip) else "ON THE ROOM'S NETWORK (--insecure)"
+        return f"PLAIN HTTP ({where}): passwords and notebooks travel unencrypted."
+    if tls["made"]:
+        return (f"HTTPS, with a certificate signed by the lab's CA ({tls['ca']}). Hand out "
+                f"the CA's SHA-256 fingerprint:\n  {tls['fingerprint']}\n"
+                "Attendees compare it with the one their browser shows for the CA (or "
+                "import ca.crt, copied to them), then accept it.")
+    return (f"HTTPS, with the certificate given ({tls['cert']}); its SHA-256 fingerprint:"
+            f"\n  {tls['fingerprint']}")
+
+
 def _attendee_env() -> dict[str, str]:
     """What every attendee server gets besides their own kubeconfig and namespace."""
     venv_bin = str(Path(sys.executable).parent)
@@ -138,7 +263,8 @@ def _service_env() -> dict[str, str]:
 
 
 def prepare(workshop: str, *, ip: str, port: int, renew: bool = False,
-            interval: float = 10, lang: str = "en") -> tuple[dict, dict[str, str]]:
+            interval: float = 10, lang: str = "en",
+            tls: dict | None = None) -> tuple[dict, dict[str, str]]:
     """Homes, users, passwords and the hub's settings, before the hub starts.
 
     Returns:
@@ -160,8 +286,15 @@ def prepare(workshop: str, *, ip: str, port: int, renew: bool = False,
     people = {a.name: _hub_users.prepare_home(a.name, Path(a.kubeconfig)) for a in found}
     fresh = _hub_passwords.issue(folder / "credentials.json", [INSTRUCTOR, *people],
                                  renew=renew)
+    scheme = "https" if tls else "http"
+    shown = socket.gethostname() if _is_wildcard(ip) else ip
     settings = {
-        "workshop": workshop, "bind_url": f"http://{ip}:{port}",
+        "workshop": workshop, "bind_url": f"{scheme}://{ip}:{port}",
+        # Where the room goes (a wildcard address is no address to type) and where
+        # serve itself checks that the hub is up.
+        "public_url": f"{scheme}://{shown}:{port}",
+        "probe_url": f"{scheme}://{'127.0.0.1' if _is_wildcard(ip) else ip}:{port}",
+        "tls": tls,
         "hub_port": _free_port(), "proxy_api_port": _free_port(),
         "service_port": _free_port(), "hub_dir": str(folder),
         "proxy_command": [str(proxy_command())],
@@ -182,7 +315,7 @@ def prepare(workshop: str, *, ip: str, port: int, renew: bool = False,
 
 def login_list(settings: dict, fresh: dict[str, str]) -> str:
     """The printable list of logins: hub address, then one line per user."""
-    url = settings["bind_url"] + "/"
+    url = settings.get("public_url", settings["bind_url"]) + "/"
     lines = [f"Workshop hub {settings['workshop']!r}: {url}  (log in with the name and "
              "password below)", "", f"  {'USER':<26} PASSWORD"]
     for user in [INSTRUCTOR, *settings["attendees"]]:
@@ -191,6 +324,31 @@ def login_list(settings: dict, fresh: dict[str, str]) -> str:
         lines.append(f"  {user:<26} {shown}")
     lines += ["", f"The instructor's progress page: {url}services/progress/"]
     return "\n".join(lines)
+
+
+#: A line of the list that holds a password: two spaces, the user, spaces, the password.
+_LOGIN_LINE = re.compile(r"^  (\S+)\s+([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})$", re.M)
+
+
+def write_logins(settings: dict, fresh: dict[str, str]) -> Path:
+    """The printable list, also as a file only its owner reads (``logins.txt``, 0600).
+
+    Passwords made by an earlier ``serve`` (only their hashes are kept) are
+    taken from the previous list file when it is still there, so the file
+    stays complete across restarts; ``--new-passwords`` replaces them.
+
+    Returns:
+        The file's path, in the hub's folder (0700), removed by ``k8slab down``.
+    """
+    path = Path(settings["hub_dir"]) / "logins.txt"
+    try:
+        earlier = dict(_LOGIN_LINE.findall(path.read_text()))
+    except FileNotFoundError:
+        earlier = {}
+    known = {user: pw for user, pw in earlier.items()
+             if user in (INSTRUCTOR, *settings["attendees"])}
+    _write_private(path, login_list(settings, {**known, **fresh}) + "\n")
+    return path
 
 
 def isolation_summary(settings: dict) -> str:
@@ -206,7 +364,17 @@ def isolation_summary(settings: dict) -> str:
 
 
 def _wait_up(settings: dict, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    url = settings["bind_url"] + "/hub/api/"
+    url = settings.get("probe_url", settings["bind_url"]) + "/hub/api/"
+    context = None
+    tls = settings.get("tls")
+    if tls and tls.get("ca"):
+        context = ssl.create_default_context(cafile=tls["ca"])  # ours: verified
+    elif tls:
+        # A given certificate may name only the room's public host, not 127.0.0.1; this
+        # probe sends nothing secret, it only waits for the hub to answer.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -214,7 +382,7 @@ def _wait_up(settings: dict, proc: subprocess.Popen, log: Path, timeout: float =
                               f"{log.read_text()[-1500:]}",
                               f"Read {log}, then run `k8slab workshop serve` again.")
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
+            with urllib.request.urlopen(url, timeout=2, context=context) as resp:
                 if resp.status == 200:
                     return
         except OSError:
@@ -238,8 +406,12 @@ def _stop_hub(proc: subprocess.Popen, settings: dict) -> None:
 
 
 def serve(workshop: str = "attendee", *, ip: str = "127.0.0.1", port: int = 8000,
-          renew: bool = False, interval: float = 10, lang: str = "en") -> int:
+          renew: bool = False, interval: float = 10, lang: str = "en",
+          certfile: str | None = None, keyfile: str | None = None, no_tls: bool = False,
+          insecure: bool = False, tls_hosts: list[str] | None = None) -> int:
     """Run the hub in the foreground until Ctrl-C, SIGTERM or ``serve --stop``."""
+    if no_tls and not is_loopback(ip) and not insecure:
+        room_tls(ip, no_tls=True)  # refused before anything is made: it says why
     other = running_pid()
     if other:
         raise K8sLabError(f"A workshop hub already runs for this lab (pid {other}).",
@@ -247,8 +419,12 @@ def serve(workshop: str = "attendee", *, ip: str = "127.0.0.1", port: int = 8000
     if _port_in_use(port, ip):
         raise K8sLabError(f"Port {port} is already in use, so the hub cannot listen on it.",
                           f"Pick another one: `k8slab workshop serve --port {port + 1}`.")
+    hub_dir().mkdir(parents=True, exist_ok=True)
+    os.chmod(hub_dir(), 0o700)
+    tls = room_tls(ip, certfile=certfile, keyfile=keyfile, no_tls=no_tls, insecure=insecure,
+                   hosts=tls_hosts)
     settings, fresh = prepare(workshop, ip=ip, port=port, renew=renew, interval=interval,
-                              lang=lang)
+                              lang=lang, tls=tls)
     folder = Path(settings["hub_dir"])
     log = folder / "jupyterhub.log"
     _write_private(_pid_file(), f"{os.getpid()}\n")
@@ -264,7 +440,11 @@ def serve(workshop: str = "attendee", *, ip: str = "127.0.0.1", port: int = 8000
     try:
         _wait_up(settings, proc, log)
         _print(login_list(settings, fresh))
-        _print(f"\nk8slab: isolation: {isolation_summary(settings)}")
+        logins = write_logins(settings, fresh)
+        _print(f"\nk8slab: this list is also in {logins} (0600, for printing; delete it "
+               "once handed out).")
+        _print(f"k8slab: transport: {tls_summary(tls, ip)}")
+        _print(f"k8slab: isolation: {isolation_summary(settings)}")
         _print(f"k8slab: the hub's log is {log}. Ctrl-C (or `k8slab workshop serve --stop`) "
                "stops the hub and every attendee's server.")
         return proc.wait()
@@ -299,9 +479,12 @@ def stop(timeout: float = 120) -> bool:
 
 
 def forget(names: list[str]) -> None:
-    """After ``workshop delete``: their Unix users, homes and password hashes go too."""
+    """After ``workshop delete``: their Unix users, homes, password hashes and kept passes go."""
+    from k8slab.workshop._progress import PassLog  # pandas: only when a workshop is deleted
+
     _hub_users.remove(names)
     _hub_passwords.forget(hub_dir() / "credentials.json", names)
+    PassLog(hub_dir() / "passed.json").forget(names)
 
 
 def teardown() -> None:
@@ -317,7 +500,9 @@ def cmd_serve(args) -> int:
                else "k8slab: no workshop hub was running for this lab.")
         return 0
     return serve(args.workshop, ip=args.ip, port=args.port, renew=args.new_passwords,
-                 interval=args.interval, lang=args.lang)
+                 interval=args.interval, lang=args.lang, certfile=args.certfile,
+                 keyfile=args.keyfile, no_tls=args.no_tls, insecure=args.insecure,
+                 tls_hosts=args.tls_host)
 
 
 def add_serve_parser(sub) -> None:
@@ -329,6 +514,17 @@ def add_serve_parser(sub) -> None:
     s.add_argument("--port", type=int, default=8000, help="the hub's port (8000)")
     s.add_argument("--ip", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; the room needs 0.0.0.0)")
+    s.add_argument("--certfile", default=None,
+                   help="the hub's HTTPS certificate (PEM, with its chain); default: one "
+                        "made for the room from the lab's CA")
+    s.add_argument("--keyfile", default=None, help="the key of --certfile (PEM)")
+    s.add_argument("--tls-host", action="append", default=None, metavar="NAME",
+                   help="a name or address the room types to reach the hub, added to the "
+                        "certificate serve makes (repeat for several)")
+    s.add_argument("--no-tls", action="store_true",
+                   help="plain HTTP: for 127.0.0.1; another --ip also needs --insecure")
+    s.add_argument("--insecure", action="store_true",
+                   help="with --no-tls: allow plain HTTP on an address the room reaches")
     s.add_argument("--new-passwords", action="store_true",
                    help="make new passwords for everybody (the old ones stop working)")
     s.add_argument("--interval", type=float, default=10,
