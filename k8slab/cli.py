@@ -21,6 +21,7 @@ from k8slab._base.cluster_record import ClusterRecord
 from k8slab._base.language import DEFAULT, LANGUAGES, edition_folder, edition_path
 from k8slab._base.language import known as known_language
 from k8slab._base.paths import PROJECT_ROOT, kubeconfig_path, state_dir
+from k8slab._base.procs import stop as stop_process
 from k8slab._binaries import catalog as _tools
 from k8slab._binaries import images as _images
 from k8slab._core import target as _target
@@ -241,19 +242,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, grace=15, sig=signal.SIGINT)
         return 0
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_process(proc, grace=20)
         if started_cluster:
             cmd_down(argparse.Namespace(engine=args.engine))
 

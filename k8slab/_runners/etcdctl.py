@@ -32,6 +32,7 @@ from k8slab._base.cluster_record import ClusterRecord
 from k8slab._base.paths import state_dir
 from k8slab._base.pki import Pki
 from k8slab._base.procs import free_port as _free_port
+from k8slab._base.procs import stop as _stop_process
 from k8slab.errors import ClusterUnavailable, EtcdctlFailed, K8sLabError
 
 
@@ -178,12 +179,7 @@ def restored_etcd(snapshot: str | Path, folder: str | Path) -> Iterator[list[str
               "untouched)")
         yield conn
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop_process(proc, grace=10)
 
 
 def etcdctl_to(conn: list[str], *args: str) -> str:
