@@ -53,8 +53,10 @@ def connection_args() -> list[str]:
     if record is None:
         raise ClusterUnavailable("No lab cluster is running, so there is no etcd to talk to.",
                                  "Start one with `k8slab up`, then run this cell again.")
+    from k8slab.engines import engine_for  # lazy: `import k8slab` loads no engine code
+
     port = (record.extra.get("internal_ports") or {}).get("etcd")
-    if record.engine not in ("kwok", "host") or not port:
+    if not engine_for(record).owns_etcd or not port:
         raise K8sLabError(
             f"The {record.engine} engine's etcd is not one k8slab started, so its address and "
             "certificates are not in the lab's state folder.",

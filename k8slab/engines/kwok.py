@@ -142,6 +142,8 @@ class KwokEngine(Engine):
     """kwokctl + local binaries: the default, Docker-free lab cluster."""
 
     name = "kwok"
+    owns_etcd = True
+    exec_on_this_machine = True
 
     def __init__(self, port: int | None = None, download: bool = False) -> None:
         self.port = port or int(os.environ.get("K8SLAB_API_PORT", DEFAULT_PORT))
