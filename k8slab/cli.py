@@ -23,6 +23,7 @@ from k8slab._base.cluster_record import ClusterRecord
 from k8slab._base.language import DEFAULT, LANGUAGES, edition_folder, edition_path
 from k8slab._base.language import known as known_language
 from k8slab._base.paths import PROJECT_ROOT, kubeconfig_path, logs_dir, state_dir
+from k8slab._base.procs import stop as stop_process
 from k8slab._binaries import catalog as _tools
 from k8slab._binaries import images as _images
 from k8slab._core import target as _target
@@ -68,6 +69,14 @@ def _restart(record: ClusterRecord) -> bool:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    return up(args.engine, nodes=args.nodes, port=args.port, download=args.download,
+              kubeconfig=args.kubeconfig, context=args.context)
+
+
+def up(engine_name: str = "kwok", *, nodes: int = 2, port: int | None = None,
+       download: bool = False, kubeconfig: str | None = None, context: str | None = None,
+       next_steps: bool = True) -> int:
+    """``k8slab up``: start the lab cluster (or restart the recorded one); the exit status."""
     record = ClusterRecord.load()
     if record is not None:
         if record_answers(record):
@@ -83,26 +92,32 @@ def cmd_up(args: argparse.Namespace) -> int:
             return 0
         _print("k8slab: it could not be restarted; cleaning it up and starting a new one.")
         _forget_dead(record)
-    if args.nodes < 1:
-        raise K8sLabError(f"--nodes must be at least 1 (got {args.nodes}).")
-    engine = get_engine(args.engine, port=args.port, download=args.download or None,
-                        kubeconfig=args.kubeconfig, context=args.context)
+    if nodes < 1:
+        raise K8sLabError(f"--nodes must be at least 1 (got {nodes}).")
+    engine = get_engine(engine_name, port=port, download=download or None,
+                        kubeconfig=kubeconfig, context=context)
     started = time.monotonic()
     _print(f"k8slab: starting a {engine.name} cluster...")
-    record = engine.up(nodes=args.nodes)
+    record = engine.up(nodes=nodes)
     _print(f"k8slab: the {engine.name} cluster is up in {time.monotonic() - started:.1f}s "
            f"(context {record.context!r}, kubeconfig {kubeconfig_path()}).")
-    _print(engine.next_steps())
+    if next_steps:  # `k8slab lab --up` says what comes next itself (its banner)
+        _print(engine.next_steps())
     return 0
 
 
 def cmd_down(args: argparse.Namespace) -> int:
+    return down(args.engine)
+
+
+def down(engine_name: str = "auto") -> int:
+    """``k8slab down``: stop the recorded lab cluster (``engine_name`` when none is recorded)."""
     from k8slab.workshop._vclusters import delete as delete_attendee_clusters
 
     if own := delete_attendee_clusters():  # workshop mode ``cluster``: theirs go first
         _print(f"k8slab: stopped and removed the attendee clusters of {', '.join(own)}.")
     record = ClusterRecord.load()
-    engine_name = record.engine if record else args.engine
+    engine_name = record.engine if record else engine_name
     if engine_name == "auto":
         engine_name = "kwok"
     engine = get_engine(engine_name)
@@ -262,8 +277,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
                 "`k8slab lab`; or both at once: `k8slab lab --up`.")
         if not args.up:
             raise no_cluster_error()
-        cmd_up(argparse.Namespace(engine=args.engine, nodes=2, port=None, download=False,
-                                  kubeconfig=None, context=None))
+        up(args.engine, next_steps=False)
         started_cluster = True
     if port_in_use(args.port, "127.0.0.1"):
         raise K8sLabError(f"Port {args.port} is already in use, so JupyterLab cannot start.",
@@ -294,21 +308,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
     try:
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, grace=15, sig=signal.SIGINT)
         return 0
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_process(proc, grace=20)
         if started_cluster:
-            cmd_down(argparse.Namespace(engine=args.engine))
+            down(args.engine)
 
 
 def cmd_images(args: argparse.Namespace) -> int:
@@ -404,10 +409,13 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
         return parser
     try:
         from k8slab.workshop import add_parser as add_workshop
-    except ImportError:
-        pass
-    else:
-        add_workshop(sub)
+    except ImportError as exc:  # a broken install: say so rather than hide the command
+        raise K8sLabError(
+            f"The workshop commands could not be loaded ({type(exc).__name__}: {exc}).",
+            "k8slab or one of its dependencies is installed incompletely: reinstall it "
+            "(`pip install -e '.[lab]'` in the course folder, or `./run setup`), then "
+            "run the command again.") from exc
+    add_workshop(sub)
     return parser
 
 

@@ -78,6 +78,75 @@ class Entry:
     message: str
 
 
+# -- Where kopf offers no public API ----------------------------------------
+# Two questions this module asks have no public answer in kopf 1.x: which
+# handler is running (for the timeline's "handler" column), and which handlers
+# a registry holds (to copy the latest ones into a fresh registry, and to name
+# them). Both are answered here and nowhere else; tests/unit/test_operators_kopf.py
+# fails when a kopf release moves them, instead of a notebook silently losing
+# its handler column or its handlers.
+
+#: The sub-registries in which a ``kopf.OperatorRegistry`` keeps its handlers (kopf 1.x).
+KOPF_HANDLER_PARTS = ("_indexing", "_watching", "_spawning", "_changing", "_webhooks")
+#: Those of them whose handlers react to objects (named in :func:`start`'s line).
+KOPF_OBJECT_PARTS = ("_watching", "_spawning", "_changing")
+
+
+def _handlers_of(registry: Any, part: str) -> list[Any]:
+    """The handlers of one sub-registry of ``registry`` (see :data:`KOPF_HANDLER_PARTS`)."""
+    return list(getattr(registry, part).get_all_handlers())
+
+
+def _add_handler(registry: Any, part: str, handler: Any) -> None:
+    """Put ``handler`` into the sub-registry ``part`` of ``registry``."""
+    getattr(registry, part).append(handler)
+
+
+def _current_handler_id() -> str:
+    """The id of the kopf handler running in this context, or "" outside any handler."""
+    try:
+        from kopf._core.actions import execution
+    except ImportError:  # a kopf that moved it: the timeline's handler column stays empty
+        return ""
+    current = execution.handler_var.get(None)
+    return str(current.id) if current is not None else ""
+
+
+# -- kopf's logger, borrowed while operators run -------------------------------
+_KOPF_LOGGER = "kopf"
+#: The operators now holding kopf's logger, and its settings from before the first one.
+_LOGGER_HOLDERS: set[object] = set()
+_LOGGER_BEFORE: dict[str, Any] = {}
+
+
+def _borrow_kopf_logger(holder: object, collector: logging.Handler) -> None:
+    """Route kopf's messages to ``collector`` only (nothing printed into whichever cell runs).
+
+    The logger's level and ``propagate`` are remembered when the first
+    operator borrows it and given back by :func:`_return_kopf_logger` when the
+    last one stops: a kopf run later in the same kernel logs as kopf usually does.
+    """
+    logger = logging.getLogger(_KOPF_LOGGER)
+    if not _LOGGER_HOLDERS:
+        _LOGGER_BEFORE.update(level=logger.level, propagate=logger.propagate)
+    _LOGGER_HOLDERS.add(holder)
+    logger.addHandler(collector)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def _return_kopf_logger(holder: object, collector: logging.Handler) -> None:
+    """Undo :func:`_borrow_kopf_logger` for ``holder`` (harmless if it borrowed nothing)."""
+    logger = logging.getLogger(_KOPF_LOGGER)
+    logger.removeHandler(collector)
+    if holder not in _LOGGER_HOLDERS:
+        return
+    _LOGGER_HOLDERS.discard(holder)
+    if not _LOGGER_HOLDERS and _LOGGER_BEFORE:
+        logger.setLevel(_LOGGER_BEFORE.pop("level"))
+        logger.propagate = _LOGGER_BEFORE.pop("propagate")
+
+
 class _Collector(logging.Handler):
     """Logging handler that keeps the operator's per-object messages of one namespace."""
 
@@ -90,14 +159,7 @@ class _Collector(logging.Handler):
         namespace = ref.get("namespace")
         if namespace is not None and namespace != self.operator.namespace:
             return
-        handler = ""
-        try:
-            from kopf._core.actions import execution  # the handler now running, if any
-
-            current = execution.handler_var.get(None)
-            handler = str(current.id) if current is not None else ""
-        except Exception:  # best effort: an older or newer kopf may keep it elsewhere
-            handler = ""
+        handler = _current_handler_id()
         obj = f"{ref.get('kind', '')}/{ref.get('name', '')}" if ref else "(operator)"
         message = record.getMessage()
         if record.exc_info and record.exc_info[0] is not None:
@@ -156,11 +218,7 @@ class Operator:
 
     def start(self, timeout: float = 30.0) -> Operator:
         """Start kopf in its thread and wait until it is ready; returns the operator."""
-        loggers = [logging.getLogger("kopf")]
-        for logger in loggers:
-            logger.addHandler(self._collector)
-            logger.setLevel(logging.INFO)
-            logger.propagate = False  # nothing printed into whichever cell runs
+        _borrow_kopf_logger(self, self._collector)
         self._thread = threading.Thread(target=self._run, name=f"kopf-{self.namespace}",
                                         daemon=True)
         self._thread.start()
@@ -184,7 +242,7 @@ class Operator:
                 raise K8sLabError(f"The kopf operator for namespace {self.namespace!r} did "
                                   f"not stop in {timeout:.0f}s.",
                                   "Restart the kernel to be sure it is gone.")
-        logging.getLogger("kopf").removeHandler(self._collector)
+        _return_kopf_logger(self, self._collector)
         if _RUNNING.get(self.namespace) is self:
             del _RUNNING[self.namespace]
 
@@ -255,10 +313,9 @@ def _registry_from(source: Any = None) -> Any:
 
     default = source if source is not None else kopf.get_default_registry()
     fresh = kopf.OperatorRegistry()
-    # kopf's registries keep their handlers in these sub-registries (kopf 1.x).
-    for part in ("_indexing", "_watching", "_spawning", "_changing", "_webhooks"):
-        for handler in _latest_handlers(getattr(default, part).get_all_handlers()):
-            getattr(fresh, part).append(handler)
+    for part in KOPF_HANDLER_PARTS:
+        for handler in _latest_handlers(_handlers_of(default, part)):
+            _add_handler(fresh, part, handler)
     # kopf's own login fallbacks read ~/.kube/config: the lab logs in with its kubeconfig.
     kopf.on.login(registry=fresh)(_login)
     return fresh
@@ -305,8 +362,8 @@ def start(namespace: str, *, registry: Any = None, quiet: bool = False) -> Opera
     op.start()
     _RUNNING[namespace] = op
     if not quiet:
-        names = sorted({str(h.id) for part in ("_watching", "_spawning", "_changing")
-                        for h in getattr(registry, part).get_all_handlers()})
+        names = sorted({str(h.id) for part in KOPF_OBJECT_PARTS
+                        for h in _handlers_of(registry, part)})
         print(f"kopf {op.version} is running the operator in namespace {namespace!r} "
               f"(a thread of this kernel; handlers: {', '.join(names) or 'none'}); "
               "stop it with op.stop() or lab.cleanup.")

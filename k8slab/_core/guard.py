@@ -16,7 +16,6 @@ from k8slab._core import target as _target
 from k8slab.errors import ClusterUnavailable, UnsafeContext
 
 ALLOW_ENV = "K8SLAB_ALLOW_ANY_CONTEXT"
-LAB_ENGINES = ("kwok", "host", "kind", "minikube", "workshop")
 
 
 def _opted_in(allow_any_context: bool) -> bool:
@@ -24,8 +23,15 @@ def _opted_in(allow_any_context: bool) -> bool:
 
 
 def is_lab(record: ClusterRecord | None) -> bool:
-    """True when the record describes a cluster that k8slab itself created."""
-    return bool(record and record.lab and record.engine in LAB_ENGINES)
+    """True when the record describes a cluster that k8slab itself created.
+
+    The record's ``lab`` field says so: the engine that wrote the record set it
+    from its ``is_lab_cluster`` (``existing``: False), and an attendee's
+    kubeconfig is a lab one when k8slab wrote its context
+    (:func:`k8slab._core.target.attendee_record`). No engine name is tested
+    here: the guard sits below the engines and must not guess what they can do.
+    """
+    return bool(record and record.lab)
 
 
 def require_lab_cluster(action: str, *, allow_any_context: bool = False,

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import yaml
+from kubernetes.client import ApiClient
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
@@ -26,20 +27,23 @@ from k8slab._core.objects import selector_string
 from k8slab.errors import ApiError, ManifestError, WaitTimeout
 
 FIELD_MANAGER = "k8slab"
-_dynamic: dict[int, DynamicClient] = {}
+#: The dynamic client (its discovery cached) of the ApiClient it was made for.
+#: Keyed by that object itself, not by ``id()``: an id is reused once its object
+#: is gone, and the key keeps the object alive, so it can never name another one.
+_dynamic: dict[ApiClient, DynamicClient] = {}
 
 
 def dynamic() -> DynamicClient:
     """The dynamic client for the current lab connection (discovery cached)."""
     api = connect()
-    key = id(api)
-    if key not in _dynamic:
+    if api not in _dynamic:
         try:
-            _dynamic.clear()
-            _dynamic[key] = DynamicClient(api)
+            made = DynamicClient(api)
         except Exception as exc:
             raise translate(exc, action="discover the cluster's API") from exc
-    return _dynamic[key]
+        _dynamic.clear()  # one connection at a time: the previous one's client goes
+        _dynamic[api] = made
+    return _dynamic[api]
 
 
 def _search(dyn: DynamicClient, kind: str, api_version: str | None):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import urllib3.exceptions
 from kubernetes import watch as k8s_watch
@@ -18,6 +19,14 @@ from kubernetes.client.exceptions import ApiException
 from k8slab._base import display as _display
 from k8slab._core.api_errors import translate
 from k8slab._core.resources import dynamic, resource_for
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """What one list call answered: the objects, and the resourceVersion to watch from."""
+
+    items: list[dict]
+    version: str
 
 
 def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
@@ -55,17 +64,18 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
                                     ("watch", "true")) if v))
     deadline = time.monotonic() + timeout
 
-    def relist() -> str:
+    def relist() -> _Listing:
         try:
             listing = dyn.get(res, namespace=ns, label_selector=labels, field_selector=fields)
         except Exception as exc:
             raise translate(exc, action="list", kind=res.kind, namespace=ns) from exc
-        relist.items = [item.to_dict() for item in listing.items]  # type: ignore[attr-defined]
-        return listing.metadata.resourceVersion
+        return _Listing([item.to_dict() for item in listing.items],
+                        listing.metadata.resourceVersion)
 
-    version = relist()
+    first = relist()
+    version = first.version
     if initial:
-        for item in relist.items:  # type: ignore[attr-defined]
+        for item in first.items:
             yield "EXISTING", item
     if synced:
         yield "SYNCED", {}
@@ -82,7 +92,7 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
                 obj = event["raw_object"]
                 if event["type"] == "ERROR":
                     if obj.get("code") == 410:
-                        version = relist()
+                        version = relist().version
                         break
                     raise translate(ApiException(status=obj.get("code", 500),
                                                  reason=obj.get("message", "")),
@@ -95,7 +105,7 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
                     return
         except ApiException as exc:
             if exc.status == 410:
-                version = relist()
+                version = relist().version
                 continue
             raise translate(exc, action="watch", kind=res.kind, namespace=ns) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:  # the stream broke mid-read

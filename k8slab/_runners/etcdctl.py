@@ -32,6 +32,7 @@ from k8slab._base.cluster_record import ClusterRecord
 from k8slab._base.paths import state_dir
 from k8slab._base.pki import Pki
 from k8slab._base.procs import free_port as _free_port
+from k8slab._base.procs import stop as _stop_process
 from k8slab.errors import ClusterUnavailable, EtcdctlFailed, K8sLabError
 
 
@@ -52,8 +53,10 @@ def connection_args() -> list[str]:
     if record is None:
         raise ClusterUnavailable("No lab cluster is running, so there is no etcd to talk to.",
                                  "Start one with `k8slab up`, then run this cell again.")
+    from k8slab.engines import engine_for  # lazy: `import k8slab` loads no engine code
+
     port = (record.extra.get("internal_ports") or {}).get("etcd")
-    if record.engine not in ("kwok", "host") or not port:
+    if not engine_for(record).owns_etcd or not port:
         raise K8sLabError(
             f"The {record.engine} engine's etcd is not one k8slab started, so its address and "
             "certificates are not in the lab's state folder.",
@@ -178,12 +181,7 @@ def restored_etcd(snapshot: str | Path, folder: str | Path) -> Iterator[list[str
               "untouched)")
         yield conn
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop_process(proc, grace=10)
 
 
 def etcdctl_to(conn: list[str], *args: str) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from k8slab._base.paths import kubeconfig_path, logs_dir, state_dir, tools_src_dir
 from k8slab._base.procs import alive, free_ports
+from k8slab._base.procs import stop as _stop_processes
 from k8slab._binaries import catalog as _tools
 from k8slab._binaries.build import go_executable
 from k8slab.errors import K8sLabError, ToolMissing
@@ -251,15 +251,7 @@ def stop(folder: Path | None = None, grace: float = 5.0) -> list[str]:
     if state is None:
         return []
     alive = {n: p for n, p in state["processes"].items() if _alive(p["pid"], p["marker"])}
-    for p in alive.values():
-        os.kill(p["pid"], signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(_alive(p["pid"], p["marker"])
-                                              for p in alive.values()):
-        time.sleep(0.1)
-    for p in alive.values():
-        if _alive(p["pid"], p["marker"]):
-            os.kill(p["pid"], signal.SIGKILL)
+    _stop_processes([p["pid"] for p in alive.values()], grace=grace)
     _state_file(folder).unlink(missing_ok=True)
     for sub in ("git", "storage"):
         shutil.rmtree(folder / sub, ignore_errors=True)

@@ -36,6 +36,7 @@ from typing import IO
 
 from k8slab._base.cluster_record import ClusterRecord
 from k8slab._base.paths import state_dir
+from k8slab._base.procs import stop as _stop_process
 from k8slab._core.client import lab_kubeconfig
 from k8slab.errors import ClusterUnavailable, KubectlFailed
 
@@ -174,8 +175,7 @@ def run(args: Sequence[str], *, stdin: str | None = None, expect_fail: bool = Fa
     try:
         stopped = _stream(proc, chunks, sinks if echo else None, deadline)
     except BaseException:  # Ctrl-C / the notebook's stop button: end kubectl too
-        proc.kill()
-        proc.wait()
+        _stop_process(proc, grace=0)
         raise
     out, err = chunks[1], chunks[2]
     result = Result(args, None if stopped else proc.returncode,

@@ -39,8 +39,6 @@ IMAGE = "k8slab.local/traefik:3.7.13"
 MANIFEST = "10-ingress-traefik.yaml"
 GATEWAY_API_MODULE = "sigs.k8s.io/gateway-api"
 GATEWAY_API_VERSION = "v1.6.1"
-#: Engines whose pods really run (kwok only pretends).
-REAL_ENGINES = ("host", "kind", "minikube", "existing")
 
 
 def gateway_api_crds() -> list[Path]:
@@ -139,7 +137,9 @@ def install(namespace: str, *, timeout: float = 180) -> str:
         K8sLabError: on kwok (no container can run), or the pod never got ready.
     """
     record = status_record()
-    if record.engine not in REAL_ENGINES:
+    from k8slab.engines import engine_for  # lazy: `import k8slab` loads no engine code
+
+    if not engine_for(record).runs_containers:  # kwok only pretends
         raise K8sLabError(
             f"The {record.engine} engine runs no containers, so no Ingress controller can "
             f"run in namespace {namespace!r}.",

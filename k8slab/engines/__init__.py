@@ -8,8 +8,9 @@ Example:
 
 from __future__ import annotations
 
+from k8slab._base.cluster_record import ClusterRecord
 from k8slab.engines.base import Availability, Engine
-from k8slab.engines.existing import ExistingEngine
+from k8slab.engines.existing import AttendeeSeat, ExistingEngine
 from k8slab.engines.host import HostEngine
 from k8slab.engines.kind import KindEngine
 from k8slab.engines.kwok import KwokEngine
@@ -48,6 +49,25 @@ def get_engine(name: str, **options: object) -> Engine:
     return cls(**{k: v for k, v in options.items() if k in accepted and v is not None})
 
 
+def engine_for(record: ClusterRecord) -> Engine:
+    """The engine of a cluster record, to ask what its cluster can do.
+
+    ``engine_for(record).runs_containers``, ``.owns_etcd``... (see
+    :class:`~k8slab.engines.base.Engine`). A workshop attendee's record
+    (engine ``workshop``) gets an :class:`~k8slab.engines.existing.AttendeeSeat`.
+
+    Raises:
+        K8sLabError: the record names no engine this k8slab knows.
+
+    Example:
+        >>> engine_for(ClusterRecord(engine="kwok", context="kwok-k8slab")).runs_containers
+        False
+    """
+    if record.engine == AttendeeSeat.name:
+        return AttendeeSeat()
+    return get_engine(record.engine, port=record.extra.get("port"))
+
+
 def detect(**options: object) -> Engine:
     """The first engine of :data:`AUTO_ORDER` that can run on this machine."""
     reasons = []
@@ -61,4 +81,5 @@ def detect(**options: object) -> Engine:
                       "Install Go (for the embedded kwok engine) or Docker with kind.")
 
 
-__all__ = ["AUTO_ORDER", "ENGINES", "Availability", "Engine", "detect", "get_engine"]
+__all__ = ["AUTO_ORDER", "ENGINES", "Availability", "Engine", "detect", "engine_for",
+           "get_engine"]

@@ -39,6 +39,23 @@ class Engine(ABC):
     #: The engine's name as typed on the command line.
     name: str = ""
 
+    # What a cluster of this engine can do: the rest of the lab asks these
+    # (``engine_for(record).runs_containers``) rather than testing engine names,
+    # so a new engine says once what it can do. Each engine class sets its own.
+
+    #: Its pods really run programs in containers (kwok's are simulated: none runs).
+    runs_containers: bool = False
+    #: k8slab can put the course's locally made images into its nodes' runtime.
+    loads_images: bool = False
+    #: Its etcd is one k8slab started here, its certificates in the lab's state folder.
+    owns_etcd: bool = False
+    #: k8slab created it, so the course's destructive steps may run on it (the
+    #: record's ``lab`` field, which the guard reads, is written from this).
+    is_lab_cluster: bool = True
+    #: ``kubectl exec`` runs its program on this machine rather than in a container
+    #: (unless the cluster record says a container or a sandbox takes it).
+    exec_on_this_machine: bool = False
+
     @abstractmethod
     def availability(self) -> Availability:
         """Check, without side effects, whether this engine can run here."""

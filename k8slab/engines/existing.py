@@ -50,6 +50,8 @@ class ExistingEngine(Engine):
     """Use a cluster that already exists (a university cluster, a cloud one...)."""
 
     name = "existing"
+    runs_containers = True
+    is_lab_cluster = False
 
     def __init__(self, kubeconfig: str | None = None, context: str | None = None) -> None:
         default = os.environ.get("KUBECONFIG", "~/.kube/config").split(os.pathsep)[0]
@@ -68,7 +70,8 @@ class ExistingEngine(Engine):
         single = extract_context(config, self.context)
         write_kubeconfig(yaml.safe_dump(single, sort_keys=False))
         server = single["clusters"][0]["cluster"].get("server", "")
-        record = ClusterRecord(engine=self.name, context=single["current-context"], lab=False,
+        record = ClusterRecord(engine=self.name, context=single["current-context"],
+                               lab=self.is_lab_cluster,
                                server=server, extra={"source": str(self.kubeconfig)})
         record.save()
         return record
@@ -79,3 +82,30 @@ class ExistingEngine(Engine):
     def next_steps(self) -> str:
         return ("This cluster is not a lab cluster: destructive course steps will ask for "
                 "K8SLAB_ALLOW_ANY_CONTEXT=1. Next: `k8slab status`, then `k8slab lab`.")
+
+
+class AttendeeSeat(Engine):
+    """What a workshop attendee's kubeconfig points at: a namespace of the instructor's lab.
+
+    Not an engine anyone starts (``k8slab up`` does not offer it): it is what
+    :func:`k8slab.engines.engine_for` answers for the record of an attendee's
+    kubeconfig (engine ``workshop``). The lab is one k8slab made, so destructive
+    steps are allowed in the attendee's own namespace; what its nodes can do
+    is not known from the kubeconfig, so nothing more is claimed.
+    """
+
+    name = "workshop"
+
+    def availability(self) -> Availability:
+        return Availability(False, "an attendee's cluster is the instructor's workshop lab.",
+                            "Ask your instructor; `k8slab status` shows what you are using.")
+
+    def _refuse(self, what: str) -> K8sLabError:
+        avail = self.availability()
+        return K8sLabError(f"k8slab cannot {what} here: {avail.reason}", avail.fix)
+
+    def up(self, nodes: int = 2) -> ClusterRecord:
+        raise self._refuse("start an attendee's cluster")
+
+    def down(self, record: ClusterRecord | None) -> None:
+        raise self._refuse("stop an attendee's cluster")

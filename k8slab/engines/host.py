@@ -150,6 +150,8 @@ class HostEngine(KwokEngine):
     """kwokctl's control plane + a real kubelet, kube-proxy and containerd here."""
 
     name = "host"
+    runs_containers = True
+    loads_images = True
 
     # -- checks ---------------------------------------------------------
     def availability(self) -> Availability:

@@ -19,11 +19,11 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import subprocess
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from k8slab._base.procs import stop as stop_processes
 
 #: Kernel settings the kubelet, kube-proxy or the CNI bridge plugin may change.
 SYSCTLS = (
@@ -226,13 +226,7 @@ def pids_with_arg(needle: str) -> set[int]:
 
 def kill_all(pids: set[int], grace: float = 5.0) -> None:
     """SIGTERM, a short wait, then SIGKILL for whatever is left."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + (grace if sig == signal.SIGTERM else 5.0)
-        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
-            time.sleep(0.1)
+    stop_processes(pids, grace=grace)
 
 
 def unmount_under(roots: list[Path], before: list[str]) -> None:

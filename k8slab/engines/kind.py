@@ -28,6 +28,8 @@ class KindEngine(Engine):
     """``kind create cluster`` with the lab's config; kubeconfig kept in the lab folder."""
 
     name = "kind"
+    runs_containers = True
+    loads_images = True
 
     def availability(self) -> Availability:
         if base.which("kind") is None:

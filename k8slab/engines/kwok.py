@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from k8slab._base.paths import cache_dir, logs_dir, state_dir
 from k8slab._base.pki import Pki, ensure_pki
 from k8slab._base.procs import alive as _alive
 from k8slab._base.procs import free_ports
+from k8slab._base.procs import stop as _stop_process
 from k8slab._binaries import catalog as _tools
 from k8slab._core.client import connect, record_answers
 from k8slab.engines.base import (
@@ -157,6 +157,8 @@ class KwokEngine(Engine):
     """kwokctl + local binaries: the default, Docker-free lab cluster."""
 
     name = "kwok"
+    owns_etcd = True
+    exec_on_this_machine = True
 
     def __init__(self, port: int | None = None, download: bool = False) -> None:
         self.port = port or int(os.environ.get("K8SLAB_API_PORT", DEFAULT_PORT))
@@ -638,12 +640,7 @@ class KwokEngine(Engine):
         _, pid_file = self.exec_gate_files()
         pid = _read_pid(pid_file)
         if pid is not None and _alive(pid):
-            os.kill(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 5
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+            _stop_process(pid, grace=5)
         pid_file.unlink(missing_ok=True)
 
     def pids(self) -> list[int]:

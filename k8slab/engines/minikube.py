@@ -16,6 +16,8 @@ class MinikubeEngine(Engine):
     """``minikube start -p k8slab`` with its kubeconfig redirected into the lab folder."""
 
     name = "minikube"
+    runs_containers = True
+    loads_images = True
 
     def availability(self) -> Availability:
         if base.which("minikube") is None:

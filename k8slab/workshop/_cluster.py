@@ -32,6 +32,7 @@ from k8slab._core.guard import require_lab_cluster
 from k8slab._core.resources import apply, exists, get, list_
 from k8slab._core.resources import delete as delete_object
 from k8slab._core.wait import wait
+from k8slab.engines import engine_for
 from k8slab.errors import ApiError, ClusterUnavailable, K8sLabError, WaitTimeout
 from k8slab.workshop._objects import (
     ATTENDEE_LABEL,
@@ -216,10 +217,6 @@ def _wait_authorized(name: str, timeout: float = 30) -> None:
             time.sleep(0.2)
 
 
-#: Engines on which ``exec`` runs a program on the lab machine itself (no container).
-HOST_EXEC_ENGINES = ("kwok", "host")
-
-
 def exec_for_attendees() -> tuple[bool, str]:
     """May attendees exec into their pods here? (yes or no, and why).
 
@@ -233,7 +230,7 @@ def exec_for_attendees() -> tuple[bool, str]:
         (True, 'each exec runs in a sandbox of its pod (bubblewrap): no network, ...')
     """
     record = ClusterRecord.load()
-    if (record is None or record.engine not in HOST_EXEC_ENGINES
+    if (record is None or not engine_for(record).exec_on_this_machine
             or record.extra.get("exec_sandbox") == "container"):
         return True, "attendees' exec enters their pods' real containers."
     if record.extra.get("exec_sandbox") == "bwrap":

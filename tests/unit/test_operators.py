@@ -26,7 +26,7 @@ def test_a_rerun_cell_replaces_its_handlers_instead_of_adding_to_them():
               "def reconcile(**_): pass\n")
     first = _handler(registry, source)
     second = _handler(registry, source)            # the same cell, run again
-    handlers = registry._changing.get_all_handlers()
+    handlers = operators._handlers_of(registry, "_changing")
     assert len(handlers) == 4                      # kopf keeps both definitions...
     kept = operators._latest_handlers(handlers)
     assert [h.fn for h in kept] == [second, second]  # ...only the latest one runs
@@ -44,7 +44,8 @@ def test_handlers_of_different_functions_are_all_kept():
     def changed(**_):
         pass
 
-    every = [*registry._changing.get_all_handlers(), *registry._watching.get_all_handlers()]
+    every = [*operators._handlers_of(registry, "_changing"),
+             *operators._handlers_of(registry, "_watching")]
     assert {h.fn for h in operators._latest_handlers(every)} == {created, changed}
 
 

@@ -47,6 +47,7 @@ from k8slab._base.paths import cache_dir, state_dir
 from k8slab._base.pki import Pki, ensure_ca, fingerprint, server_certificate
 from k8slab._base.procs import alive as _alive
 from k8slab._base.procs import free_port as _free_port
+from k8slab._base.procs import stop as _stop_process
 from k8slab.errors import K8sLabError
 from k8slab.workshop._cluster import attendees
 from k8slab.workshop._hub import passwords as _hub_passwords
@@ -393,13 +394,7 @@ def _wait_up(settings: dict, proc: subprocess.Popen, log: Path, timeout: float =
 
 def _stop_hub(proc: subprocess.Popen, settings: dict) -> None:
     """SIGTERM: JupyterHub stops every attendee server, the proxy and the service."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    _stop_process(proc, grace=90)
     for person in settings["attendees"].values():
         if person.get("uid") is not None:
             _hub_users.stop_processes(person["uid"])  # a kernel that outlived its server
@@ -467,11 +462,7 @@ def stop(timeout: float = 120) -> bool:
     if pid is None:
         _pid_file().unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.3)
-    if _alive(pid):
+    if not _stop_process(pid, grace=timeout, kill=False):  # it stops the servers first
         raise K8sLabError(f"The workshop hub (pid {pid}) is still running {timeout:.0f}s "
                           "after it was asked to stop.",
                           f"Look at {hub_dir() / 'jupyterhub.log'}; `kill {pid}` again.")

@@ -17,19 +17,17 @@ new tokens).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pwd
 import shlex
 import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 from k8slab._base.language import DEFAULT, LANGUAGES, edition_folder
 from k8slab._base.paths import PROJECT_ROOT, state_dir
+from k8slab._base.procs import stop as _stop_processes
 from k8slab.errors import K8sLabError
 
 UNIX_PREFIX = "k8slab-"
@@ -179,16 +177,13 @@ def processes_of(uid: int) -> list[int]:
 
 
 def stop_processes(uid: int, timeout: float = 10) -> None:
-    """End what an attendee's Unix user still runs (SIGTERM, then SIGKILL), by pid."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in processes_of(uid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + timeout
-        while processes_of(uid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if not processes_of(uid):
-            return
+    """End what an attendee's Unix user still runs (SIGTERM, then SIGKILL), by pid.
+
+    Listed again before SIGKILL: what the user started meanwhile goes too.
+    """
+    _stop_processes(processes_of(uid), grace=timeout, kill=False)
+    if left := processes_of(uid):
+        _stop_processes(left, grace=0, kill_wait=timeout)
 
 
 def remove(attendees: list[str] | None = None) -> list[str]:
