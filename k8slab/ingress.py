@@ -416,7 +416,7 @@ def install_controller(namespace: str, *, timeout: float = 180) -> str:
 
 
 def install_gateway_api() -> str:
-    """Apply the Gateway API's standard CRDs (from its Go module, cached); their version.
+    """Apply the Gateway API's standard CRDs (release manifest or Go module, cached); their version.
 
     Works on every engine, kwok included: CRDs only teach the API server new
     kinds. Serving Gateways and HTTPRoutes is a controller's job (Traefik's).

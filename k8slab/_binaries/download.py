@@ -24,6 +24,12 @@ brackets, which is how the tests serve a local copy):
 - traefik [``K8SLAB_MIRROR_TRAEFIK``]:
   ``https://github.com/traefik/traefik/releases/download/<v>/traefik_<v>_<os>_<arch>.tar.gz``,
   checksums of all files in ``traefik_<v>_checksums.txt`` beside.
+- the Go toolchain [``K8SLAB_MIRROR_GO``]: ``https://go.dev/dl/go<v>.<os>-<arch>.tar.gz``,
+  its SHA-256 pinned in :data:`k8slab._binaries.gotoolchain.GO_SHA256` (go.dev
+  publishes them in ``https://go.dev/dl/?mode=json&include=all``).
+- the Gateway API CRDs [``K8SLAB_MIRROR_GATEWAY_API``]:
+  ``https://github.com/kubernetes-sigs/gateway-api/releases/download/<v>/standard-install.yaml``,
+  its SHA-256 pinned in :data:`k8slab._runners.traefik.GATEWAY_API_SHA256`.
 
 What is published, hence what gets downloaded:
 
@@ -66,7 +72,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from k8slab._binaries.progress import Progress
+from k8slab._binaries.progress import Progress, Task
 from k8slab.errors import ChecksumMismatch
 
 #: Default base URL of each source (override: ``K8SLAB_MIRROR_<SOURCE>``).
@@ -76,6 +82,10 @@ DEFAULT_BASES = {
     "kwok": "https://github.com/kubernetes-sigs/kwok/releases/download",
     "helm": "https://get.helm.sh",
     "traefik": "https://github.com/traefik/traefik/releases/download",
+    # Not tools of their own: the Go toolchain that builds what has no release
+    # (k8slab._binaries.gotoolchain) and the Gateway API's release manifest.
+    "go": "https://go.dev/dl",
+    "gateway_api": "https://github.com/kubernetes-sigs/gateway-api/releases/download",
 }
 
 #: Which platforms each source publishes, as ``os/arch`` (Go names).
@@ -236,6 +246,16 @@ def _timeout() -> float:
     return float(os.environ.get("K8SLAB_DOWNLOAD_TIMEOUT", CONNECT_TIMEOUT))
 
 
+def transfer_timeout() -> float:
+    """Seconds a transfer from a server known to answer may stall (big files get time)."""
+    return max(_timeout(), READ_TIMEOUT)
+
+
+def download_mode() -> str:
+    """``build`` (never download) or ``auto`` (download first), from ``K8SLAB_BINARIES``."""
+    return "build" if os.environ.get("K8SLAB_BINARIES", "").lower() == "build" else "auto"
+
+
 def _open(url: str, timeout: float) -> http.client.HTTPResponse:
     """``urlopen`` with the name lookup bounded too (a hung resolver would block)."""
     result: dict = {}
@@ -297,6 +317,12 @@ def _mismatch_hint(source: str) -> str:
     var = f"K8SLAB_MIRROR_{source.upper()}"
     where = (f"the mirror {os.environ[var]} ({var})" if var in os.environ
              else "the release server")
+    if source == "go":
+        return (f"Nothing was cached. Check {where}, or install Go 1.26 or newer yourself "
+                "(https://go.dev/dl/ or your package manager): k8slab uses a `go` on PATH.")
+    if source == "gateway_api":
+        return (f"Nothing was cached. Check {where}, or take the CRDs from the Go module "
+                "instead: `K8SLAB_BINARIES=build` (needs Go and the Go module proxy).")
     return (f"Nothing was cached. Check {where}, or build from source instead: "
             "`K8SLAB_BINARIES=build k8slab tools`.")
 
@@ -321,43 +347,77 @@ def download(name: str, version: str, asset: Asset, target: Path, progress: Prog
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     task = progress.start(f"downloading {name} {version}")
     try:
-        sha = hashlib.sha256()
         # The checksum usually came from this server a moment ago: it is
         # reachable, so a slow transfer gets time rather than a fallback build.
         # (A pinned digest skips that probe; the short timeout then applies.)
         pinned = (asset.url.rsplit("/", 1)[-1], version) in PINNED_SHA256
         timeout = _timeout() if pinned else max(_timeout(), READ_TIMEOUT)
-        with _open(asset.url, timeout) as response:
-            length = response.headers.get("Content-Length")
-            task.total_bytes = int(length) if length and length.isdigit() else None
-            with open(partial, "wb") as out:
-                while chunk := response.read(1 << 16):
-                    out.write(chunk)
-                    sha.update(chunk)
-                    task.done_bytes += len(chunk)
-        if task.total_bytes is not None and task.done_bytes != task.total_bytes:
-            raise Unreachable(f"the transfer of {asset.url} broke after "
-                              f"{task.done_bytes} of {task.total_bytes} bytes")
-        if sha.hexdigest() != digest:
-            raise ChecksumMismatch(
-                f"{name} {version} from {asset.url} does not match its published checksum "
-                f"(expected sha256 {digest}, got {sha.hexdigest()}); the file was deleted.",
-                _mismatch_hint(asset.source),
-            )
+        fetch_checked(asset.url, digest, partial, task, timeout=timeout,
+                      what=f"{name} {version}", source=asset.source)
         if asset.member is None:
             partial.chmod(0o755)
             partial.replace(target)
         else:
             _extract(partial, asset.member, target)
-    except (OSError, EOFError, ValueError, http.client.HTTPException) as exc:
-        # a reset connection, a short read, a stalled transfer
-        raise Unreachable(f"the transfer of {asset.url} broke "
-                          f"after {task.done_bytes} bytes ({exc})") from exc
     finally:
         partial.unlink(missing_ok=True)
         progress.finish(task, f"downloaded {name} {version} ({task.done_bytes:,} bytes, "
                               "checksum ok)" if target.is_file() else f"{name}: download stopped")
     return target
+
+
+def fetch_checked(url: str, digest: str, dest: Path, task: Task, *, timeout: float,
+                  what: str, source: str) -> None:
+    """Stream ``url`` into ``dest`` and check its SHA-256; on any failure ``dest`` is deleted.
+
+    Why one function: every download k8slab makes (a tool, the Go toolchain,
+    the Gateway API manifest) must fail the same way: a broken transfer is
+    :class:`Unreachable` (the caller may fall back to building), a wrong
+    digest is :class:`ChecksumMismatch` (never papered over), and neither
+    leaves a file behind.
+
+    Args:
+        url: the file to fetch.
+        digest: its expected SHA-256 (lower-case hex).
+        dest: where the bytes go (a ``.partial`` name the caller renames).
+        task: its progress line (bytes are counted on it).
+        timeout: seconds a connection or a read may stall.
+        what: the thing downloaded, for messages (``kubectl v1.36.3``).
+        source: the :data:`DEFAULT_BASES` key, for the mirror hint.
+
+    Raises:
+        Unreachable: offline, or the transfer broke.
+        NotPublished: the server has no such file (404).
+        ChecksumMismatch: the bytes are not the expected ones.
+    """
+    try:
+        sha = hashlib.sha256()
+        with _open(url, timeout) as response:
+            length = response.headers.get("Content-Length")
+            task.total_bytes = int(length) if length and length.isdigit() else None
+            with open(dest, "wb") as out:
+                while chunk := response.read(1 << 16):
+                    out.write(chunk)
+                    sha.update(chunk)
+                    task.done_bytes += len(chunk)
+        if task.total_bytes is not None and task.done_bytes != task.total_bytes:
+            raise Unreachable(f"the transfer of {url} broke after "
+                              f"{task.done_bytes} of {task.total_bytes} bytes")
+        if sha.hexdigest() != digest.lower():
+            raise ChecksumMismatch(
+                f"{what} from {url} does not match its published checksum "
+                f"(expected sha256 {digest.lower()}, got {sha.hexdigest()}); "
+                "the file was deleted.",
+                _mismatch_hint(source),
+            )
+    except (OSError, EOFError, ValueError, http.client.HTTPException) as exc:
+        # a reset connection, a short read, a stalled transfer
+        dest.unlink(missing_ok=True)
+        raise Unreachable(f"the transfer of {url} broke "
+                          f"after {task.done_bytes} bytes ({exc})") from exc
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
 
 
 def _extract(archive: Path, member: str, target: Path) -> None:

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from k8slab._base.paths import cache_dir, tools_src_dir
-from k8slab._binaries import catalog as _tools
+from k8slab._binaries import build as _build
+from k8slab._binaries import gotoolchain as _gotoolchain
 from k8slab._binaries import oci as _oci
 from k8slab._binaries.oci import ImageConfig, layer_from_dir, read_index, write_layout
 from k8slab.errors import K8sLabError, ToolMissing
@@ -310,13 +311,12 @@ def _build_rootfs(spec: ImageSpec, root: Path) -> dict[str, str]:
     if spec.tool:
         return _tool_rootfs(spec, root)
     if spec.ref == PAUSE_IMAGE:
-        go = _tools.which_go()
-        if go is None:
-            raise ToolMissing("The pause image is a small Go program and Go is not installed.",
-                              "Install Go 1.26+, then run `k8slab images build` again.")
+        # The user's Go 1.26+, else Go's toolchain (downloaded into the cache
+        # when allowed); a ToolMissing that says what to install otherwise.
+        go = _build.go_executable()
         subprocess.run([go, "build", "-trimpath", "-ldflags", "-s -w", "-o",
                         str(root / "pause"), "."], cwd=tools_src_dir() / "pause",
-                       env={**os.environ, "CGO_ENABLED": "0"}, check=True,
+                       env={**_gotoolchain.go_environ(go), "CGO_ENABLED": "0"}, check=True,
                        capture_output=True)
         labels["k8slab.io/made-from"] = "tools/pause (Go, built from source)"
         return labels

@@ -35,6 +35,7 @@ from k8slab._base.procs import alive, free_ports
 from k8slab._base.procs import stop as _stop_processes
 from k8slab._binaries import catalog as _tools
 from k8slab._binaries.build import go_executable
+from k8slab._binaries.gotoolchain import go_environ
 from k8slab.errors import K8sLabError, ToolMissing
 
 CONTROLLERS = ("source-controller", "kustomize-controller")
@@ -62,11 +63,11 @@ def ensure_crds() -> Path:
     if target.is_dir() and any(target.glob("*.yaml")):
         return target
     version = _tools.FLUX_VERSION
+    go = go_executable()
     proc = subprocess.run(
-        [go_executable(), "mod", "download", "-json",
-         *(f"{m}@{version}" for m in MODULES.values())],
+        [go, "mod", "download", "-json", *(f"{m}@{version}" for m in MODULES.values())],
         cwd=tools_src_dir() / "flux", capture_output=True, text=True, timeout=600,
-        env={**os.environ, "GOFLAGS": "-mod=mod"})
+        env={**go_environ(go), "GOFLAGS": "-mod=mod"})
     if proc.returncode != 0:
         raise ToolMissing(f"Fetching Flux's modules {version} failed: {proc.stderr[-800:]}",
                           "Check that the Go module proxy is reachable (GOPROXY).")

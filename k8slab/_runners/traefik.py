@@ -4,9 +4,10 @@ Why here, below the lesson: installing needs what only the entry points may
 touch: the image made on this machine (:mod:`k8slab._binaries.images`, which builds
 Traefik with Go the first time), the node's runtime to load it into, and, on
 the host engine, the relay that lets a pod reach the API server
-(:mod:`k8slab.engines.apirelay`). The Gateway API's CRDs come from the Go
-module ``sigs.k8s.io/gateway-api`` (its standard channel), fetched with
-``go mod download`` and cached; nothing of it is committed.
+(:mod:`k8slab.engines.apirelay`). The Gateway API's CRDs come from the
+project's release manifest (checked against a pinned SHA-256), else from its Go
+module ``sigs.k8s.io/gateway-api`` (``go mod download``); they are cached and
+nothing of them is committed.
 
 What Traefik does once it runs (watch Ingresses and HTTPRoutes, route,
 publish status) is Traefik's own work; :mod:`k8slab.ingress` only sends
@@ -21,13 +22,21 @@ Example:
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
+import yaml
+
 from k8slab._base.paths import cache_dir, manifests_dir
+from k8slab._binaries import download as _download
 from k8slab._binaries import images as _images
+from k8slab._binaries.build import go_executable
+from k8slab._binaries.gotoolchain import go_environ
+from k8slab._binaries.progress import Progress
 from k8slab._core.manifests import load
 from k8slab._core.resources import apply, find
 from k8slab._core.status import status_record
@@ -39,36 +48,122 @@ IMAGE = "k8slab.local/traefik:3.7.13"
 MANIFEST = "10-ingress-traefik.yaml"
 GATEWAY_API_MODULE = "sigs.k8s.io/gateway-api"
 GATEWAY_API_VERSION = "v1.6.1"
+#: SHA-256 of that release's ``standard-install.yaml`` (GitHub shows it as the
+#: asset's digest; the project publishes no checksum file).
+GATEWAY_API_SHA256 = "24d931f22abd8e40c973264319ead7cfa09d0fb7716b7ab1ee2ff174cb063a73"
+
+
+def gateway_api_manifest_url() -> str:
+    """The release manifest of :data:`GATEWAY_API_VERSION` (``K8SLAB_MIRROR_GATEWAY_API``)."""
+    return f"{_download.base_url('gateway_api')}/{GATEWAY_API_VERSION}/standard-install.yaml"
 
 
 def gateway_api_crds() -> list[Path]:
-    """The Gateway API's standard-channel CRDs, from its Go module (downloaded once).
+    """The Gateway API's standard-channel CRDs, one file each, cached (fetched once).
+
+    Where they come from: the project's release manifest
+    (``standard-install.yaml``, checked against :data:`GATEWAY_API_SHA256`),
+    which needs only Python and the internet; when that server cannot be
+    reached, or with ``K8SLAB_BINARIES=build``, the Go module
+    ``sigs.k8s.io/gateway-api`` (its ``config/crd/standard``), which needs Go and
+    the module proxy. Both give the same CRD files. A manifest that does not
+    match its checksum is refused, never papered over by the other path.
 
     Raises:
-        ToolMissing: Go is not installed, or the module proxy cannot be reached.
+        ChecksumMismatch: the manifest is not the published one (nothing cached).
+        ToolMissing: neither path works here (offline, no Go...).
     """
     target = cache_dir() / "gateway-api" / GATEWAY_API_VERSION
     files = sorted(target.glob("*.yaml"))
     if files:
         return files
-    go = shutil.which("go")
-    if go is None:
-        raise ToolMissing("The Gateway API CRDs come from the Go module "
-                          f"{GATEWAY_API_MODULE}, and `go` is not on PATH.",
-                          "Install Go 1.26+ (it also builds the lab's binaries).")
+    if _download.download_mode() == "auto":
+        with Progress() as progress:
+            try:
+                return _crds_from_release(target, progress)
+            except (_download.Unreachable, _download.NotPublished) as exc:
+                progress.say(f"{exc}: taking the Gateway API CRDs from the Go module instead")
+    return _crds_from_module(target)
+
+
+def _crds_from_release(target: Path, progress: Progress) -> list[Path]:
+    """Download the release manifest, check it, and keep its CRDs as one file each."""
+    url = gateway_api_manifest_url()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f".standard-install-{os.getpid()}.yaml"
+    task = progress.start(f"downloading the Gateway API {GATEWAY_API_VERSION} CRDs")
+    outcome = "Gateway API download stopped"
+    try:
+        _download.fetch_checked(url, GATEWAY_API_SHA256, partial, task,
+                                timeout=_download.transfer_timeout(),
+                                what=f"The Gateway API {GATEWAY_API_VERSION} manifest",
+                                source="gateway_api")
+        crds = split_crds(partial.read_text())
+        if not crds:
+            raise K8sLabError(f"The Gateway API manifest {url} passed its checksum but holds "
+                              "no CustomResourceDefinition.",
+                              "Report it: GATEWAY_API_SHA256 names the wrong file.")
+        files = _keep(target, crds)
+        outcome = (f"downloaded the Gateway API {GATEWAY_API_VERSION} CRDs "
+                   f"({task.done_bytes:,} bytes, checksum ok)")
+        return files
+    finally:
+        partial.unlink(missing_ok=True)
+        progress.finish(task, outcome)
+
+
+def split_crds(text: str) -> dict[str, str]:
+    """The CRDs of a multi-document manifest, by the file name the Go module gives them.
+
+    Each document's text is kept as it was checked (no re-serialising); other
+    kinds (the manifest's admission policy) are left out, as the module path
+    leaves them out.
+
+    Example:
+        >>> doc = ("kind: CustomResourceDefinition\nmetadata:\n"
+        ...        "  name: gateways.gateway.networking.k8s.io\n")
+        >>> list(split_crds("# header\n---\n" + doc + "---\nkind: Namespace\n"))
+        ['gateway.networking.k8s.io_gateways.yaml']
+    """
+    crds: dict[str, str] = {}
+    for chunk in re.split(r"(?m)^---[ \t]*$\n?", text):
+        doc = yaml.safe_load(chunk)
+        if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+            continue
+        plural, _, group = doc["metadata"]["name"].partition(".")
+        crds[f"{group}_{plural}.yaml"] = chunk.lstrip("\n")
+    return crds
+
+
+def _keep(target: Path, files: dict[str, str]) -> list[Path]:
+    """Write the CRD files into a private folder, then rename it into the cache at once."""
+    tmp = target.parent / f".{target.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name, text in files.items():
+        (tmp / name).write_text(text)
+    try:
+        tmp.replace(target)
+    except OSError:  # another k8slab kept the same files a moment ago
+        shutil.rmtree(tmp, ignore_errors=True)
+    return sorted(target.glob("*.yaml"))
+
+
+def _crds_from_module(target: Path) -> list[Path]:
+    """The CRDs from the Go module (``go mod download``): the path without release server."""
+    go = go_executable()
     module = f"{GATEWAY_API_MODULE}@{GATEWAY_API_VERSION}"
+    target.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run([go, "mod", "download", "-json", module], capture_output=True,
-                          text=True, timeout=300, cwd=cache_dir())
+                          text=True, timeout=300, cwd=cache_dir(), env=go_environ(go))
     info = json.loads(proc.stdout or "{}")
     if proc.returncode != 0 or not info.get("Dir"):
         raise ToolMissing(f"`go mod download {module}` failed: "
                           f"{info.get('Error') or proc.stderr.strip()[-400:]}",
                           "Check that the Go module proxy is reachable (GOPROXY).")
     source = Path(info["Dir"]) / "config" / "crd" / "standard"
-    target.mkdir(parents=True, exist_ok=True)
-    for crd in sorted(source.glob("gateway.networking.k8s.io_*.yaml")):
-        shutil.copyfile(crd, target / crd.name)
-    return sorted(target.glob("*.yaml"))
+    return _keep(target, {crd.name: crd.read_text()
+                          for crd in sorted(source.glob("gateway.networking.k8s.io_*.yaml"))})
 
 
 def install_gateway_api() -> str:

@@ -179,10 +179,14 @@ class KwokEngine(Engine):
     def availability(self) -> Availability:
         if self.download or all(_tools.find(n) for n in _tools.KWOK_CLUSTER_TOOLS):
             return Availability(True)
-        if _tools.which_go() is None:
-            return Availability(False, "its binaries are not built yet and Go is not installed.",
-                                "Install Go 1.26+ and run `k8slab tools`, or set "
-                                "K8SLAB_BINARIES=download on a machine with internet.")
+        if not _tools.go_obtainable():
+            return Availability(False, "its binaries are not built yet, Go 1.26+ is not "
+                                "installed, and k8slab may not download Go here "
+                                "(K8SLAB_BINARIES=build, or no pinned Go for this platform).",
+                                "Install Go 1.26+ and run `k8slab tools`, or unset "
+                                "K8SLAB_BINARIES (k8slab then downloads what it needs, Go "
+                                "included), or set K8SLAB_BINARIES=download on a machine "
+                                "with internet.")
         return Availability(True)
 
     # -- pure builders (unit-tested) ------------------------------------

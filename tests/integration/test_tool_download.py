@@ -121,7 +121,7 @@ def builds(monkeypatch, lab_cache) -> Builds:
         return {t.name: t.cached for t in tools}
 
     monkeypatch.setattr(_build, "build_family", record)
-    monkeypatch.setattr(_build, "go_executable", lambda: "go")
+    monkeypatch.setattr(_build, "go_executable", lambda progress=None: "go")
     return calls
 
 

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from k8slab._binaries import catalog as _tools
+from k8slab._binaries import gotoolchain as _gotoolchain
 from k8slab.engines import base, get_engine
 from k8slab.engines.existing import extract_context
 from k8slab.engines.kind import KindEngine
@@ -152,7 +153,7 @@ def test_kwok_unavailable_without_go_or_binaries(monkeypatch, tmp_path):
 
 def test_building_without_go_says_how_to_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("K8SLAB_CACHE", str(tmp_path / "empty-cache"))
-    monkeypatch.setattr(_tools.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_gotoolchain.shutil, "which", lambda name: None)
     with pytest.raises(ToolMissing) as err:
         _tools.locate("kube-apiserver", quiet=True)
     assert "Go is needed" in err.value.message and "go.dev" in err.value.hint

@@ -76,7 +76,7 @@ def _record_builds(monkeypatch, delay: float = 0.0) -> tuple[list[list[str]], li
         return out
 
     monkeypatch.setattr(_build, "build_family", fake_build)
-    monkeypatch.setattr(_build, "go_executable", lambda: "go")
+    monkeypatch.setattr(_build, "go_executable", lambda progress=None: "go")
     monkeypatch.setattr(_tools, "which_go", lambda: "/usr/bin/go")
     return calls, peak
 
@@ -231,7 +231,7 @@ def test_go_exec_name_strips_major_version_suffixes():
 def test_two_builds_of_one_family_build_once(monkeypatch, tmp_path):
     """A second k8slab waits for the first one's build of the same family, then uses it."""
     monkeypatch.setenv("K8SLAB_CACHE", str(tmp_path))
-    monkeypatch.setattr(_build, "go_executable", lambda: "go")
+    monkeypatch.setattr(_build, "go_executable", lambda progress=None: "go")
     built: list[list[str]] = []
 
     def fake_locked(go, tools, progress):
