@@ -22,7 +22,7 @@ from pathlib import Path
 from k8slab._base.cluster_record import ClusterRecord
 from k8slab._base.language import DEFAULT, LANGUAGES, edition_folder, edition_path
 from k8slab._base.language import known as known_language
-from k8slab._base.paths import PROJECT_ROOT, kubeconfig_path, logs_dir, state_dir
+from k8slab._base.paths import IN_CHECKOUT, PROJECT_ROOT, kubeconfig_path, logs_dir, state_dir
 from k8slab._base.procs import stop as stop_process
 from k8slab._binaries import catalog as _tools
 from k8slab._binaries import images as _images
@@ -30,6 +30,7 @@ from k8slab._core import target as _target
 from k8slab._core.client import record_answers
 from k8slab._core.status import cluster_status, no_cluster_error
 from k8slab._core.status import status_record as _status_record  # noqa: F401 (tests import it here)
+from k8slab._course.learner_copy import copy_course, is_course_copy
 from k8slab._runners.flux import add_parser as add_flux
 from k8slab._runners.flux import stop as stop_flux
 from k8slab.engines import ENGINES, get_engine
@@ -265,6 +266,7 @@ def lab_banner(ip: str, port: int, token: str, notebook: str | None,
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
+    root = course_folder(args.root_dir, getattr(args, "course", None))
     started_cluster = False
     attendee = _target.attendee_kubeconfig() is not None
     record = None if attendee else ClusterRecord.load()
@@ -282,7 +284,6 @@ def cmd_lab(args: argparse.Namespace) -> int:
     if port_in_use(args.port, "127.0.0.1"):
         raise K8sLabError(f"Port {args.port} is already in use, so JupyterLab cannot start.",
                           f"Pick another one: `k8slab lab --port {args.port + 1}`.")
-    root = Path(args.root_dir) if args.root_dir else PROJECT_ROOT / "notebooks"
     notebook = first_notebook(root, args.lang)
     cmd = lab_command(args.port, args.ip, notebook, str(root))
     token = args.token if args.token is not None else secrets.token_hex(24)
@@ -344,6 +345,53 @@ def cmd_images(args: argparse.Namespace) -> int:
 WORKSHOP_HELP = "one namespace and kubeconfig per attendee on a shared cluster"
 
 
+def course_folder(root_dir: str | None, course: str | None) -> Path:
+    """The folder `k8slab lab` serves: as named, else a course copy here, else the checkout's.
+
+    An installed k8slab (pip, pipx) has no project folder to open: the learner
+    makes a copy with ``k8slab course DIR`` first, and this says so.
+    """
+    if root_dir:
+        return Path(root_dir)
+    if course:
+        folder = Path(course).expanduser().absolute()
+        if not is_course_copy(folder):
+            raise K8sLabError(f"{folder} holds no copy of the course.",
+                              f"Make one first: `k8slab course {course}`, then "
+                              f"`k8slab lab --course {course}`.")
+        return folder
+    here = Path.cwd()
+    if is_course_copy(here):
+        return here
+    if IN_CHECKOUT:
+        return PROJECT_ROOT / "notebooks"
+    raise K8sLabError("There is no copy of the course in this folder, and this k8slab was "
+                      "installed (pip, pipx), so it has no project folder to open.",
+                      "Put the course where you want it, then open it: `k8slab course "
+                      "~/k8s-course`, then `k8slab lab --course ~/k8s-course` (or run "
+                      "`k8slab lab` in that folder).")
+
+
+def cmd_course(args: argparse.Namespace) -> int:
+    """``k8slab course DIR``: the learner's own copy of the notebooks and manifests."""
+    done = copy_course(args.folder, force=args.force)
+    _print(f"k8slab: the course: {done.summary()}.")
+    if done.overwritten:
+        _print(f"k8slab: overwrote your changes to: {', '.join(done.overwritten)}")
+    _print(f"Next: `k8slab lab --up --course {args.folder}` (starts the cluster and "
+           "JupyterLab on the first notebook; `--lang fr` for the French edition).")
+    return 0
+
+
+def add_course_parser(sub: argparse._SubParsersAction) -> None:
+    course = sub.add_parser("course", help="copy the course (notebooks, both editions, and "
+                                           "manifests) into a folder of yours")
+    course.add_argument("folder", metavar="DIR", help="where the course goes (made if missing)")
+    course.add_argument("--force", action="store_true",
+                        help="overwrite course files you changed there (your changes are lost)")
+    course.set_defaults(func=cmd_course)
+
+
 def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
     """The command line; ``workshop=False`` only names the workshop command.
 
@@ -384,6 +432,9 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
     lab.add_argument("--token", default=None, help="JupyterLab token (default: random)")
     lab.add_argument("--root-dir", default=None,
                      help="folder JupyterLab serves (default: the course's notebooks/)")
+    lab.add_argument("--course", default=None, metavar="DIR",
+                     help="your copy of the course, made by `k8slab course DIR` (default: "
+                          "this folder if it holds one, else the checkout's notebooks/)")
     lab.add_argument("--lang", choices=list(LANGUAGES),
                      default=known_language(os.environ.get("K8SLAB_LANG")) or "en",
                      help="the course's edition to open: en (notebooks/) or fr (notebooks/fr/); "
@@ -403,6 +454,7 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
     images.add_argument("--force", action="store_true", help="build: make them again")
     images.set_defaults(func=cmd_images)
 
+    add_course_parser(sub)
     add_flux(sub)
     if not workshop:
         sub.add_parser("workshop", help=WORKSHOP_HELP)
