@@ -32,7 +32,8 @@ def test_lab_up_starts_the_cluster_through_the_plain_function(monkeypatch):
         ["lab", "--up", "--engine", "kwok", "--port", str(free_port())])
     with pytest.raises(_Stop):
         args.func(args)
-    assert calls == [("kwok", {})]                     # no cluster recorded: it starts one
+    # no cluster recorded: it starts one, and leaves "what next" to the lab's banner
+    assert calls == [("kwok", {"next_steps": False})]
 
 
 def test_up_refuses_zero_nodes_with_its_own_parameters():

@@ -234,9 +234,14 @@ def test_two_builds_of_one_family_build_once(monkeypatch, tmp_path):
     monkeypatch.setattr(_build, "go_executable", lambda progress=None: "go")
     built: list[list[str]] = []
 
+    out = io.StringIO()
+
     def fake_locked(go, tools, progress):
         built.append([t.name for t in tools])
-        time.sleep(0.5)
+        # Hold the lock until the second build has said that it waits for this one.
+        deadline = time.monotonic() + 30
+        while "waiting for another" not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
         for tool in tools:
             tool.cached.parent.mkdir(parents=True, exist_ok=True)
             tool.cached.write_text("#!/bin/sh\n")
@@ -244,7 +249,6 @@ def test_two_builds_of_one_family_build_once(monkeypatch, tmp_path):
 
     monkeypatch.setattr(_build, "_build_locked", fake_locked)
     tools = [_tools.TOOLS["kwok"], _tools.TOOLS["kwokctl"]]
-    out = io.StringIO()
     results: list[dict] = []
     with Progress(stream=out, interval=10, tick=0.05) as progress:
         threads = [threading.Thread(target=lambda: results.append(
