@@ -44,7 +44,29 @@ def namespace(name: str, *, labels: dict[str, str] | None = None) -> dict:
                        for k, v in wanted.items()):
         return current
     body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": wanted}}
-    return apply(body)[0]
+    created = apply(body)[0]
+    _wait_for_default_service_account(name)
+    return created
+
+
+def _wait_for_default_service_account(name: str, timeout: float = 60) -> None:
+    """Wait until the controller manager has made the namespace's ``default`` ServiceAccount.
+
+    Why: the API server refuses every pod of a namespace until its ``default``
+    ServiceAccount exists ("serviceaccount default not found"), and on a
+    cluster that just started, or a busy one, the controller that makes it
+    can take seconds. A lesson's first apply must not fail for that.
+    """
+    deadline = time.monotonic() + timeout
+    with _display.quiet():
+        while find("ServiceAccount", "default", name) is None:
+            if time.monotonic() > deadline:
+                raise WaitTimeout(
+                    f"Namespace {name!r} has no 'default' ServiceAccount after {timeout:.0f}s, "
+                    "so its pods would be refused.",
+                    "The controller manager makes it: check `k8slab status`, then run "
+                    "the cell again.")
+            time.sleep(0.2)
 
 
 def _attendee_may_use(name: str) -> None:
