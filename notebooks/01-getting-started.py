@@ -187,8 +187,10 @@ print(f"{len(simulated_nodes)} of them simulated by KWOK")
 # on this machine, started by `k8slab up`, so `kube-system` holds no pods.
 # (The host engine also runs its node's programs as processes: the kubelet,
 # kube-proxy, containerd and CoreDNS, the cluster's DNS server.) Their traces
-# are still there: each control-plane component takes a **Lease**, a lock that
-# says "I am the active one", so that only one copy acts at a time.
+# are still there: the controller manager and the scheduler each take a
+# **Lease**, a lock that says "I am the active one", so that only one copy
+# acts at a time; each API server keeps a Lease too (`apiserver-...`), not a
+# lock but a heartbeat that says "this instance is alive".
 
 # %%
 system_pods = lab.table("Pod", "kube-system")

@@ -85,9 +85,12 @@ print(f"engine: {info['engine']} ·", "nodes simulated by KWOK: no container run
 #   *workers* (the nodes) execute: they run the containers.
 # - **One way in.** Every change, from you, from `kubectl` or from the
 #   cluster's own components, goes through the API server. There is no side door.
-# - **Loose coupling.** Components never talk to each other directly. Each one
-#   watches the API for the objects it cares about, and writes back what it did.
-#   You can replace, restart or duplicate any of them without the others noticing.
+# - **Loose coupling.** The controllers, the scheduler and the kubelets never
+#   talk to each other. Each one watches the API for the objects it cares about,
+#   and writes back what it did. You can replace, restart or duplicate any of
+#   them without the others noticing. Only the API server itself calls out: to
+#   a kubelet for logs, exec and port-forward, to admission webhooks, and to
+#   aggregated APIs (metrics-server, for one).
 #
 # ```
 #   CLIENTS

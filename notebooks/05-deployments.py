@@ -231,7 +231,8 @@ recorder.plot(title="Self-healing: 2 of 3 pods deleted")
 # moved: nobody changed what you asked for, so the controllers restored it.
 #
 # A node that dies is slower to heal. The control plane first marks it
-# unreachable (after about 40 s without news), then lets its pods run out
+# unreachable (after about 50 s without news, the controller manager's
+# `--node-monitor-grace-period`), then lets its pods run out
 # their `tolerationSeconds` for the `node.kubernetes.io/unreachable` taint,
 # **300 s** by default, before it evicts them; only then does the ReplicaSet
 # create replacements elsewhere. (A StatefulSet's pods, notebook 07, are not

@@ -352,8 +352,9 @@ lab.record("agent_log", agent_log)
 # them (`NoExecute`), unless a pod carries a matching **toleration**. A kind
 # cluster's control-plane node is tainted
 # `node-role.kubernetes.io/control-plane:NoSchedule`, so on kind (one control
-# plane, two workers) this DaemonSet runs two agents, not three; minikube's
-# single node is not tainted. Agents that must run everywhere (log
+# plane, two workers) this DaemonSet runs two agents, not three. minikube
+# does not taint its control-plane node, so on the kit's minikube profile
+# (three nodes) it runs three. Agents that must run everywhere (log
 # collectors, network plugins) add a toleration for that taint. The lab's
 # nodes:
 
@@ -632,7 +633,9 @@ lab.record("cache_update_refused", refused)
 #
 # Make `cache-0` run with a Bound claim. You need three steps, in order:
 # delete the StatefulSet `cache` (its pod goes with it), delete the claim
-# `data-cache-0` (a StatefulSet never deletes claims itself), and apply the
+# `data-cache-0` (a StatefulSet keeps its claims when it goes, unless its
+# `persistentVolumeClaimRetentionPolicy` says `Delete`; this one sets no
+# policy, so `Retain`), and apply the
 # cache's YAML with a class that exists, or better with no `storageClassName`
 # at all, so that the claim gets the cluster's default class, whatever its
 # name. `%kubectl delete ...` waits until what it deletes is gone

@@ -153,8 +153,11 @@ decoded
 #   **in clear**: a copy of etcd's data (or of its backups) holds every
 #   password as is. *Encryption at rest* changes that: an
 #   `EncryptionConfiguration` file, given to the API server with
-#   `--encryption-provider-config`, lists providers (`aescbc`, `secretbox`, or
-#   `kms` for a key kept outside the cluster) for the resource `secrets`; the
+#   `--encryption-provider-config`, lists providers for the resource
+#   `secrets`: `kms` (version 2), which keeps the key in a key management
+#   service outside the cluster, is the one to choose; `secretbox` when the
+#   key must stay on the control-plane node (`aescbc`, found in older guides,
+#   is no longer recommended: CBC mode is open to padding-oracle attacks); the
 #   API server then encrypts each value before etcd sees it and decrypts it on
 #   read, so clients see no difference. The lab cluster does not turn it on.
 #

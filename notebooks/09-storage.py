@@ -501,8 +501,10 @@ lab.table("PersistentVolumeClaim", namespace)
 # ### Retain: the volume and its data are kept
 #
 # Once the archiver pod is gone, the claim goes too. Its volume has the
-# reclaim policy `Retain`: it is not deleted, it becomes **Released**. Its
-# data is still there, and it still names its old claim, so no new claim can
+# reclaim policy `Retain`: it is not deleted, it becomes **Released**. On a
+# real node its data is still there (the host engine shows the file below;
+# kwok's volumes are simulated and never held any data), and it still names
+# its old claim, so no new claim can
 # bind to it: an administrator decides what to do with the data (copy it,
 # clean the volume and make it `Available` again, or delete it).
 

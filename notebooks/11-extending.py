@@ -183,11 +183,12 @@ lab.table("Website", namespace)
 # Why 1024? Not because a non-root process can never listen on port 80:
 # ports below 1024 are "privileged" only while the kernel setting
 # `net.ipv4.ip_unprivileged_port_start` says so, and it is set per network
-# namespace, so per pod. containerd 2 (kind's runtime), CRI-O and Docker set
-# it to `0` in every pod, and so does this lab's host engine (containerd's
+# namespace, so per pod. containerd 2 (kind's runtime) and Docker set it to
+# `0` in every pod, and so does this lab's host engine (containerd's
 # `enable_unprivileged_ports`): there, any user in a pod may bind port 80. A
 # pod can also ask for it itself (`securityContext.sysctls`, a "safe" sysctl).
-# containerd 1.x by default, and some hardened clusters, keep the old rule.
+# containerd 1.x and CRI-O by default (CRI-O sets it only when its
+# `default_sysctls` say so), and some hardened clusters, keep the old rule.
 # The course's web image runs nginx as an unprivileged user (uid 101) anyway,
 # because not being root is what protects the node if the container is
 # broken into (it is also what the "restricted" Pod Security Standard asks

@@ -56,9 +56,8 @@
 # %% [markdown]
 # ## Parameters
 #
-# The namespace this notebook works in, whether the hidden solutions run (the
-# test suite sets it to `True`), and how long Helm may wait for the pods, in
-# seconds.
+# The namespace this notebook works in, and how long Helm may wait for the
+# pods, in seconds.
 
 # %% tags=["parameters"]
 import os  # namespace: yours in a workshop hub (K8SLAB_NAMESPACE), else this notebook's

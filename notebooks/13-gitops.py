@@ -480,7 +480,9 @@ history
 #
 # ## What's next
 #
-# This is the last notebook of the course: congratulations! Go back to the
+# [14 · Operating a cluster](14-operating.ipynb) takes the administrator's
+# chair: quotas and limits, maintenance without an outage, network policies
+# and a backup of etcd. After it, go back to the
 # [README](../README.md) for ideas to go further: run the same notebooks on
 # another engine (`k8slab up --engine host` or kind run real containers,
 # kwok simulates them), or revisit

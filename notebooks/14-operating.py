@@ -95,8 +95,11 @@ print(f"engine: {engine} ·", "real containers and network" if real_containers
 # - a **LimitRange** gives each container that declares nothing a default
 #   request and limit, and refuses a container above its `max`;
 # - a **ResourceQuota** caps the namespace's totals: number of pods, sum of
-#   the requests and of the limits. Once a quota counts CPU, every new pod
-#   must declare requests and limits (the LimitRange's defaults do).
+#   the requests and of the limits. A pod must then declare whatever the
+#   quota counts: a quota on `requests.cpu` refuses a container without a
+#   CPU request, one on `limits.memory` a container without a memory limit,
+#   and a resource the quota does not name may stay undeclared. This quota
+#   counts all four (the LimitRange's defaults fill them in).
 
 # %%
 lab.manifest("manifests/14-operating-limits.yaml")
@@ -334,9 +337,10 @@ lab.record("policy_bypassed", bool(answer and answer.startswith("Hello")))
 #   (notebook 08): guard it like the cluster's root password;
 # - etcd answers only clients with a certificate of its own CA. On the lab's
 #   own engines (kwok and host) that is the certificate the API server uses,
-#   kept in the lab's state folder; on a kubeadm cluster (kind, minikube) it is
-#   under `/etc/kubernetes/pki/etcd/` on the control-plane node, where you run
-#   the same commands inside the etcd pod.
+#   kept in the lab's state folder; on kind (kubeadm's defaults) it is under
+#   `/etc/kubernetes/pki/etcd/` on the control-plane node, on minikube under
+#   `/var/lib/minikube/certs/etcd/`, and there you run the same commands
+#   inside the etcd pod.
 #
 # `lab.etcdctl(...)` runs the lab's real etcdctl with those flags and prints
 # the whole command line first, so you can type it in a terminal as it is.

@@ -204,9 +204,11 @@ print(f"{len(simulated_nodes)} of them simulated by KWOK")
 # ne contient donc aucun pod. (Le moteur host fait aussi tourner les
 # programmes de son nœud comme des processus : le kubelet, kube-proxy,
 # containerd et CoreDNS, le serveur DNS du cluster.) Leurs traces restent
-# pourtant visibles : chaque composant du plan de contrôle prend un
-# **Lease**, un verrou qui dit « c'est moi qui suis actif », pour qu'une
-# seule copie agisse à la fois.
+# pourtant visibles : le controller manager et le scheduler prennent chacun
+# un **Lease**, un verrou qui dit « c'est moi qui suis actif », pour qu'une
+# seule copie agisse à la fois ; chaque API server tient aussi un Lease
+# (`apiserver-...`), non pas un verrou mais un battement de cœur qui dit
+# « cette instance est en vie ».
 
 # %%
 system_pods = lab.table("Pod", "kube-system")

@@ -88,10 +88,13 @@ print(f"engine: {info['engine']} ·", "nodes simulated by KWOK: no container run
 # - **Une seule porte d'entrée.** Toute modification, qu'elle vienne de vous,
 #   de `kubectl` ou des composants du cluster eux-mêmes, passe par l'API server.
 #   Il n'y a pas de porte dérobée.
-# - **Un couplage faible.** Les composants ne se parlent jamais directement.
-#   Chacun surveille dans l'API les objets qui le concernent, et y écrit en
-#   retour ce qu'il a fait. Vous pouvez remplacer, redémarrer ou dupliquer
-#   n'importe lequel d'entre eux sans que les autres s'en aperçoivent.
+# - **Un couplage faible.** Les contrôleurs, le scheduler et les kubelets ne
+#   se parlent jamais. Chacun surveille dans l'API les objets qui le
+#   concernent, et y écrit en retour ce qu'il a fait. Vous pouvez remplacer,
+#   redémarrer ou dupliquer n'importe lequel d'entre eux sans que les autres
+#   s'en aperçoivent. Seul l'API server appelle lui-même d'autres composants :
+#   un kubelet pour les journaux, exec et port-forward, les webhooks
+#   d'admission, et les API agrégées (metrics-server, par exemple).
 #
 # ```
 #   CLIENTS

@@ -248,7 +248,8 @@ recorder.plot(title="Self-healing: 2 of 3 pods deleted")
 # contrôleurs l'ont rétabli.
 #
 # Un nœud qui tombe en panne est plus long à réparer. Le plan de contrôle le
-# marque d'abord comme injoignable (après environ 40 s sans nouvelles), puis
+# marque d'abord comme injoignable (après environ 50 s sans nouvelles, le
+# `--node-monitor-grace-period` du controller manager), puis
 # laisse ses pods épuiser leur `tolerationSeconds` pour le taint
 # `node.kubernetes.io/unreachable`, **300 s** par défaut, avant de les
 # évincer ; ce n'est qu'alors que le ReplicaSet crée des remplaçants

@@ -373,7 +373,9 @@ lab.record("agent_log", agent_log)
 # d'un cluster kind porte le taint
 # `node-role.kubernetes.io/control-plane:NoSchedule` : sur kind (un plan de
 # contrôle, deux nœuds de travail), ce DaemonSet fait donc tourner deux agents, pas
-# trois ; le nœud unique de minikube, lui, n'a pas de taint. Les agents qui
+# trois. minikube, lui, ne pose pas de taint sur son nœud du plan de
+# contrôle : sur le profil minikube du kit (trois nœuds), il en fait donc
+# tourner trois. Les agents qui
 # doivent tourner partout (collecteurs de journaux, plugins réseau) ajoutent
 # une toleration pour ce taint. Les nœuds du lab :
 
@@ -663,8 +665,10 @@ lab.record("cache_update_refused", refused)
 #
 # Faites tourner `cache-0` avec une demande de volume `Bound`. Il faut trois
 # étapes, dans l'ordre : supprimer le StatefulSet `cache` (son pod part avec
-# lui), supprimer la demande `data-cache-0` (un StatefulSet ne supprime jamais
-# lui-même ses demandes), et appliquer le YAML du cache avec une classe qui
+# lui), supprimer la demande `data-cache-0` (un StatefulSet garde ses
+# demandes quand il disparaît, sauf si sa `persistentVolumeClaimRetentionPolicy`
+# dit `Delete` ; celui-ci n'en fixe aucune, donc `Retain`), et appliquer le
+# YAML du cache avec une classe qui
 # existe, ou mieux sans aucun `storageClassName`, pour que la demande reçoive
 # la classe par défaut du cluster, quel que soit son nom. `%kubectl delete ...`
 # attend que ce qu'il supprime ait disparu (`--cascade=foreground` le fait

@@ -165,9 +165,13 @@ decoded
 #   sauvegardes) contient chaque mot de passe tel quel. Le *chiffrement au
 #   repos* (encryption at rest) change cela : un fichier
 #   `EncryptionConfiguration`, donné au serveur d'API avec
-#   `--encryption-provider-config`, liste des fournisseurs (`aescbc`,
-#   `secretbox`, ou `kms` pour une clé gardée hors du cluster) pour la
-#   ressource `secrets` ; le serveur d'API chiffre alors chaque valeur avant
+#   `--encryption-provider-config`, liste des fournisseurs pour la ressource
+#   `secrets` : `kms` (version 2), qui garde la clé dans un service de gestion
+#   de clés hors du cluster, est celui à choisir ; `secretbox` quand la clé
+#   doit rester sur le nœud du plan de contrôle (`aescbc`, qu'on trouve dans
+#   des guides plus anciens, n'est plus recommandé : le mode CBC est exposé
+#   aux attaques par oracle de remplissage) ; le serveur d'API chiffre alors
+#   chaque valeur avant
 #   qu'etcd ne la voie et la déchiffre à la lecture, si bien que les clients ne
 #   voient aucune différence. Le cluster du lab ne l'active pas.
 #

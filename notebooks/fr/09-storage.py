@@ -520,8 +520,10 @@ lab.table("PersistentVolumeClaim", namespace)
 #
 # Une fois le pod archiveur parti, la demande s'en va aussi. Son volume a la
 # politique de récupération `Retain` : il n'est pas supprimé, il devient
-# **Released** (libéré). Ses données sont toujours là, et il nomme toujours
-# son ancienne demande : aucune nouvelle demande ne peut donc s'y lier. Un
+# **Released** (libéré). Sur un vrai nœud, ses données sont toujours là (le
+# moteur host montre le fichier ci-dessous ; les volumes de kwok sont simulés
+# et n'ont jamais contenu de données), et il nomme toujours son ancienne
+# demande : aucune nouvelle demande ne peut donc s'y lier. Un
 # administrateur décide quoi faire des données (les copier, nettoyer le
 # volume et le rendre de nouveau `Available`, ou le supprimer).
 

@@ -189,12 +189,13 @@ lab.table("Website", namespace)
 # écouter sur le port 80 : les ports en dessous de 1024 ne sont « privilégiés »
 # que tant que le paramètre du noyau `net.ipv4.ip_unprivileged_port_start` le
 # dit, et ce paramètre se règle par namespace réseau, donc par pod.
-# containerd 2 (l'environnement d'exécution de kind), CRI-O et Docker le
+# containerd 2 (l'environnement d'exécution de kind) et Docker le
 # mettent à `0` dans chaque pod, et le moteur host de ce lab aussi
 # (`enable_unprivileged_ports` de containerd) : là, n'importe quel utilisateur
 # d'un pod peut ouvrir le port 80. Un pod peut aussi le demander lui-même
-# (`securityContext.sysctls`, un sysctl dit « sûr »). containerd 1.x par
-# défaut, et certains clusters durcis, gardent l'ancienne règle. L'image web
+# (`securityContext.sysctls`, un sysctl dit « sûr »). containerd 1.x et
+# CRI-O par défaut (CRI-O ne le règle que si ses `default_sysctls` le
+# demandent), et certains clusters durcis, gardent l'ancienne règle. L'image web
 # du cours fait de toute façon tourner nginx sous un utilisateur non
 # privilégié (uid 101), parce que ne pas être root est ce qui protège le nœud
 # si quelqu'un s'introduit dans le conteneur (c'est aussi ce qu'exige le Pod

@@ -59,9 +59,8 @@
 # %% [markdown]
 # ## Paramètres
 #
-# Le namespace dans lequel travaille ce notebook, l'exécution ou non des
-# solutions cachées (la suite de tests le met à `True`), et le temps que Helm
-# peut attendre les pods, en secondes.
+# Le namespace dans lequel travaille ce notebook, et le temps que Helm peut
+# attendre les pods, en secondes.
 
 # %% tags=["parameters"]
 import os  # namespace : le vôtre dans un hub d'atelier (K8SLAB_NAMESPACE), sinon celui du notebook

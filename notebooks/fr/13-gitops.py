@@ -507,7 +507,9 @@ history
 #
 # ## Et ensuite ?
 #
-# C'est le dernier notebook du cours : félicitations ! Retournez au
+# [14 · Exploiter un cluster](14-operating.ipynb) s'installe dans le
+# fauteuil de l'administrateur : quotas et limites, maintenance sans
+# interruption, politiques réseau et sauvegarde d'etcd. Ensuite, retournez au
 # [README](../../README.md) pour des idées pour aller plus loin : faites
 # tourner les mêmes notebooks sur un autre moteur (`k8slab up --engine host`
 # ou kind font tourner de vrais conteneurs, kwok les simule), ou revenez à

@@ -104,9 +104,12 @@ print(f"engine: {engine} ·", "real containers and network" if real_containers
 #   conteneur qui ne déclare rien, et refuse un conteneur au-delà de son
 #   `max` ;
 # - un **ResourceQuota** plafonne les totaux du namespace : nombre de pods,
-#   somme des demandes et des limites. Dès qu'un quota compte le CPU, chaque
-#   nouveau pod doit déclarer des demandes et des limites (celles par défaut
-#   du LimitRange suffisent).
+#   somme des demandes et des limites. Un pod doit alors déclarer tout ce que
+#   le quota compte : un quota sur `requests.cpu` refuse un conteneur sans
+#   demande de CPU, un quota sur `limits.memory` un conteneur sans limite de
+#   mémoire, et une ressource que le quota ne nomme pas peut rester non
+#   déclarée. Ce quota compte les quatre (les valeurs par défaut du
+#   LimitRange les complètent).
 
 # %%
 lab.manifest("manifests/14-operating-limits.yaml")
@@ -357,9 +360,10 @@ lab.record("policy_bypassed", bool(answer and answer.startswith("Hello")))
 # - etcd ne répond qu'aux clients munis d'un certificat signé par sa propre
 #   autorité de certification. Sur les moteurs du lab (kwok et host), c'est
 #   le certificat qu'utilise le serveur d'API, rangé dans le dossier d'état
-#   du lab ; sur un cluster kubeadm (kind, minikube), il se trouve dans
+#   du lab ; sur kind (les réglages par défaut de kubeadm), il se trouve dans
 #   `/etc/kubernetes/pki/etcd/` sur le nœud du plan de contrôle (control
-#   plane), où vous lancez les mêmes commandes dans le pod etcd.
+#   plane), sur minikube dans `/var/lib/minikube/certs/etcd/`, et vous y
+#   lancez les mêmes commandes dans le pod etcd.
 #
 # `lab.etcdctl(...)` lance le vrai etcdctl du lab avec ces options et
 # affiche d'abord la ligne de commande complète : vous pouvez la taper telle

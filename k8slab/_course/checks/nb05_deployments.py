@@ -15,6 +15,9 @@ from k8slab._course.registry import Words, exercise, require, say
 
 REVISION = "deployment.kubernetes.io/revision"
 FIRST_IMAGE = "k8slab.local/web:1.0"
+SECOND_IMAGE = "k8slab.local/web:2.0"
+#: The replicas of the colleague's manifest in exercise 3 (05-deployments-web-greedy.yaml).
+UNSTUCK_REPLICAS = 3
 
 
 def _web(namespace: str) -> dict:
@@ -155,6 +158,24 @@ def _unscheduled(pod: dict) -> str | None:
                    "lab.wait('Deployment', 'web', namespace)."))
 def _unstuck(namespace: str) -> tuple[bool, Words]:
     web = _web(namespace)
+    image, wanted = _image(web), web["spec"].get("replicas", 1)
+    # Two ways to make the rollout "finish" that the colleague did not ask for: going
+    # back to 1.0 (rollout undo), and asking for no pod at all (nothing left to place).
+    if image != SECOND_IMAGE:
+        return False, say(f"web's template runs {image}: the rollout is over, but the colleague "
+                          f"wants {SECOND_IMAGE} (rollout undo went back instead of fixing "
+                          "the manifest): apply web 2.0 with a request a node can satisfy",
+                          f"le template de web exécute {image} : le rollout est fini, mais le "
+                          f"collègue veut {SECOND_IMAGE} (rollout undo est revenu en arrière "
+                          "au lieu de corriger le manifeste) : appliquez web 2.0 avec une "
+                          "request qu'un nœud peut satisfaire")
+    if wanted < UNSTUCK_REPLICAS:
+        return False, say(f"web asks for {wanted} replica(s): with fewer pods there is less "
+                          f"to place, but the colleague's manifest wants {UNSTUCK_REPLICAS}; "
+                          "fix the CPU request instead of the replica count",
+                          f"web demande {wanted} réplica(s) : moins de pods, c'est moins à "
+                          f"placer, mais le manifeste du collègue en veut {UNSTUCK_REPLICAS} ; "
+                          "corrigez la request de CPU plutôt que le nombre de réplicas")
     pods = [p for p in list_("Pod", namespace, labels={"app": "web"})
             if not p["metadata"].get("deletionTimestamp")]
     stuck = {p["metadata"]["name"]: _unscheduled(p) for p in pods if _unscheduled(p)}
@@ -166,8 +187,8 @@ def _unstuck(namespace: str) -> tuple[bool, Words]:
     if not done:
         return False, say(f"the rollout of web is not finished: {message}",
                           f"le rollout de web n'est pas terminé : {message}")
-    return True, say(f"web runs {_image(web)}, rollout finished ({message})",
-                     f"web exécute {_image(web)}, rollout terminé ({message})")
+    return True, say(f"web runs {image}, rollout finished ({message})",
+                     f"web exécute {image}, rollout terminé ({message})")
 
 
 @exercise("05.fix-crash",
@@ -182,6 +203,12 @@ def _fix_crash(namespace: str) -> tuple[bool, Words]:
     worker = require("Deployment", "worker", namespace)
     status = worker.get("status") or {}
     wanted = (worker.get("spec") or {}).get("replicas", 1)
+    if wanted < 1:
+        # No pod, no crash: the rollout is "complete" with nothing running at all.
+        return False, say(f"worker asks for {wanted} replicas: nothing crashes any more because "
+                          "nothing runs; keep replicas: 1 and fix the command",
+                          f"worker demande {wanted} réplica : plus rien ne plante parce que plus "
+                          "rien ne tourne ; gardez replicas: 1 et corrigez la commande")
     current = status.get("observedGeneration", 0) >= worker["metadata"].get("generation", 0)
     if not current or (status.get("updatedReplicas") or 0) < wanted:
         return False, say("the worker's rollout has not started a pod from the latest "

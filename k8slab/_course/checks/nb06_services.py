@@ -87,12 +87,30 @@ def _fix_selector(namespace: str) -> tuple[bool, Words]:
     svc = require("Service", "storefront", namespace,
                   missing=say("there is no Service called 'storefront' (apply it again)",
                               "il n'y a pas de Service 'storefront' (appliquez-le de nouveau)"))
-    found = ready_endpoints("storefront", namespace)
+    found, web = ready_endpoints("storefront", namespace), _web_pods(namespace)
     if not found:
         return False, say(f"Service 'storefront' has no ready endpoint: its selector "
                           f"{_selector(svc)} matches no ready pod",
                           f"le Service 'storefront' n'a aucun endpoint prêt : son sélecteur "
                           f"{_selector(svc)} ne correspond à aucun pod prêt")
+    # Endpoints are not enough: they must be the web pods, and only them (a selector
+    # that picks the client pod "works" too, and sends the shoppers to BusyBox).
+    strangers = [name for name in found if name not in web]
+    if strangers:
+        return False, say(f"Service 'storefront' (selector {_selector(svc)}) reaches "
+                          f"{', '.join(strangers)}, which is not a web pod: the storefront is "
+                          f"meant for the web pods ({', '.join(web) or 'none running'}), "
+                          "select their label",
+                          f"le Service 'storefront' (sélecteur {_selector(svc)}) atteint "
+                          f"{', '.join(strangers)}, qui n'est pas un pod web : la vitrine est "
+                          f"destinée aux pods web ({', '.join(web) or 'aucun ne tourne'}), "
+                          "sélectionnez leur label")
+    if found != web:
+        return False, say(f"Service 'storefront' reaches {len(found)} of the {len(web)} web pods "
+                          "so far: wait a moment for the EndpointSlice controller",
+                          f"le Service 'storefront' atteint pour l'instant {len(found)} des "
+                          f"{len(web)} pods web : patientez un peu, le contrôleur des "
+                          "EndpointSlices les ajoute")
     return True, say(f"Service 'storefront' now reaches {len(found)} pods: {', '.join(found)}",
                      f"le Service 'storefront' atteint désormais {len(found)} pods : "
                      f"{', '.join(found)}")
@@ -120,6 +138,20 @@ def _readiness(namespace: str) -> tuple[bool, Words]:
             and not p["metadata"].get("deletionTimestamp")]
     unready = sorted(p["metadata"]["name"] for p in pods if not is_true(p, "Ready"))
     found = ready_endpoints("shop", namespace)
+    # Deleting the probe makes every pod "ready" at once, even one that cannot serve:
+    # the guardrail is gone, not fixed.
+    template = require("Deployment", "shop", namespace)["spec"]["template"]["spec"]
+    unprobed = sorted({c["name"] for c in template["containers"] if not c.get("readinessProbe")}
+                      | {c["name"] for p in pods if p["metadata"]["name"] in found
+                         for c in p["spec"]["containers"] if not c.get("readinessProbe")})
+    if unprobed:
+        return False, say(f"the shop's container {', '.join(unprobed)} has no readiness probe "
+                          "any more: its pods count as ready as soon as they start, even when "
+                          "nginx cannot serve; keep the probe and fix the path it asks",
+                          f"le conteneur {', '.join(unprobed)} de la boutique n'a plus de "
+                          "readiness probe : ses pods comptent comme prêts dès leur démarrage, "
+                          "même quand nginx ne peut pas servir ; gardez la sonde et corrigez "
+                          "le chemin qu'elle demande")
     if unready or not found:
         paths = ", ".join(sorted({(c.get("readinessProbe") or {}).get("httpGet", {})
                                   .get("path", "?")

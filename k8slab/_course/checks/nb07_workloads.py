@@ -69,6 +69,77 @@ def _parallel_job(namespace: str) -> tuple[bool, Words]:
                      "le Job 'thumbnails' a réussi 6 fois, 3 pods à la fois")
 
 
+#: Each field of a cron schedule: its first and last value, and the names it accepts.
+CRON_FIELDS = ((0, 59, ()), (0, 23, ()), (1, 31, ()),
+               (1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                        "nov", "dec")),
+               (0, 6, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")))
+
+
+def cron_field(text: str, low: int, high: int, names: tuple[str, ...] = ()) -> set[int] | None:
+    """The values one field of a cron schedule stands for, or None when it is not valid.
+
+    The forms the CronJob controller's parser reads: ``*`` (or ``?``), ``a``,
+    ``a-b``, each with an optional ``/step`` (``a/step`` runs to the end), and
+    lists of them separated by commas; months and weekdays may be named.
+
+    Example:
+        >>> sorted(cron_field("*/15", 0, 59)) == sorted(cron_field("0-59/15", 0, 59))
+        True
+        >>> sorted(cron_field("5,20,35,50", 0, 59))
+        [5, 20, 35, 50]
+    """
+    def value(word: str) -> int:
+        word = word.lower()
+        return low + names.index(word) if word in names else int(word)
+
+    values: set[int] = set()
+    try:
+        for part in text.split(","):
+            span, _, step_text = part.partition("/")
+            step = int(step_text) if step_text else 1
+            if span in ("*", "?"):
+                first, last = low, high
+            elif "-" in span:
+                first, last = (value(w) for w in span.split("-", 1))
+            else:
+                first = value(span)
+                last = high if step_text else first
+            if step < 1 or not low <= first <= last <= high:
+                return None
+            values.update(range(first, last + 1, step))
+    except ValueError:
+        return None
+    return values
+
+
+def every_quarter_hour(schedule: str) -> bool:
+    """Does a CronJob schedule fire every 15 minutes, every hour of every day?
+
+    Any spelling counts: ``*/15``, ``0,15,30,45``, ``0-59/15``, or the same
+    four times shifted (``5,20,35,50``); ``@every 15m`` too.
+
+    Example:
+        >>> every_quarter_hour("0,15,30,45 * * * *"), every_quarter_hour("*/15 * * * *")
+        (True, True)
+        >>> every_quarter_hour("*/15 9-17 * * *"), every_quarter_hour("*/10 * * * *")
+        (False, False)
+    """
+    words = schedule.split()
+    if [w.lower() for w in words] == ["@every", "15m"]:
+        return True
+    if len(words) != 5:
+        return False
+    fields = [cron_field(w, *limits) for w, limits in zip(words, CRON_FIELDS, strict=True)]
+    if any(f is None for f in fields):
+        return False
+    minutes, *rest = fields
+    whole = all(f == set(range(low, high + 1)) for f, (low, high, _) in
+                zip(rest, CRON_FIELDS[1:], strict=True))
+    first = min(minutes or {60})
+    return whole and first < 15 and minutes == {first, first + 15, first + 30, first + 45}
+
+
 @exercise("07.cronjob-now",
           say("Schedule a clean-up every 15 minutes, and run it now",
               "Planifier un nettoyage toutes les 15 minutes, et le lancer tout de suite"),
@@ -84,11 +155,12 @@ def _cronjob_now(namespace: str) -> tuple[bool, Words]:
                       missing=say("there is no CronJob 'cleanup' yet",
                                   "il n'y a pas encore de CronJob 'cleanup'"))
     spec = cronjob["spec"]
-    if spec.get("schedule", "").split() != ["*/15", "*", "*", "*", "*"]:
-        return False, say(f"CronJob 'cleanup' runs on {spec.get('schedule')!r}; "
-                          "'*/15 * * * *' wanted",
-                          f"le CronJob 'cleanup' suit le calendrier {spec.get('schedule')!r} ; "
-                          "'*/15 * * * *' attendu")
+    if not every_quarter_hour(spec.get("schedule", "")):
+        return False, say(f"CronJob 'cleanup' runs on {spec.get('schedule')!r}, which is not "
+                          "every 15 minutes: '*/15 * * * *' (or '0,15,30,45 * * * *') is",
+                          f"le CronJob 'cleanup' suit le calendrier {spec.get('schedule')!r}, "
+                          "qui n'est pas « toutes les 15 minutes » : '*/15 * * * *' (ou "
+                          "'0,15,30,45 * * * *') l'est")
     if spec.get("successfulJobsHistoryLimit") != 3:
         return False, say(f"successfulJobsHistoryLimit is "
                           f"{spec.get('successfulJobsHistoryLimit')}, 3 wanted",

@@ -68,12 +68,32 @@ def _config_key(namespace: str) -> tuple[bool, Words]:
                                      "manifests/08-configuration-report.yaml",
                                      "il n'y a pas encore de Deployment 'report' : appliquez "
                                      "manifests/08-configuration-report.yaml"))
-    keys = set((find("ConfigMap", "app-config", namespace) or {}).get("data") or {})
-    asked = [ref["key"] for c in deployment["spec"]["template"]["spec"]["containers"]
-             for e in c.get("env") or []
-             if (ref := (e.get("valueFrom") or {}).get("configMapKeyRef"))
-             and ref.get("name") == "app-config" and not ref.get("optional")]
+    data = (find("ConfigMap", "app-config", namespace) or {}).get("data") or {}
+    keys = set(data)
+    refs = [(e["name"], ref) for c in deployment["spec"]["template"]["spec"]["containers"]
+            for e in c.get("env") or []
+            if (ref := (e.get("valueFrom") or {}).get("configMapKeyRef"))
+            and ref.get("name") == "app-config"]
+    asked = [ref["key"] for _, ref in refs if not ref.get("optional")]
     absent = sorted(set(asked) - keys)
+    # optional: true lets the pod start without the key: the variable is then simply
+    # not set, and the report greets nobody. That silences the error, it fixes nothing.
+    hushed = sorted(f"{variable} (key {ref['key']!r})" for variable, ref in refs
+                    if ref.get("optional") and ref["key"] not in keys)
+    empty = sorted(f"{variable} (key {ref['key']!r})" for variable, ref in refs
+                   if ref["key"] in keys and not str(data[ref["key"]]).strip())
+    if hushed or empty:
+        return False, say(f"report would start with an empty {', '.join(hushed + empty)}: "
+                          + ("optional: true hides the missing key instead of naming the one "
+                             "app-config holds" if hushed else "that key of app-config is "
+                             "empty")
+                          + f"; app-config's keys are {', '.join(sorted(keys)) or 'none'}",
+                          f"report démarrerait avec {', '.join(hushed + empty)} vide : "
+                          + ("optional: true masque la clé manquante au lieu de nommer celle "
+                             "que contient app-config" if hushed else "cette clé de "
+                             "app-config est vide")
+                          + " ; les clés de app-config sont "
+                          + (", ".join(sorted(keys)) or "aucune"))
     pods = [p for p in list_("Pod", namespace, labels="app=report")
             if not p["metadata"].get("deletionTimestamp")]
     waiting = {p["metadata"]["name"]: w for p in pods

@@ -5,6 +5,9 @@ from __future__ import annotations
 from k8slab._core.resources import find
 from k8slab._course.registry import Words, exercise, require, say
 
+#: The claim the writer pod of notebook 09 writes into, which the auditor must list.
+WRITER_CLAIM = "data"
+
 
 @exercise("09.claim-spare", say("Claim the spare volume", "Réclamer le volume de réserve"),
           hint=say("A PersistentVolumeClaim 'spare' with storageClassName: manual, accessModes: "
@@ -115,6 +118,14 @@ def _claim_name(namespace: str) -> tuple[bool, Words]:
         return False, say("pod 'auditor' mounts no claim: it should mount the writer's claim",
                           "le pod 'auditor' ne monte aucune demande de volume : il devrait "
                           "monter celle de l'écrivain")
+    if WRITER_CLAIM not in claims:
+        # Any claim that exists lets the pod start; only the writer's shows what it wrote.
+        return False, say(f"pod 'auditor' mounts {', '.join(claims)}, a claim that exists, but "
+                          f"not the one the writer wrote into ({WRITER_CLAIM!r}): the auditor "
+                          "would list the wrong volume",
+                          f"le pod 'auditor' monte {', '.join(claims)}, une demande qui existe, "
+                          f"mais pas celle où l'écrivain a écrit ({WRITER_CLAIM!r}) : l'auditeur "
+                          "listerait le mauvais volume")
     if phase != "Running":
         return False, say(f"pod 'auditor' is {phase}; wait with lab.wait('Pod', 'auditor', "
                           "namespace)",
