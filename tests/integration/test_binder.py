@@ -220,7 +220,7 @@ def binder_session(tmp_path: Path, timings: dict[str, float]) -> Iterator[dict]:
             started = time.monotonic()
             lab = subprocess.Popen(
                 [*group.prefix(), *run, str(user.home / "binder" / "start"),
-                 str(user.python), "-m", "jupyter", "lab", "--no-browser",
+                 "jupyter", "lab", "--no-browser",
                  "--ip", "127.0.0.1", "--port", str(port),
                  f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0"],
                 stdout=lab_log, stderr=subprocess.STDOUT, cwd=str(user.home))

@@ -62,6 +62,7 @@ def _link_python(home: Path, uid: int, gid: int, own_venv: bool = False) -> Path
     subprocess.run(["cp", "-al", str(base), str(py)], check=True)
     subprocess.run(["cp", "-a" if own_venv else "-al", str(venv), str(env)], check=True)
     if own_venv:
+        _repoint_scripts(env / "bin", venv, env)
         subprocess.run(["chown", "-R", f"{uid}:{gid}", str(env)], check=True)
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     for link in ("python", "python3", version):
@@ -79,6 +80,21 @@ def _link_python(home: Path, uid: int, gid: int, own_venv: bool = False) -> Path
     for folder in (py, env):
         os.chown(folder, uid, gid)
     return env / "bin" / "python"
+
+
+def _repoint_scripts(bindir: Path, old: Path, new: Path) -> None:
+    """Scripts of a copied virtualenv (``jupyter-lab``...) run its own Python, not the original's.
+
+    pip writes the interpreter's absolute path in each script's ``#!`` line; a
+    copy keeps the original's, which the user may not be allowed to run.
+    """
+    before, after = f"#!{old}/bin/".encode(), f"#!{new}/bin/".encode()
+    for script in bindir.iterdir():
+        if script.is_file() and not script.is_symlink():
+            with script.open("rb") as f:
+                head = f.read(len(before))
+            if head == before:
+                script.write_bytes(after + script.read_bytes()[len(before):])
 
 
 def _pids_of(uid: int) -> list[int]:
