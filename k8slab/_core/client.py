@@ -16,6 +16,7 @@ from kubernetes.client.exceptions import ApiException
 from k8slab._base.cluster_record import ClusterRecord
 from k8slab._core import target as _target
 from k8slab._core.api_errors import unreachable
+from k8slab._core.starting import wait_if_starting
 from k8slab._core.target import kubeconfig as lab_kubeconfig  # noqa: F401 (the workshop modules import it here)
 from k8slab.errors import ClusterUnavailable
 
@@ -77,6 +78,7 @@ def connect(*, fresh: bool = False) -> client.ApiClient:
         >>> api.configuration.host                    # doctest: +SKIP
         'https://127.0.0.1:36443'
     """
+    wait_if_starting()   # Binder starts the cluster in the background: wait, visibly
     path = _target.kubeconfig()
     if not path.is_file():
         raise ClusterUnavailable(

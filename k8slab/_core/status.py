@@ -19,6 +19,7 @@ from k8slab._base.cluster_record import ClusterRecord
 from k8slab._core import target as _target
 from k8slab._core.api_errors import translate
 from k8slab._core.client import connect
+from k8slab._core.starting import wait_if_starting
 from k8slab.errors import ClusterUnavailable, K8sLabError
 
 
@@ -41,10 +42,14 @@ def status_record() -> ClusterRecord:
         ClusterUnavailable: no cluster is recorded and no attendee kubeconfig is set.
         K8sLabError: ``K8SLAB_KUBECONFIG`` names a file that does not exist.
 
+    A cluster still starting in the background (Binder's ``binder/start``) is
+    waited for first, with a live line (:mod:`k8slab._core.starting`).
+
     Example:
         >>> status_record().engine                         # doctest: +SKIP
         'kwok'
     """
+    wait_if_starting()
     record = _target.current()
     if record is None:
         if _target.attendee_kubeconfig():

@@ -1,7 +1,8 @@
 """The download path of ``k8slab tools`` against a local mirror on 127.0.0.1.
 
-A thread serves the official URL layouts (dl.k8s.io, GitHub releases for
-etcd, get.helm.sh) from a temporary folder: the real kubectl built here with
+A thread (``tests/tools/release_mirror.py``, shared with the Binder test)
+serves the official URL layouts (dl.k8s.io, GitHub releases for etcd,
+get.helm.sh) from a temporary folder: the real kubectl built here with
 its real SHA-256, and small archives for etcd and helm. No cluster is needed;
 nothing leaves 127.0.0.1. The Go build, which takes minutes, is replaced by a
 recorder only where the test is about *whether* k8slab falls back to it.
@@ -11,11 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import io
 import socket
 import subprocess
-import tarfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +24,7 @@ from k8slab._binaries import build as _build
 from k8slab._binaries import catalog as _tools
 from k8slab._binaries import download as _download
 from k8slab.errors import ChecksumMismatch
+from tests.tools import release_mirror
 
 KUBE = _tools.KUBE_VERSION
 PLAT = _download.host_platform()
@@ -34,45 +33,10 @@ PLAT = _download.host_platform()
 BUILT_KUBECTL = _tools.find("kubectl")
 
 
-class MirrorHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves files; a path listed in ``server.truncate`` stops after half its bytes."""
-
-    def log_message(self, *args: object) -> None:  # keep pytest output clean
-        pass
-
-    def do_GET(self) -> None:
-        path = self.server.root / self.path.lstrip("/")
-        self.server.requests.append(self.path)
-        if not path.is_file():
-            self.send_error(404)
-            return
-        data = path.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.path in self.server.truncate:
-            self.wfile.write(data[: len(data) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.wfile.write(data)
-
-
 @pytest.fixture
 def mirror(tmp_path) -> Iterator[http.server.ThreadingHTTPServer]:
-    root = tmp_path / "mirror"
-    root.mkdir()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), MirrorHandler)
-    server.root = root
-    server.requests = []
-    server.truncate = set()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with release_mirror.serve(tmp_path / "mirror") as server:
+        yield server
 
 
 @pytest.fixture
@@ -137,12 +101,7 @@ def publish_kubectl(mirror, binary: Path, digest: str | None = None) -> str:
 
 
 def tarball(member: str, content: bytes) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        info = tarfile.TarInfo(member)
-        info.size, info.mode = len(content), 0o755
-        tf.addfile(info, io.BytesIO(content))
-    return buf.getvalue()
+    return release_mirror.tarball({member: content})
 
 
 def leftovers(cache: Path) -> list[str]:

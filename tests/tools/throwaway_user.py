@@ -47,18 +47,23 @@ class User:
         return env
 
 
-def _link_python(home: Path, uid: int, gid: int) -> Path:
+def _link_python(home: Path, uid: int, gid: int, own_venv: bool = False) -> Path:
     """This virtualenv and its base Python, hard-linked where the user can run them.
 
     The base interpreter may live in a private folder (pyenv under ``/root``);
     Binder's lives in a world-readable one. Files that differ (the venv's
     ``pyvenv.cfg``, its interpreter links, a ``k8slab`` launcher) are unlinked
-    first and written anew, never changed through a hard link.
+    first and written anew, never changed through a hard link. With
+    ``own_venv`` the virtualenv is a real copy owned by the user, who may then
+    ``pip install`` into it (as Binder's postBuild does in its conda env).
     """
     base, venv = Path(sys.base_prefix), Path(sys.prefix)
     py, env = home / "python", home / "venv"
     subprocess.run(["cp", "-al", str(base), str(py)], check=True)
-    subprocess.run(["cp", "-al", str(venv), str(env)], check=True)
+    subprocess.run(["cp", "-a" if own_venv else "-al", str(venv), str(env)], check=True)
+    if own_venv:
+        _repoint_scripts(env / "bin", venv, env)
+        subprocess.run(["chown", "-R", f"{uid}:{gid}", str(env)], check=True)
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     for link in ("python", "python3", version):
         (env / "bin" / link).unlink(missing_ok=True)
@@ -75,6 +80,21 @@ def _link_python(home: Path, uid: int, gid: int) -> Path:
     for folder in (py, env):
         os.chown(folder, uid, gid)
     return env / "bin" / "python"
+
+
+def _repoint_scripts(bindir: Path, old: Path, new: Path) -> None:
+    """Scripts of a copied virtualenv (``jupyter-lab``...) run its own Python, not the original's.
+
+    pip writes the interpreter's absolute path in each script's ``#!`` line; a
+    copy keeps the original's, which the user may not be allowed to run.
+    """
+    before, after = f"#!{old}/bin/".encode(), f"#!{new}/bin/".encode()
+    for script in bindir.iterdir():
+        if script.is_file() and not script.is_symlink():
+            with script.open("rb") as f:
+                head = f.read(len(before))
+            if head == before:
+                script.write_bytes(after + script.read_bytes()[len(before):])
 
 
 def _pids_of(uid: int) -> list[int]:
@@ -99,10 +119,16 @@ def _link_cache(source: Path, target: Path, uid: int, gid: int) -> None:
 
 
 @contextlib.contextmanager
-def throwaway_user(cache: Path) -> Iterator[User]:
-    """An ordinary user whose binary cache holds ``cache``'s binaries."""
+def throwaway_user(cache: Path | None, *, own_venv: bool = False) -> Iterator[User]:
+    """An ordinary user whose binary cache holds ``cache``'s binaries (None: an empty cache).
+
+    ``own_venv``: the user's virtualenv is a copy it owns and may install into.
+    """
     if os.geteuid() != 0:
         home = Path(tempfile.mkdtemp(prefix="k8slab-user-"))
+        if cache is None:
+            cache = home / ".cache" / "k8slab"
+            cache.mkdir(parents=True)
         try:
             yield User(os.environ.get("USER", str(os.getuid())), os.getuid(), home, cache, ())
         finally:
@@ -120,8 +146,8 @@ def throwaway_user(cache: Path) -> Iterator[User]:
         home.chmod(0o755)
         os.chown(home, uid, gid)
         user_cache = home / ".cache" / "k8slab"
-        _link_cache(cache, user_cache, uid, gid)
-        python = _link_python(home, uid, gid)
+        _link_cache(cache or home / "no-cache", user_cache, uid, gid)
+        python = _link_python(home, uid, gid, own_venv)
         yield User(name, uid, home, user_cache, ("runuser", "-u", name, "--"), python,
                    str(home / "python" / "lib"))
     finally:
