@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -43,6 +44,7 @@ import time
 from pathlib import Path
 
 from ..errors import K8sLabError, ToolMissing
+from . import host_state
 
 #: The environment switch that gives dockerd the capability-dropping runtime.
 DROP_CAPS_SWITCH = "K8SLAB_TEST_DROP_CAPS"
@@ -252,6 +254,12 @@ class PrivateDocker:
         if not marker.exists():
             absent = [p for p in ("/lib/modules",) if not Path(p).exists()]
             marker.write_text("".join(p + "\n" for p in absent))
+        # A kubelet in a privileged node container rewrites kernel settings that
+        # no namespace isolates (vm.overcommit_memory, kernel.panic...): noted
+        # here, put back by stop().
+        sysctls = self.root / "sysctls.json"
+        if not sysctls.exists():
+            sysctls.write_text(json.dumps(host_state.read_sysctls()))
 
     def stop(self, timeout: float = 60) -> None:
         """Stop dockerd and remove every trace of it (namespace, mounts, cgroups, files)."""
@@ -271,6 +279,9 @@ class PrivateDocker:
         if self.netns_path.exists():
             subprocess.run(["ip", "netns", "delete", self.netns], check=False)
         self._remove_cgroups()
+        sysctls = self.root / "sysctls.json"
+        if sysctls.exists():
+            host_state.write_sysctls(json.loads(sysctls.read_text()))
         marker = self.root / "created-by-docker"
         if marker.exists():
             for path in marker.read_text().split():

@@ -14,6 +14,7 @@ On a cgroup v1 machine the kubelet (>= 1.35) must be told to accept it
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -135,9 +136,9 @@ class KindEngine(Engine):
 
     def up(self, nodes: int = 2) -> ClusterRecord:
         self.require_available()
-        if nodes not in (0, 2):
+        if nodes not in (1, 2):
             raise K8sLabError("The kind engine uses the layout in manifests/kind-cluster.yaml "
-                              "(one control plane, two workers), or one node with --nodes 0.",
+                              "(one control plane, two workers), or one node with --nodes 1.",
                               "Drop --nodes, or edit that file for another layout.")
         image = self.node_image()
         offline = image.startswith("k8slab.local/")
@@ -148,14 +149,36 @@ class KindEngine(Engine):
             config.write_text(cluster_config(nodes, offline=offline, v1=cgroup_v1()))
         run_logged(self.create_command(nodes, image=image, config=config), "kind.log",
                    what="kind create cluster")
+        if offline:
+            self._fit_coredns()
         text = subprocess.run(self.kubeconfig_command(), capture_output=True, text=True,
                               check=True).stdout
         write_kubeconfig(text)
         record = ClusterRecord(engine=self.name, context=f"kind-{CLUSTER_NAME}",
-                               extra={"nodes": nodes + 1, "image": image or "kind's default"})
+                               extra={"nodes": 1 if nodes == 1 else 3,
+                                      "image": image or "kind's default"})
         record.save()
         base.load_course_images(self.name)
         return record
+
+    def _fit_coredns(self) -> None:
+        """Give CoreDNS a Corefile its offline build understands, then restart it.
+
+        kubeadm's Corefile uses ``forward``, ``prometheus``, ``loop`` and
+        ``reload``, which k8slab's reduced CoreDNS (tools/coredns) leaves out;
+        with no internet there is nothing to forward to anyway. Cluster names
+        resolve as usual; other names fail (said in the README).
+        """
+        from ._kind_node import OFFLINE_COREFILE
+
+        node = f"{CLUSTER_NAME}-control-plane"
+        kubectl = ["docker", "exec", "-i", node, "kubectl",
+                   "--kubeconfig=/etc/kubernetes/admin.conf", "-n", "kube-system"]
+        patch = json.dumps({"data": {"Corefile": OFFLINE_COREFILE}})
+        run_logged([*kubectl, "patch", "configmap", "coredns", "--type=merge", "-p", patch],
+                   "kind.log", what="fitting CoreDNS's configuration")
+        run_logged([*kubectl, "rollout", "restart", "deployment", "coredns"], "kind.log",
+                   what="restarting CoreDNS")
 
     def down(self, record: ClusterRecord | None) -> None:
         if kind_binary() is not None:
