@@ -164,7 +164,10 @@ RemainAfterExit=yes
 ExecStart=/kind/bin/import-images
 
 [Install]
-WantedBy=multi-user.target
+# Pulled in by containerd, not by multi-user.target: the node reaches
+# "Multi-User System" (what kind waits for, briefly) before the imports end;
+# the kubelet waits for them.
+WantedBy=containerd.service
 """,
     "kubelet.service": """[Unit]
 Description=kubelet (k8slab kind node)

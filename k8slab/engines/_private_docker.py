@@ -300,9 +300,9 @@ class PrivateDocker:
 
     def _kill_leftovers(self) -> None:
         """Shims or containerd that outlived dockerd (found by their root folder)."""
-        marker = str(self.root)
+        marker = str(self.root.resolve()) + "/"
         for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit():
+            if not proc.name.isdigit() or int(proc.name) == os.getpid():
                 continue
             with contextlib.suppress(OSError):
                 cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
