@@ -87,7 +87,9 @@ else
   # kubelet's cgroup root (/kubelet, and kubelet.slice for the systemd driver)
   # is made in every hierarchy and bind-mounted on itself so that systemd does
   # not remove it before the kubelet starts.
-  say "cgroup v1: preparing /kubelet and /kubelet.slice"
+  # "detected cgroup v1" is also what kind waits for (30 s at most) before it
+  # goes on, as its own image prints: systemd need not reach Multi-User first.
+  say "detected cgroup v1: preparing /kubelet and /kubelet.slice"
   mount --make-rprivate /sys/fs/cgroup
   for hierarchy in /sys/fs/cgroup/*/; do
     hierarchy=${hierarchy%/}

@@ -219,6 +219,12 @@ class PrivateDocker:
                               "On Debian: apt-get install docker.io (`./run` does it).")
         if self.running():
             return
+        longest = self.root.resolve() / "exec" / "containerd" / "containerd.sock.ttrpc"
+        if len(str(longest)) > 107:
+            raise K8sLabError(f"The private Docker engine's folder {self.root} is too deep: "
+                              "its containerd socket path would pass the 108 bytes a Unix "
+                              "socket name may have, and containerd would never start.",
+                              "Give it a short folder, e.g. tempfile.mkdtemp(dir='/tmp').")
         self.root.mkdir(parents=True, exist_ok=True)
         self._record_host_paths()
         if not self.netns_path.exists():
