@@ -255,10 +255,11 @@ class PrivateDocker:
         """Note which host paths exist before, to remove those Docker creates.
 
         kind bind-mounts ``/lib/modules``; Docker creates a missing bind source.
+        ``ip netns add`` creates ``/run/netns`` (and mounts it on itself).
         """
         marker = self.root / "created-by-docker"
         if not marker.exists():
-            absent = [p for p in ("/lib/modules",) if not Path(p).exists()]
+            absent = [p for p in ("/lib/modules", "/run/netns") if not Path(p).exists()]
             marker.write_text("".join(p + "\n" for p in absent))
         # A kubelet in a privileged node container rewrites kernel settings that
         # no namespace isolates (vm.overcommit_memory, kernel.panic...): noted
@@ -291,6 +292,9 @@ class PrivateDocker:
         marker = self.root / "created-by-docker"
         if marker.exists():
             for path in marker.read_text().split():
+                # `ip netns add` makes /run/netns a mount point of itself the first time.
+                if path == "/run/netns" and Path(path).is_dir() and not any(Path(path).iterdir()):
+                    subprocess.run(["umount", path], check=False, capture_output=True)
                 with contextlib.suppress(OSError):
                     Path(path).rmdir()
         shutil.rmtree(self.root, ignore_errors=True)

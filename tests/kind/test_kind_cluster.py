@@ -43,7 +43,8 @@ spec:
   - name: sh
     image: k8slab.local/busybox:1.35
     imagePullPolicy: Never
-    command: [sh, -c, 'echo "hello from $(hostname) pid $$"; exec sleep 3600']
+    # ($$$$: Kubernetes turns $$ into $, so the shell sees $$, its own pid.)
+    command: [sh, -c, 'echo "hello from $(hostname) pid $$$$"; exec sleep 3600']
 """
 
 
@@ -70,7 +71,7 @@ def test_kind_cluster_on_a_private_docker(tmp_path: Path):
                   env, timeout=2400)
         print(f"k8slab up --engine kind: {time.monotonic() - started:.0f}s")
         assert up.returncode == 0, up.stdout[-2000:] + up.stderr[-3000:]
-        kubeconfig = state / "kubeconfig"
+        kubeconfig = state / "kubeconfig.yaml"
         # The API server's published port exists inside the engine's namespace only.
         k = ["nsenter", f"--net={docker.netns_path}", kubectl, "--kubeconfig", str(kubeconfig)]
 

@@ -221,7 +221,7 @@ def test_kind_config_patches_only_what_this_machine_and_image_need():
 
     assert kind.cluster_config(2, offline=False, v1=False) == \
         (kind.manifests_dir() / kind.KIND_CONFIG).read_text().rstrip("\n") + "\n"
-    config = yaml.safe_load(kind.cluster_config(0, offline=True, v1=True))
+    config = yaml.safe_load(kind.cluster_config(1, offline=True, v1=True))
     assert "nodes" not in config  # one control-plane node: kind's default layout
     patches = [yaml.safe_load(p) for p in config["kubeadmConfigPatches"]]
     assert patches[0]["imageRepository"] == "k8slab.local"
