@@ -16,8 +16,14 @@ STUBBORN = ("import signal, sys, time\n"
             "time.sleep(120)\n")
 
 
+def _default_sigint() -> None:
+    """In the child: SIGINT as a terminal gives it (a shell's background job ignores it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stubborn() -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     return proc
 
@@ -63,7 +69,7 @@ def test_without_kill_a_stubborn_process_is_reported_not_killed():
 
 
 def test_several_at_once_and_another_polite_signal():
-    polite = subprocess.Popen(["sleep", "60"])
+    polite = subprocess.Popen(["sleep", "60"], preexec_fn=_default_sigint)
     stubborn = _stubborn()
     # A grace long enough for a loaded machine: both end on SIGINT, neither is killed.
     assert procs.stop([polite, stubborn.pid], grace=10, sig=signal.SIGINT) is True
