@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,9 @@ from k8slab.errors import ClusterUnavailable
 PID_FILE = "background-up.pid"
 LOG_FILE = "background-up.log"
 RC_FILE = "background-up.rc"
+#: Set by ``binder/start`` for the background ``k8slab down`` and ``k8slab up``
+#: themselves: their own requests must not wait for the start they are.
+SELF_ENV = "K8SLAB_BACKGROUND_START"
 #: Seconds between two refreshes of the live line.
 TICK = 1.0
 #: The live line is padded to this width, so that a shorter line covers a longer one
@@ -110,6 +114,8 @@ def wait_if_starting(out: TextIO | None = None) -> None:
     Raises:
         ClusterUnavailable: the background start failed or was killed.
     """
+    if os.environ.get(SELF_ENV) == "1":
+        return   # this process is the background start: it must not wait for itself
     state = background_state()
     if state == "none" or state == "done":
         return

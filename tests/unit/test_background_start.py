@@ -91,3 +91,16 @@ def test_a_cluster_started_by_hand_after_a_failed_start_is_used(state):
     (state / starting.RC_FILE).write_text("1\n")
     (state / "kubeconfig.yaml").write_text("apiVersion: v1\n")   # `k8slab up` in a terminal
     starting.wait_if_starting(io.StringIO())   # no error: connecting decides from here
+
+
+def test_the_background_start_itself_never_waits_for_itself(tmp_path, monkeypatch):
+    """`k8slab up` run by binder/start connects to its own cluster: it must not wait on itself."""
+    import os
+
+    from k8slab._core import starting
+
+    monkeypatch.setenv("K8SLAB_STATE", str(tmp_path))
+    (tmp_path / starting.PID_FILE).write_text(str(os.getpid()))   # "running": this very process
+    assert starting.background_state() == "running"
+    monkeypatch.setenv(starting.SELF_ENV, "1")
+    starting.wait_if_starting()     # returns at once (without the variable it would wait forever)
