@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import threading
 import time
 from typing import Any
 
@@ -31,11 +32,21 @@ FIELD_MANAGER = "k8slab"
 #: Keyed by that object itself, not by ``id()``: an id is reused once its object
 #: is gone, and the key keeps the object alive, so it can never name another one.
 _dynamic: dict[ApiClient, DynamicClient] = {}
+#: The official client's discovery cache is not safe to search from two threads at
+#: once (a background watch, a widget, the workshop's progress service checking
+#: attendees while one of them reports a pass); lookups take turns. Only discovery
+#: is serialized, never the requests themselves.
+_DISCOVERY = threading.RLock()
 
 
 def dynamic() -> DynamicClient:
     """The dynamic client for the current lab connection (discovery cached)."""
     api = connect()
+    with _DISCOVERY:
+        return _dynamic_for(api)
+
+
+def _dynamic_for(api: ApiClient) -> DynamicClient:
     if api not in _dynamic:
         try:
             made = DynamicClient(api)
@@ -72,16 +83,17 @@ def resource_for(kind: str, api_version: str | None = None):
         ApiError: no such kind is served by the cluster.
     """
     dyn = dynamic()
-    try:
-        res = _search(dyn, kind, api_version)
-    except ResourceNotFoundError:
-        res = None
-    if res is None:
-        dyn.resources.invalidate_cache()
+    with _DISCOVERY:
         try:
             res = _search(dyn, kind, api_version)
         except ResourceNotFoundError:
             res = None
+        if res is None:
+            dyn.resources.invalidate_cache()
+            try:
+                res = _search(dyn, kind, api_version)
+            except ResourceNotFoundError:
+                res = None
     if res is None:
         where = f" in {api_version}" if api_version else ""
         raise ApiError(f"The cluster serves no kind called {kind!r}{where}.",
