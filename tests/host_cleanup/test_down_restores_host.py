@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from k8slab._base.procs import free_port
 from k8slab._binaries import catalog as _tools
 from k8slab.engines import host_state
 from k8slab.engines.host import LOCK, HostEngine, _node_runs
@@ -55,7 +56,7 @@ def test_down_restores_the_host(tmp_path: Path):
         owner = LOCK.read_text().strip()
         assert not _node_runs(Path(owner)), f"another host-engine lab is running ({owner})"
     state = tmp_path / "state"
-    env = {**os.environ, "K8SLAB_STATE": str(state), "K8SLAB_API_PORT": "36546"}
+    env = {**os.environ, "K8SLAB_STATE": str(state), "K8SLAB_API_PORT": str(free_port())}
     before = host_state.HostSnapshot.take()
 
     up = _cli(env, "up", "--engine", "host")

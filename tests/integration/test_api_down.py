@@ -1,8 +1,8 @@
 """When the kube-apiserver dies under a running lab, every entry point says what to run next.
 
 This module starts a kwok cluster of its own (its own state folder under
-pytest's tmp and its own port: the session port + 1, so 36544 by default and
-36811 for a helper whose test port is 36810), because it kills that
+pytest's tmp and a free port of its own: never a fixed offset, which the host
+pass, running beside this one, may hold), because it kills that
 cluster's kube-apiserver (SIGKILL, as the OOM killer or a crashed run would)
 and must never do that to the cluster the other tests share. With the server
 gone:
@@ -29,6 +29,7 @@ import pytest
 
 import k8slab as lab
 from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.procs import free_port
 from k8slab._core import client as _client
 from k8slab._core import resources as _resources
 from k8slab._core.client import record_answers
@@ -54,7 +55,7 @@ def forget_connections() -> None:
 def dead_api(tmp_path_factory):
     """A lab cluster of this module's own, whose kube-apiserver was just killed."""
     state = tmp_path_factory.mktemp("api-down") / "state"
-    port = int(os.environ.get("K8SLAB_API_PORT", "36543")) + 1
+    port = free_port()
     env = own_env(state, port)
     saved = {k: os.environ.get(k) for k in ("K8SLAB_STATE", "K8SLAB_API_PORT")}
     k8slab_cli("up", "--nodes", "1", env=env)

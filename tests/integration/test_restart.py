@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from k8slab._base.procs import free_port
 from k8slab._binaries import catalog as _tools
 
 
@@ -25,7 +26,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 def test_up_restarts_a_dead_cluster_and_old_kubeconfigs_still_work(tmp_path: Path):
     state = tmp_path / "state"
-    port = int(os.environ.get("K8SLAB_API_PORT", "36543")) + 7
+    port = free_port()  # never a fixed offset: the host pass runs beside this one
     env = {**os.environ, "K8SLAB_STATE": str(state), "K8SLAB_API_PORT": str(port)}
     env.pop("K8SLAB_KUBECONFIG", None)
     kubectl = str(_tools.find("kubectl"))
