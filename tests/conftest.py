@@ -74,7 +74,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 #: Seconds a test may take before pytest-timeout stops it, by folder: a notebook
 #: test runs its notebook twice (each cell has papermill's own 600 s limit).
-TIMEOUTS = {"unit": 120, "integration": 900, "browser": 900, "slides": 900,
+TIMEOUTS = {"unit": 120, "integration": 900, "browser": 1800, "slides": 900,
             "notebooks": 2400, "host": 900, "host_cleanup": 300, "kind": 1800}
 
 

@@ -505,8 +505,10 @@ class KwokEngine(Engine):
         finally:
             self.stop_exec_gate()
             shutil.rmtree(pki_dir(), ignore_errors=True)
-            # Every pod's sandbox (attendees' files among them) goes with the cluster.
+            # Every pod's sandbox (attendees' files among them) goes with the cluster,
+            # and so does the simulated pods' folder in the state (their logs).
             shutil.rmtree(exec_dir(), ignore_errors=True)
+            shutil.rmtree(state_dir() / "simulated", ignore_errors=True)
             self.kwok_launcher_path().unlink(missing_ok=True)
 
     # -- isolation: etcd certificates, the exec gate (k8slab.engines._execgate) ----

@@ -119,7 +119,8 @@ async function attendee(who, others) {
   const prefix = `/user/${who.name}`;
   // The hub starts their server and sends them into their JupyterLab.
   await page.waitForURL(new RegExp(`${prefix}/lab`), { timeout: 240000 });
-  await page.locator("#jp-main-dock-panel").waitFor({ timeout: 120000 });
+  // A loaded machine (the host pass runs beside this one) can take minutes to render it.
+  await page.locator("#jp-main-dock-panel").waitFor({ timeout: 300000 });
   await page.waitForTimeout(2000);
   await page.screenshot({ path: join(config.outDir, `hub-${who.name}-lab.png`) });
   const result = { name: who.name, landed: page.url(), notebooks: [] };

@@ -145,9 +145,19 @@ def test_kwok_port_refuses_an_attendee(cluster, people):
 # -- the controller manager's and scheduler's metrics --------------------------------
 
 def _secure_port(component: str) -> int:
-    text = (KwokEngine().cluster_dir() / "kwok.yaml").read_text()
-    block = text.split(f"name: {component}\n", 1)[1].split("\n  name: ", 1)[0]
-    return int(re.search(r"--secure-port=(\d+)", block).group(1))
+    """The component's ``--secure-port``, read from the running process of this cluster."""
+    marker = str(KwokEngine().cluster_dir())
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [a.decode(errors="replace") for a in args]
+        if words and words[0].endswith(component) and any(marker in w for w in words):
+            for word in words:
+                if word.startswith("--secure-port="):
+                    return int(word.split("=", 1)[1])
+    raise AssertionError(f"no running {component} of {marker} with --secure-port")
 
 
 METRICS_PROBE = """
@@ -340,7 +350,8 @@ def _wait_gone(path: Path, timeout: float = 60) -> None:
 
 def test_a_sandbox_goes_with_its_pod_and_a_new_pod_starts_empty(boxed):
     uid = _make_pod(boxed, "reborn")
-    code, out = sh(boxed, f"echo {SECRET} > notes.txt && cat notes.txt")
+    code, out = attendee_exec(boxed, ["sh", "-c", f"echo {SECRET} > notes.txt && cat notes.txt"],
+                              pod="reborn")
     assert code == 0 and SECRET in out, out
     folder = exec_dir() / "sandboxes" / uid
     assert (folder / "notes.txt").read_text().strip() == SECRET  # the control
