@@ -21,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -36,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from k8slab._base.paths import cache_dir, tools_src_dir
 from k8slab._binaries import gotoolchain as _gotoolchain
-from k8slab._binaries.progress import Progress, Task
+from k8slab._binaries.progress import Progress, Task, exclusive
 from k8slab.errors import ToolMissing
 
 if TYPE_CHECKING:
@@ -206,19 +205,11 @@ def _family_lock(cache: Path, names: list[str], progress: Progress):
     in another would otherwise build the same family twice at once, each
     taking the two cores and gigabytes of memory for the same binaries.
     """
-    with open(cache / ".build.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            task = progress.start(f"waiting for another k8slab that is building {', '.join(names)}")
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            finally:
-                progress.finish(task, f"the other build of {', '.join(names)} ended")
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    names_said = ", ".join(names)
+    with exclusive(cache / ".build.lock", progress,
+                   f"waiting for another k8slab that is building {names_said}",
+                   f"the other build of {names_said} ended"):
+        yield
 
 
 def _build_locked(go: str, tools: Sequence[Tool], progress: Progress) -> dict[str, Path]:

@@ -39,7 +39,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import os
 import re
@@ -51,7 +50,7 @@ from pathlib import Path
 from k8slab._base.paths import cache_dir
 from k8slab._binaries import download as _download
 from k8slab._binaries.download import Platform
-from k8slab._binaries.progress import Progress
+from k8slab._binaries.progress import Progress, exclusive
 from k8slab.errors import ToolMissing
 
 __all__ = ["GO_MINIMUM", "GO_SHA256", "GO_VERSION", "Platform", "cached_go", "can_download",
@@ -221,19 +220,10 @@ def go_environ(go: str, base: dict[str, str] | None = None) -> dict[str, str]:
 def _download_lock(folder: Path, progress: Progress):
     """One k8slab downloads Go at a time; another waits (visibly) and uses its result."""
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".download.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            task = progress.start(f"waiting for another k8slab that is downloading Go {GO_VERSION}")
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            finally:
-                progress.finish(task, "the other download of Go ended")
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with exclusive(folder / ".download.lock", progress,
+                   f"waiting for another k8slab that is downloading Go {GO_VERSION}",
+                   "the other download of Go ended"):
+        yield
 
 
 def fetch_toolchain(progress: Progress) -> Path:

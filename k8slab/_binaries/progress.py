@@ -17,12 +17,16 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 
@@ -160,3 +164,31 @@ class Progress:
                     for task in self._tasks:
                         self._write(f"k8slab: {task.line()}")
                     last_print = time.monotonic()
+
+
+@contextlib.contextmanager
+def exclusive(lock_file: Path, progress: Progress, waiting: str,
+              ended: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file``; wait, with a live line, while another holds it.
+
+    Why: two k8slab processes (``./run lab`` in one terminal, ``./run test`` or a
+    notebook cell in another) must not build or download the same thing twice
+    at once; the second one waits for the first and then uses its result.
+
+    Args:
+        waiting: the live line while another process holds the lock.
+        ended: what is printed once it let go.
+    """
+    with open(lock_file, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            task = progress.start(waiting)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            finally:
+                progress.finish(task, ended)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
