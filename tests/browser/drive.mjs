@@ -36,12 +36,15 @@ async function acceptDialogs() {
   }
 }
 
-async function palette(command) {
+async function palette(command, prepare = async () => {}) {
   // The palette can close again before it is typed into (focus moves when a
   // kernel becomes ready or a dialog comes and goes): open it again, a few times.
+  // `prepare` runs before every attempt: a dialog that came and went may have
+  // moved the active cell, which commands such as "Run All Above" depend on.
   const input = page.locator(".lm-CommandPalette-input");
   for (let attempt = 1; ; attempt++) {
     try {
+      await prepare();
       if (!(await input.isVisible())) await page.keyboard.press("Control+Shift+C");
       await input.waitFor({ state: "visible", timeout: 10000 });
       await input.fill(command, { timeout: 10000 });
@@ -87,8 +90,10 @@ for (const nb of config.notebooks) {
     return el && el.getAttribute("data-status") === "idle";
   }, PANEL, { timeout: 60000 });
   if (nb.mode === "above-last") {
-    await inPanel(".jp-Cell").last().locator(".jp-InputArea-prompt").click();
-    await palette("Run All Above Selected Cell");
+    await palette("Run All Above Selected Cell", async () => {
+      if (await page.locator(".lm-CommandPalette-input").isVisible()) await page.keyboard.press("Escape");
+      await inPanel(".jp-Cell").last().locator(".jp-InputArea-prompt").click({ timeout: 10000 });
+    });
   } else {
     await palette("Run All Cells");
   }
