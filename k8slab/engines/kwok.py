@@ -48,8 +48,13 @@ SERVICE_CIDR = "10.96.0.0/16"
 STAGES_FILE = Path(__file__).with_name("kwok-stages.yaml")
 #: The user kwok runs exec as when k8slab runs as root (nobody).
 EXEC_UID = 65534
-#: Ports kwokctl would otherwise pick itself; k8slab must know them to write TLS URLs.
-INTERNAL_PORTS = ("etcd", "etcd-peer", "kwok", "execgate")
+#: Ports kwokctl would otherwise pick itself. k8slab must know some of them to write
+#: TLS URLs; the controller manager's and the scheduler's are chosen here because
+#: kwokctl picks its own by counting down from 32767, the same numbers for every
+#: cluster created at the same moment: two clusters started together (a test worker
+#: each, a workshop room) got the same port, and one's controller manager never ran.
+INTERNAL_PORTS = ("etcd", "etcd-peer", "kwok", "execgate", "kube-controller-manager",
+                  "kube-scheduler")
 
 #: Stage name -> (environment variable, default "min-max" delay in milliseconds).
 DELAYS: dict[str, tuple[str, str]] = {
@@ -204,7 +209,9 @@ class KwokEngine(Engine):
         }
         ports = self.internal_ports()
         options.update({"etcdPort": ports["etcd"], "etcdPeerPort": ports["etcd-peer"],
-                        "kwokControllerPort": ports["kwok"]})
+                        "kwokControllerPort": ports["kwok"],
+                        "kubeControllerManagerPort": ports["kube-controller-manager"],
+                        "kubeSchedulerPort": ports["kube-scheduler"]})
         if binaries:
             keys = {
                 "kube-apiserver": "kubeApiserverBinary",

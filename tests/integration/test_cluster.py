@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -152,6 +154,39 @@ def test_up_then_down_leaves_no_process(tmp_path):
     assert not (tmp_path / "state" / "kubeconfig.yaml").exists()
     failed = k8slab_cli("status", env=env, check=False)
     assert failed.returncode == 2 and "k8slab up" in failed.stderr
+
+
+def test_two_clusters_started_at_the_same_moment_both_run_their_controllers(tmp_path):
+    """Test workers and workshop rooms start kwok clusters together: each one's
+    controller manager must run (it makes every namespace's default ServiceAccount,
+    without which no pod is admitted). kwokctl once gave both the same port."""
+    from kubernetes import client, config
+
+    envs = [{**os.environ, "K8SLAB_STATE": str(tmp_path / f"s{i}"),
+             "K8SLAB_API_PORT": str(_free_port())} for i in range(2)]
+    ups = [subprocess.Popen([sys.executable, "-m", "k8slab", "up"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+           for env in envs]
+    try:
+        outputs = [up.communicate(timeout=300)[0] for up in ups]
+        assert all(up.returncode == 0 for up in ups), outputs
+        for env in envs:
+            api = config.new_client_from_config(
+                config_file=str(Path(env["K8SLAB_STATE"]) / "kubeconfig.yaml"))
+            core = client.CoreV1Api(api)
+            deadline = time.monotonic() + 90
+            while True:
+                if any(sa.metadata.name == "default"
+                       for sa in core.list_namespaced_service_account("default").items):
+                    break
+                assert time.monotonic() < deadline, (
+                    f"no default ServiceAccount in {env['K8SLAB_STATE']}: its controller "
+                    "manager is not running")
+                time.sleep(1)
+            api.close()
+    finally:
+        for env in envs:
+            k8slab_cli("down", env=env, check=False)
 
 
 def test_up_refuses_a_busy_port(tmp_path):

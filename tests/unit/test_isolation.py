@@ -70,6 +70,19 @@ def test_nodes_advertise_the_exec_gate(isolated_state):
     assert api["kubelet-client-certificate"]["value"].endswith("apiserver-kubelet-client.crt")
 
 
+def test_two_engines_never_leave_a_component_port_to_kwokctl(isolated_state):
+    """kwokctl counts down from 32767 for a port it is not given: two clusters made
+    at the same moment got the same controller-manager port, and one never ran."""
+    first, second = KwokEngine(port=36998), KwokEngine(port=36997)
+    options = [engine.config_documents(None)[0]["options"] for engine in (first, second)]
+    for key in ("etcdPort", "etcdPeerPort", "kwokControllerPort", "kubeControllerManagerPort",
+                "kubeSchedulerPort"):
+        assert all(o.get(key) for o in options), f"{key} is left to kwokctl"
+    assert options[0]["kubeControllerManagerPort"] == first.internal_ports()[
+        "kube-controller-manager"]
+    assert options[0]["kubeSchedulerPort"] == first.internal_ports()["kube-scheduler"]
+
+
 class RealContainers(KwokEngine):
     """An engine like the host one: kwokctl's control plane, exec answered by real pods."""
 
