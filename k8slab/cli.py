@@ -271,6 +271,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         for ex in chosen:
             _print(f"{ex.id:<22} {ex.title}")
         return 0
+    _require_cluster()
     results = []
     for ex in chosen:
         namespace = args.namespace or _exercises.default_namespace(ex.id)
@@ -288,6 +289,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         _print(f"k8slab: {len(results) - len(failed)}/{len(results)} passed; not yet: "
                f"{', '.join(failed)}")
     return FAILED if failed else 0
+
+
+def _require_cluster() -> None:
+    """Fail before any card when there is no cluster to check.
+
+    Why: a check turns every error into its "not yet" message, which is right
+    in a notebook cell but would show fourteen cards blaming the learner's
+    answers for a cluster that is simply not running.
+    """
+    if not _target.kubeconfig().is_file():
+        raise no_cluster_error()
+    record = None if _target.attendee_kubeconfig() else ClusterRecord.load()
+    if record is not None and not record_answers(record):
+        raise ClusterUnavailable(
+            f"The recorded {record.engine} lab cluster does not answer "
+            f"({record.server or record.context}), so no exercise can be checked.",
+            "Start it again with `k8slab up` (it keeps its data), then run `k8slab check` "
+            "again.")
 
 
 def cmd_completion(args: argparse.Namespace) -> int:

@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from k8slab.errors import K8sLabError
+
 __all__ = ["OUTPUT_FORMATS", "add_output_option", "deprecated_alias", "emit", "render",
            "with_examples"]
 
@@ -75,7 +77,8 @@ def render(data: Any, fmt: str) -> str:
     if fmt == "yaml":
         return yaml.safe_dump(json.loads(json.dumps(data, default=str)), sort_keys=False,
                               allow_unicode=True)
-    raise ValueError(f"unknown output format {fmt!r}; known: {', '.join(OUTPUT_FORMATS)}")
+    raise K8sLabError(f"There is no output format {fmt!r}.",
+                      f"Use -o {' or -o '.join(OUTPUT_FORMATS)}, or no -o for the table.")
 
 
 def emit(data: Any, fmt: str) -> None:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from k8slab.errors import K8sLabError
+
 __all__ = ["SHELLS", "command_paths", "completion_script"]
 
 SHELLS = ("bash", "zsh")
@@ -75,7 +77,9 @@ def command_paths(parser: argparse.ArgumentParser, path: str = ""
 def _quote(words: list[str]) -> str:
     bad = [w for w in words if not _SAFE.match(w)]
     if bad:  # a word the shell would split or expand: say so at generation, not at Tab
-        raise ValueError(f"cannot complete {bad!r}: only plain words are supported")
+        raise K8sLabError(f"The completion script cannot offer {bad!r}: a shell would split "
+                          "or expand it.", "Give that option plain choices (letters, digits, "
+                          "._:/=+-), then run `k8slab completion` again.")
     return " ".join(words)
 
 
@@ -86,7 +90,8 @@ def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
     completes ``kubectl-lab``, the same command as a kubectl plugin.
     """
     if shell not in SHELLS:
-        raise ValueError(f"unknown shell {shell!r}; known: {', '.join(SHELLS)}")
+        raise K8sLabError(f"k8slab has no completion for the shell {shell!r}.",
+                          f"Use `k8slab completion {' or '.join(SHELLS)}`.")
     prog = parser.prog.split()[0]
     func = "_" + re.sub(r"[^A-Za-z0-9_]", "_", prog)
     paths = command_paths(parser)

@@ -70,6 +70,7 @@ def test_the_installed_command_exits_with_those_codes(isolated_state):
     assert run("status").returncode == 1
     assert run("up", "--nodes", "zero").returncode == 2
     assert run("check", "no.such-exercise").returncode == 1
+    assert run("check", "05.scale").returncode == 1          # no cluster
     assert run("version").returncode == 0
 
 
@@ -88,12 +89,24 @@ def demo_exercises(monkeypatch):
     monkeypatch.setenv("K8SLAB_LANG", "en")
 
 
-def test_check_passes_with_exit_0_and_the_card(demo_exercises, capsys):
+@pytest.fixture
+def a_cluster(monkeypatch):
+    """A lab kubeconfig on disk (the checks of ``demo_exercises`` never use it)."""
+    monkeypatch.setattr(cli, "_require_cluster", lambda: None)
+
+
+def test_check_without_a_cluster_fails_once_with_the_next_command(demo_exercises, capsys):
+    assert cli.main(["check", "zz.pass", "zz.fail"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "No lab cluster is running" in err and "k8slab up" in err
+
+
+def test_check_passes_with_exit_0_and_the_card(demo_exercises, a_cluster, capsys):
     assert cli.main(["check", "zz.pass", "--namespace", "demo"]) == 0
     assert capsys.readouterr().out.strip() == "[PASSED] Say hello (zz.pass): hello from demo"
 
 
-def test_check_fails_with_exit_1_and_the_card_with_its_hint(demo_exercises, capsys):
+def test_check_fails_with_exit_1_and_the_card_with_its_hint(demo_exercises, a_cluster, capsys):
     assert cli.main(["check", "zz.pass", "zz.fail", "-n", "demo"]) == 1
     out = capsys.readouterr().out
     assert "[NOT YET] Scale web to 5 replicas (zz.fail): 3 ready in demo, 5 wanted" in out
@@ -101,14 +114,14 @@ def test_check_fails_with_exit_1_and_the_card_with_its_hint(demo_exercises, caps
     assert "1/2 passed; not yet: zz.fail" in out
 
 
-def test_check_cards_are_the_notebooks_own_text(demo_exercises, capsys):
+def test_check_cards_are_the_notebooks_own_text(demo_exercises, a_cluster, capsys):
     from k8slab.exercises import run_check
 
     cli.main(["check", "zz.fail", "-n", "demo"])
     assert repr(run_check("zz.fail", "demo")) in capsys.readouterr().out
 
 
-def test_check_a_notebook_prefix_and_json(demo_exercises, capsys):
+def test_check_a_notebook_prefix_and_json(demo_exercises, a_cluster, capsys):
     assert cli.main(["check", "zz.", "-n", "demo", "-o", "json"]) == 1
     results = json.loads(capsys.readouterr().out)
     assert [(r["exercise"], r["passed"]) for r in results] == [("zz.fail", False),
