@@ -25,6 +25,7 @@ import urllib.parse
 import urllib.request
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from k8slab._base.cliutil import add_output_option, emit, with_examples
 from k8slab._base.cluster_record import ClusterRecord
@@ -203,7 +204,7 @@ def k8slab_version() -> str:
         return "0+unknown"
 
 
-def version_info() -> dict[str, object]:
+def version_info() -> dict[str, Any]:
     """What ``k8slab version`` prints: k8slab, Kubernetes, and each tool's origin and cache state.
 
     Why without the network or running any binary: a learner asks this when
@@ -234,9 +235,11 @@ def cmd_version(args: argparse.Namespace) -> int:
     _print(f"k8slab:     {info['k8slab']}")
     _print(f"Kubernetes: {info['kubernetes']} (Python client {info['python_client']}, "
            f"Python {info['python']})")
-    _print(f"binaries:   {info['cache']} (K8SLAB_BINARIES={info['binaries']})")
+    mode = ("download, else build" if info["binaries"] == "auto"
+            else "build only, never download")
+    _print(f"binaries:   {info['cache']} ({mode}: K8SLAB_BINARIES={info['binaries']})")
     _print(f"{'TOOL':<24} {'VERSION':<9} {'CACHED':<7} FROM")
-    for tool in info["tools"]:  # type: ignore[attr-defined]
+    for tool in info["tools"]:
         _print(f"{tool['name']:<24} {tool['version']:<9} {'yes' if tool['cached'] else 'no':<7} "
                f"{origin_text(tool)}")
     return 0
