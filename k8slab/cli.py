@@ -271,6 +271,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     chosen = _exercises.select(args.ids)
     if args.list:
+        if args.output:
+            emit([{"exercise": ex.id, "title": str(ex.title), "hint": str(ex.hint),
+                   "namespace": args.namespace or _exercises.default_namespace(ex.id)}
+                  for ex in chosen], args.output)
+            return 0
         for ex in chosen:
             _print(f"{ex.id:<22} {ex.title}")
         return 0

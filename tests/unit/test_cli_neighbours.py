@@ -135,11 +135,16 @@ def test_check_of_an_unknown_exercise_fails_with_the_way_to_list_them(capsys):
     assert "There is no exercise '05.scal'" in err and "k8slab check --list" in err
 
 
-def test_check_list_names_every_exercise_without_a_cluster(capsys):
+def test_check_list_names_every_exercise_without_a_cluster(capsys, monkeypatch):
+    monkeypatch.delenv("K8SLAB_NAMESPACE", raising=False)
     assert cli.main(["check", "--list"]) == 0
     out = capsys.readouterr().out
     assert all(ex.id in out for ex in exercises())
     assert select(["05."]) == exercises("05.")
+    assert cli.main(["check", "--list", "05.", "-o", "yaml"]) == 0
+    listed = yaml.safe_load(capsys.readouterr().out)
+    assert [e["exercise"] for e in listed] == [ex.id for ex in exercises("05.")]
+    assert {e["namespace"] for e in listed} == {"nb05-deployments"}
 
 
 def test_the_default_namespace_is_the_notebooks_own(monkeypatch):
