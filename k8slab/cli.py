@@ -1,9 +1,14 @@
 """The ``k8slab`` command line: start, inspect and stop the lab.
 
+Exit status as kubectl and kind give it: 0 done, 1 failed (a
+:class:`~k8slab.errors.K8sLabError`, a check that does not pass), 2 the
+command line itself is wrong (argparse's usage errors only).
+
 Example:
     $ k8slab up                 # the embedded kwok cluster (default)
-    $ k8slab status
+    $ k8slab status -o json
     $ k8slab lab                # JupyterLab on the course, lab kubeconfig set
+    $ k8slab check 05.scale     # an exercise's check, from a terminal
     $ k8slab down
 """
 
@@ -16,13 +21,25 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+from k8slab._base.cliutil import add_output_option, emit, with_examples
 from k8slab._base.cluster_record import ClusterRecord
+from k8slab._base.completion import SHELLS, completion_script
 from k8slab._base.language import DEFAULT, LANGUAGES, edition_folder, edition_path
 from k8slab._base.language import known as known_language
-from k8slab._base.paths import IN_CHECKOUT, PROJECT_ROOT, kubeconfig_path, logs_dir, state_dir
+from k8slab._base.paths import (
+    IN_CHECKOUT,
+    PROJECT_ROOT,
+    cache_dir,
+    kubeconfig_path,
+    logs_dir,
+    state_dir,
+)
 from k8slab._base.procs import stop as stop_process
 from k8slab._binaries import catalog as _tools
 from k8slab._binaries import images as _images
@@ -134,8 +151,18 @@ def down(engine_name: str = "auto") -> int:
     return 0
 
 
+#: The first line of ``k8slab --help``: plain text (no reStructuredText markup there).
+DESCRIPTION = "k8slab: start, inspect and stop the Kubernetes lab; check the course's exercises."
+
+#: Exit status of a command that ran and failed (kubectl's and kind's); argparse keeps 2.
+FAILED = 1
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     info = cluster_status()
+    if args.output:
+        emit({**info, "kubeconfig": str(_target.kubeconfig())}, args.output)
+        return 0
     _print(f"engine:     {info['engine']}{'' if info['lab_cluster'] else ' (not a lab cluster)'}")
     _print(f"context:    {info['context']}")
     _print(f"API server: {info['server']} (Kubernetes {info['server_version']})")
@@ -158,10 +185,141 @@ def cmd_tools(args: argparse.Namespace) -> int:
             raise K8sLabError(f"Unknown tool {name!r}.", f"Known: {', '.join(_tools.TOOLS)}.")
     if not args.check:
         _tools.ensure(names)
+    if args.output:
+        emit([{**_tools.provenance(n), "reports": _tools.version_of(n)} for n in names],
+             args.output)
+        return 0
     for name in names:
         path = _tools.find(name)
         _print(f"{name:<24} {_tools.TOOLS[name].version:<8} {_tools.version_of(name):<50} "
                f"{path or '-'}")
+    return 0
+
+
+def k8slab_version() -> str:
+    """This k8slab's version, from its installed metadata (a checkout installs it editable)."""
+    try:
+        return metadata.version("k8slab")
+    except metadata.PackageNotFoundError:  # run from a source tree never installed
+        return "0+unknown"
+
+
+def version_info() -> dict[str, Any]:
+    """What ``k8slab version`` prints: k8slab, Kubernetes, and each tool's origin and cache state.
+
+    Why without the network or running any binary: a learner asks this when
+    something is wrong (offline, a half-built cache), and it must answer at
+    once; ``k8slab tools --check`` asks each binary itself.
+    """
+    try:
+        client_version = metadata.version("kubernetes")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency of k8slab
+        client_version = "not installed"
+    return {
+        "k8slab": k8slab_version(),
+        "kubernetes": _tools.KUBE_VERSION,
+        "python_client": client_version,
+        "python": sys.version.split()[0],
+        "binaries": _tools.download_mode(),
+        "cache": str(cache_dir() / "bin"),
+        "tools": [_tools.provenance(name) for name in _tools.TOOLS],
+    }
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    """``k8slab version [-o json|yaml]``."""
+    info = version_info()
+    if args.output:
+        emit(info, args.output)
+        return 0
+    _print(f"k8slab:     {info['k8slab']}")
+    _print(f"Kubernetes: {info['kubernetes']} (Python client {info['python_client']}, "
+           f"Python {info['python']})")
+    mode = ("download, else build" if info["binaries"] == "auto"
+            else "build only, never download")
+    _print(f"binaries:   {info['cache']} ({mode}: K8SLAB_BINARIES={info['binaries']})")
+    _print(f"{'TOOL':<24} {'VERSION':<9} {'CACHED':<7} FROM")
+    for tool in info["tools"]:
+        _print(f"{tool['name']:<24} {tool['version']:<9} {'yes' if tool['cached'] else 'no':<7} "
+               f"{origin_text(tool)}")
+    return 0
+
+
+def origin_text(tool: dict) -> str:
+    """One line of where a tool comes from, for ``k8slab version``'s table.
+
+    Example:
+        >>> origin_text({"obtained": "build", "download": None,
+        ...              "build": {"module": "sigs.k8s.io/kind", "version": "v0.33.0"}})
+        'go build sigs.k8s.io/kind@v0.33.0'
+    """
+    build = tool["build"]
+    go = f"go build {build['module']}@{build['version']}"
+    if tool["obtained"] == "override":
+        return f"K8SLAB_{tool['name'].upper().replace('-', '_')}: {tool['path'] or '(missing)'}"
+    if tool["obtained"] == "unsupported":
+        return "not for this platform"
+    if tool["obtained"] == "download":
+        host = urllib.parse.urlparse(tool["download"]["url"]).netloc
+        return f"download from {host}, SHA-256 checked (else {go})"
+    return go
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``k8slab check [ID...]``: the notebook's check cards, in a terminal; exit 1 if one fails."""
+    from k8slab import exercises as _exercises  # the checks load the client: only when asked
+
+    chosen = _exercises.select(args.ids)
+    if args.list:
+        if args.output:
+            emit([{"exercise": ex.id, "title": str(ex.title), "hint": str(ex.hint),
+                   "namespace": args.namespace or _exercises.default_namespace(ex.id)}
+                  for ex in chosen], args.output)
+            return 0
+        for ex in chosen:
+            _print(f"{ex.id:<22} {ex.title}")
+        return 0
+    _require_cluster()
+    results = []
+    for ex in chosen:
+        namespace = args.namespace or _exercises.default_namespace(ex.id)
+        result = _exercises.run_check(ex.id, namespace)
+        if result.passed:
+            _exercises.tell_the_hub(ex.id)  # a workshop hub counts a pass from a terminal too
+        results.append((namespace, result))
+        if not args.output:
+            _print(repr(result))
+    if args.output:
+        emit([{"exercise": r.exercise, "namespace": ns, "passed": r.passed, "title": r.title,
+               "message": r.message, "hint": r.hint} for ns, r in results], args.output)
+    failed = [r.exercise for _, r in results if not r.passed]
+    if failed and not args.output and len(results) > 1:
+        _print(f"k8slab: {len(results) - len(failed)}/{len(results)} passed; not yet: "
+               f"{', '.join(failed)}")
+    return FAILED if failed else 0
+
+
+def _require_cluster() -> None:
+    """Fail before any card when there is no cluster to check.
+
+    Why: a check turns every error into its "not yet" message, which is right
+    in a notebook cell but would show fourteen cards blaming the learner's
+    answers for a cluster that is simply not running.
+    """
+    if not _target.kubeconfig().is_file():
+        raise no_cluster_error()
+    record = None if _target.attendee_kubeconfig() else ClusterRecord.load()
+    if record is not None and not record_answers(record):
+        raise ClusterUnavailable(
+            f"The recorded {record.engine} lab cluster does not answer "
+            f"({record.server or record.context}), so no exercise can be checked.",
+            "Start it again with `k8slab up` (it keeps its data), then run `k8slab check` "
+            "again.")
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    """``k8slab completion bash|zsh``: a script for the shell, made from this very parser."""
+    print(completion_script(build_parser(), args.shell), end="")
     return 0
 
 
@@ -385,25 +543,35 @@ def cmd_course(args: argparse.Namespace) -> int:
 
 def add_course_parser(sub: argparse._SubParsersAction) -> None:
     course = sub.add_parser("course", help="copy the course (notebooks, both editions, and "
-                                           "manifests) into a folder of yours")
+                                           "manifests) into a folder of yours",
+                            **with_examples("k8slab course ~/k8s-course",
+                                            "k8slab lab --up --course ~/k8s-course"))
     course.add_argument("folder", metavar="DIR", help="where the course goes (made if missing)")
     course.add_argument("--force", action="store_true",
                         help="overwrite course files you changed there (your changes are lost)")
     course.set_defaults(func=cmd_course)
 
 
-def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
+def build_parser(*, workshop: bool = True, prog: str = "k8slab") -> argparse.ArgumentParser:
     """The command line; ``workshop=False`` only names the workshop command.
 
     Why: the workshop's commands live in :mod:`k8slab.workshop`, which loads
     pandas and matplotlib for its progress view; ``k8slab --help``,
     ``k8slab up`` and the rest should not pay for that. :func:`main` loads
-    them when the command line says ``workshop``.
+    them when the command line says ``workshop`` (or asks for completion).
     """
-    parser = argparse.ArgumentParser(prog="k8slab", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog=prog, description=DESCRIPTION,
+        **with_examples("k8slab up", "k8slab lab", "k8slab check 05.scale", "k8slab down",
+                        note="Exit status: 0 done, 1 failed, 2 wrong command line. "
+                             "Each command has its own --help."))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    up = sub.add_parser("up", help="start the lab cluster")
+    up = sub.add_parser("up", help="start the lab cluster",
+                        **with_examples("k8slab up                     # kwok, 2 simulated nodes",
+                                        "k8slab up --nodes 3",
+                                        "sudo k8slab up --engine host  # a real node (Linux)",
+                                        "k8slab up --engine existing --context kind-kind"))
     up.add_argument("--engine", default="kwok", choices=[*ENGINES, "auto"],
                     help="kwok (embedded, default), host (a real node here: Linux, root), "
                          "kind, minikube, existing, or auto")
@@ -415,14 +583,28 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
     up.add_argument("--context", help="existing: the context to adopt")
     up.set_defaults(func=cmd_up)
 
-    down = sub.add_parser("down", help="stop the lab cluster and remove its processes")
+    down = sub.add_parser("down", help="stop the lab cluster and remove its processes",
+                          **with_examples("k8slab down"))
     down.add_argument("--engine", default="auto", choices=[*ENGINES, "auto"])
     down.set_defaults(func=cmd_down)
 
-    status = sub.add_parser("status", help="engine, context, API server, nodes, versions")
+    status = sub.add_parser("status", help="engine, context, API server, nodes, versions",
+                            **with_examples("k8slab status", "k8slab status -o json"))
+    add_output_option(status)
     status.set_defaults(func=cmd_status)
 
-    lab = sub.add_parser("lab", help="JupyterLab on the course, with the lab kubeconfig")
+    version = sub.add_parser(
+        "version", help="k8slab's, Kubernetes' and each tool's version, and where it comes from",
+        **with_examples("k8slab version", "k8slab version -o yaml",
+                        note="Nothing is downloaded or run: `k8slab tools --check` asks each "
+                             "binary for its own version."))
+    add_output_option(version)
+    version.set_defaults(func=cmd_version)
+
+    lab = sub.add_parser("lab", help="JupyterLab on the course, with the lab kubeconfig",
+                         **with_examples("k8slab lab --up            # start the cluster too",
+                                         "k8slab lab --lang fr",
+                                         "k8slab lab --course ~/k8s-course --port 8890"))
     lab.add_argument("--up", action="store_true",
                      help="start the cluster first if needed, and stop it on exit")
     lab.add_argument("--engine", default="kwok", choices=[*ENGINES, "auto"])
@@ -441,21 +623,58 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
                           "default: $K8SLAB_LANG, else en")
     lab.set_defaults(func=cmd_lab)
 
+    check = sub.add_parser(
+        "check", help="run exercise checks from a terminal: the notebook's cards, exit 1 "
+                      "when one does not pass",
+        **with_examples("k8slab check 05.scale",
+                        "k8slab check 05.                 # every exercise of notebook 05",
+                        "k8slab check 05.scale --namespace attendee-03",
+                        "k8slab check --list",
+                        "kubectl lab check 05.scale       # the same, as a kubectl plugin",
+                        note="The namespace is --namespace, else $K8SLAB_NAMESPACE, else the "
+                             "notebook's own (nb05-deployments for 05.*). The cards speak "
+                             "$K8SLAB_LANG (en, fr)."))
+    check.add_argument("ids", nargs="*", metavar="ID",
+                       help="exercise ids (05.scale) or a notebook's prefix (05.); "
+                            "default: every exercise")
+    check.add_argument("-n", "--namespace", default=None,
+                       help="the namespace to check (default: see below)")
+    check.add_argument("--list", action="store_true",
+                       help="only list the exercises and their titles, check nothing")
+    add_output_option(check)
+    check.set_defaults(func=cmd_check)
+
     tools = sub.add_parser("tools", help="download, build or locate the lab's binaries, "
-                                         "show versions")
-    tools.add_argument("names", nargs="*", help="tools to build (default: all)")
-    tools.add_argument("--all", action="store_true")
+                                         "show versions",
+                           **with_examples("k8slab tools                  # every tool",
+                                           "k8slab tools kubectl helm",
+                                           "k8slab tools --check -o json  # build nothing"))
+    tools.add_argument("names", nargs="*", metavar="TOOL", help="tools to build (default: all)")
+    tools.add_argument("--all", action="store_true", help="every tool this platform can run")
     tools.add_argument("--check", action="store_true", help="only show, build nothing")
+    add_output_option(tools)
     tools.set_defaults(func=cmd_tools)
 
     images = sub.add_parser("images", help="the course's images: list, build (offline), "
-                                           "load into the cluster")
+                                           "load into the cluster",
+                            **with_examples("k8slab images", "k8slab images build",
+                                            "k8slab images load"))
     images.add_argument("action", nargs="?", default="list", choices=["list", "build", "load"])
     images.add_argument("--force", action="store_true", help="build: make them again")
     images.set_defaults(func=cmd_images)
 
     add_course_parser(sub)
     add_flux(sub)
+
+    completion = sub.add_parser(
+        "completion", help="a shell completion script: bash or zsh",
+        **with_examples("source <(k8slab completion bash)          # this bash session",
+                        "k8slab completion bash > ~/.local/share/bash-completion/completions/"
+                        "k8slab",
+                        "k8slab completion zsh > \"${fpath[1]}/_k8slab\"  # zsh, then compinit"))
+    completion.add_argument("shell", choices=SHELLS)
+    completion.set_defaults(func=cmd_completion)
+
     if not workshop:
         sub.add_parser("workshop", help=WORKSHOP_HELP)
         return parser
@@ -471,20 +690,36 @@ def build_parser(*, workshop: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, prog: str = "k8slab") -> int:
+    """Run one command line; the exit status as kubectl's: 0 done, 1 failed, 2 bad usage.
+
+    Why 1 for every :class:`K8sLabError`: scripts and CI tell "the command line
+    is wrong" (argparse exits 2 itself, before anything runs) from "it ran and
+    failed"; a shared 2 hid which one happened.
+    """
     try:
         words = sys.argv[1:] if argv is None else argv
-        args = build_parser(workshop="workshop" in words).parse_args(argv)
+        wants_workshop = "workshop" in words or "completion" in words
+        args = build_parser(workshop=wants_workshop, prog=prog).parse_args(argv)
         return args.func(args)
     except K8sLabError as exc:
-        print(f"k8slab: error: {exc.message}", file=sys.stderr)
+        print(f"{prog}: error: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"  -> {exc.hint}", file=sys.stderr)
-        return 2
+        return FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return _reader_went_away()
+
+
+def kubectl_plugin() -> int:
+    """``kubectl lab ...``: the ``kubectl-lab`` entry point, kubectl's plugin convention.
+
+    kubectl runs any ``kubectl-<name>`` on PATH for ``kubectl <name>``, so
+    ``kubectl lab check 05.scale`` is ``k8slab check 05.scale``, named as typed.
+    """
+    return main(prog="kubectl lab")
 
 
 def _reader_went_away() -> int:

@@ -42,8 +42,8 @@ from k8slab._course.registry import (
 )
 from k8slab.errors import K8sLabError, NotYet
 
-__all__ = ["Exercise", "NotYet", "Result", "Said", "Words", "check", "exercise", "exercises",
-           "require", "run_check", "say"]
+__all__ = ["Exercise", "NotYet", "Result", "Said", "Words", "check", "default_namespace",
+           "exercise", "exercises", "require", "run_check", "say", "select"]
 
 
 def _load_all() -> None:
@@ -57,6 +57,48 @@ def exercises(prefix: str = "") -> list[Exercise]:
     """All registered exercises whose id starts with ``prefix`` (e.g. ``"05."``)."""
     _load_all()
     return [ex for key, ex in sorted(REGISTRY.items()) if key.startswith(prefix)]
+
+
+def select(patterns: list[str] | tuple[str, ...]) -> list[Exercise]:
+    """The exercises ``k8slab check`` runs: each an id (``05.scale``) or a prefix (``05.``).
+
+    Why prefixes too: ``k8slab check 05.`` checks a whole notebook, as
+    ``k8slab workshop progress --exercises 05.`` shows it for a room.
+
+    Raises:
+        K8sLabError: a pattern matches no exercise (a typo must not pass silently).
+    """
+    _load_all()
+    chosen: dict[str, Exercise] = {}
+    for pattern in patterns or [""]:
+        found = [ex for key, ex in sorted(REGISTRY.items())
+                 if key == pattern or (key.startswith(pattern) and pattern.endswith("."))
+                 or not pattern]
+        if not found:
+            raise K8sLabError(f"There is no exercise {pattern!r}.",
+                              "List them with `k8slab check --list`; an id looks like "
+                              "05.scale, and 05. means every exercise of notebook 05.")
+        chosen.update((ex.id, ex) for ex in found)
+    return list(chosen.values())
+
+
+def default_namespace(id: str) -> str:
+    """Where an exercise is done when nobody says: ``$K8SLAB_NAMESPACE``, else its notebook's.
+
+    Each notebook works in ``nbNN-<topic>`` (its parameter cell), and its checks
+    live in ``_course/checks/nbNN_<topic>.py``: the module's name gives the
+    namespace, so a terminal check looks where the notebook worked.
+
+    Example:
+        >>> default_namespace("05.scale")          # doctest: +SKIP
+        'nb05-deployments'
+    """
+    if os.environ.get("K8SLAB_NAMESPACE"):
+        return os.environ["K8SLAB_NAMESPACE"]
+    _load_all()
+    if id not in REGISTRY:
+        raise K8sLabError(f"There is no exercise {id!r}.", "List them with `k8slab check --list`.")
+    return REGISTRY[id].check.__module__.rsplit(".", 1)[-1].replace("_", "-")
 
 
 def run_check(id: str, namespace: str) -> Result:

@@ -460,3 +460,45 @@ def which_go() -> str | None:
 def go_obtainable() -> bool:
     """Whether a build can get a Go: one is here, or Go's toolchain may be downloaded."""
     return which_go() is not None or _gotoolchain.can_download()
+
+
+def provenance(name: str, plat: _download.Platform | None = None) -> dict[str, object]:
+    """Where a tool comes from and whether it is here now, without touching the network.
+
+    Why: ``k8slab version`` must say what a learner runs (as ``kind version``
+    and ``kubectl version --client`` do) and how k8slab obtains it: the
+    official release checked against its published SHA-256 when one exists
+    for this platform, else a build of the pinned Go module; a binary named by
+    ``K8SLAB_<TOOL>`` is used as is.
+
+    Returns:
+        ``name``, ``version``, ``obtained`` (``download``, ``build``, ``override``
+        or ``unsupported``), ``download`` (url and checksum, or None), ``build``
+        (the Go module and its version), ``cached`` and ``path``.
+
+    Example:
+        >>> provenance("kubectl", _download.Platform("linux", "amd64"))["download"]["checksum"]
+        ... # doctest: +SKIP
+        'https://dl.k8s.io/release/v1.36.3/bin/linux/amd64/kubectl.sha256'
+    """
+    tool = TOOLS[name]
+    plat = plat or _download.host_platform()
+    asset = _download.release_asset(name, tool.version, plat)
+    download = None
+    if asset is not None:
+        pinned = (asset.url.rsplit("/", 1)[-1], tool.version) in _download.PINNED_SHA256
+        download = {"url": asset.url,
+                    "checksum": "pinned in k8slab" if pinned else asset.checksum_url}
+    build = {"module": tool.package, "version": tool.version,
+             "wrapper": f"tools/{tool.wrapper}" if tool.wrapper else ""}
+    path = find(name)
+    if _env_override(name) is not None:
+        obtained = "override"
+    elif unsupported_reason(name, plat) is not None:
+        obtained = "unsupported"
+    elif download is not None and download_mode() == "auto":
+        obtained = "download"
+    else:
+        obtained = "build"
+    return {"name": name, "version": tool.version, "obtained": obtained, "download": download,
+            "build": build, "cached": path is not None, "path": str(path) if path else None}

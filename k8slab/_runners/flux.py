@@ -30,6 +30,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from k8slab._base.cliutil import with_examples
 from k8slab._base.paths import kubeconfig_path, logs_dir, state_dir, tools_src_dir
 from k8slab._base.procs import alive, free_ports
 from k8slab._base.procs import stop as _stop_processes
@@ -285,7 +286,9 @@ def _cmd(args) -> int:
 def add_parser(sub) -> None:
     """``k8slab flux start NAMESPACE | stop | status``."""
     flux = sub.add_parser("flux", help="Flux's controllers and the lab's git server "
-                                       "(notebook 13): start, stop, status")
+                                       "(notebook 13): start, stop, status",
+                          **with_examples("k8slab flux start nb13-gitops", "k8slab flux status",
+                                          "k8slab flux stop"))
     flux.add_argument("action", choices=["start", "stop", "status"])
     flux.add_argument("namespace", nargs="?", default="default",
                       help="start: the namespace the controllers watch")

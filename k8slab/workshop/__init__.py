@@ -9,7 +9,7 @@ Example (a terminal)::
 
     $ k8slab workshop create 12              # attendee-01 .. attendee-12
     $ k8slab workshop list
-    $ k8slab workshop progress --prefix 05.
+    $ k8slab workshop progress --exercises 05.
     $ k8slab workshop delete --all
 
 Example (the instructor's notebook):
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from k8slab._base.cliutil import add_output_option, deprecated_alias, emit, with_examples
 from k8slab._base.cluster_record import ClusterRecord
 from k8slab._base.language import LANGUAGES
 from k8slab.workshop import _vclusters as vclusters
@@ -80,10 +81,10 @@ def cmd_create(args: argparse.Namespace) -> int:
         return vclusters.cmd_create(args)
     quota = Quota(pods=args.quota_pods, cpu=args.quota_cpu, memory=args.quota_memory,
                   storage=args.quota_storage)
-    made = create(args.count, prefix=args.prefix, quota=quota, out=args.out, hours=args.hours,
+    made = create(args.count, prefix=args.workshop, quota=quota, out=args.out, hours=args.hours,
                   token_mode=args.token_mode, server=args.server)
     limits, requests = quota.container_defaults()
-    print(f"k8slab: workshop {args.prefix!r}: {len(made)} attendees, each with "
+    print(f"k8slab: workshop {args.workshop!r}: {len(made)} attendees, each with "
           f"{quota.pods} pods, {quota.cpu} CPU, {quota.memory} memory "
           f"(a container without resources gets requests {requests['cpu']}/"
           f"{requests['memory']}, a memory limit of {limits['memory']}).")
@@ -97,11 +98,31 @@ def cmd_create(args: argparse.Namespace) -> int:
               f"  KUBECONFIG={made[0].kubeconfig} kubectl get pods\n"
               "or, in the notebooks, K8SLAB_KUBECONFIG=<file> before starting JupyterLab;\n"
               f"or give each a login and a JupyterLab: `k8slab workshop serve --workshop "
-              f"{args.prefix}`.")
+              f"{args.workshop}`.")
     return 0
 
 
+def _attendee_state(att: Attendee) -> dict:
+    """One attendee for ``workshop list -o json|yaml``: the table's columns, unabbreviated."""
+    return {"name": att.name, "workshop": att.workshop, "phase": att.phase, "pods": att.pods,
+            "quota": {key: {"used": used, "hard": hard}
+                      for key, (used, hard) in (att.quota or {}).items()},
+            "kubeconfig": att.kubeconfig, "token_expires": att.expires or None,
+            "cluster": None}
+
+
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.output:
+        own = [{"name": v.name, "workshop": v.workshop, "phase": None, "pods": None,
+                "quota": None, "kubeconfig": v.kubeconfig, "token_expires": None,
+                "cluster": {"server": v.server, "running": v.running,
+                            "rss_mib": round(v.rss_mib, 1)}}
+               for v in map(vclusters.measured, vclusters.known(args.workshop))]
+        # as the table: attendees with clusters of their own, and no shared cluster to ask
+        shared = ([] if own and not ClusterRecord.load()
+                  else [_attendee_state(a) for a in attendees(args.workshop)])
+        emit(own + shared, args.output)
+        return 0
     if vclusters.print_list(args.workshop) and not ClusterRecord.load():
         return 0  # attendees with clusters of their own, and no shared cluster
     found = attendees(args.workshop)
@@ -143,9 +164,17 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    df = progress(args.prefix, workshop=args.workshop)
+    df = progress(args.exercises, workshop=args.workshop)
+    if args.output:
+        messages = df.attrs.get("messages", {})
+        emit([{"attendee": person, "passed": int(df.loc[person].sum()), "of": df.shape[1],
+               "exercises": {ex: {"passed": bool(df.loc[person, ex]),
+                                  "message": str(messages.get((person, ex), ""))}
+                             for ex in df.columns}}
+              for person in df.index], args.output)
+        return 0
     if df.empty:
-        what = "attendees" if not len(df.index) else f"exercises matching {args.prefix!r}"
+        what = "attendees" if not len(df.index) else f"exercises matching {args.exercises!r}"
         print(f"k8slab: no {what} yet, so there is no progress to show.")
         return 0
     shown = df.map(lambda ok: "✓" if ok else "✗")
@@ -162,13 +191,22 @@ def cmd_progress(args: argparse.Namespace) -> int:
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``k8slab workshop ...`` on the main command line's subparsers."""
     ws = subparsers.add_parser("workshop", help="one namespace and kubeconfig per attendee "
-                               "on a shared cluster")
+                               "on a shared cluster",
+                               **with_examples("k8slab workshop create 12 --workshop team",
+                                               "k8slab workshop list -o yaml",
+                                               "k8slab workshop progress --exercises 05.",
+                                               "k8slab workshop delete --all --workshop team"))
     sub = ws.add_subparsers(dest="workshop_command", required=True)
 
-    c = sub.add_parser("create", help="create (or refresh) attendees and their kubeconfigs")
+    c = sub.add_parser("create", help="create (or refresh) attendees and their kubeconfigs",
+                       **with_examples("k8slab workshop create 12             # attendee-01..12",
+                                       "k8slab workshop create 8 --workshop team --quota-pods 10",
+                                       "k8slab workshop create 4 --mode cluster"))
     c.add_argument("count", type=int, help="how many attendees")
-    c.add_argument("--prefix", default="attendee",
-                   help="attendee names prefix-01.. and the workshop's name (default attendee)")
+    c.add_argument("--workshop", default="attendee",
+                   help="the workshop's name, which prefixes its attendees' names: "
+                        "WORKSHOP-01.. (default attendee)")
+    deprecated_alias(c, "--prefix", "--workshop", "workshop")
     c.add_argument("--quota-pods", type=int, default=20, help="pods per attendee (20)")
     c.add_argument("--quota-cpu", default="4", help="CPU per attendee (4)")
     c.add_argument("--quota-memory", default="8Gi", help="memory per attendee (8Gi)")
@@ -190,22 +228,31 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="--mode cluster: simulated nodes per cluster (2)")
     c.set_defaults(func=cmd_create)
 
-    ls = sub.add_parser("list", help="attendees, their pods, quota use and kubeconfig")
-    ls.add_argument("--workshop", default=None, help="only this workshop (its prefix)")
+    ls = sub.add_parser("list", help="attendees, their pods, quota use and kubeconfig",
+                        **with_examples("k8slab workshop list", "k8slab workshop list "
+                                        "--workshop team -o json"))
+    ls.add_argument("--workshop", default=None, help="only this workshop's attendees")
+    add_output_option(ls)
     ls.set_defaults(func=cmd_list)
 
-    d = sub.add_parser("delete", help="delete attendees, their namespaces and kubeconfigs")
+    d = sub.add_parser("delete", help="delete attendees, their namespaces and kubeconfigs",
+                       **with_examples("k8slab workshop delete attendee-03",
+                                       "k8slab workshop delete --all --workshop team"))
     d.add_argument("names", nargs="*", help="attendees to delete")
     d.add_argument("--all", action="store_true", help="every attendee (of --workshop)")
-    d.add_argument("--workshop", default=None, help="only this workshop (its prefix)")
+    d.add_argument("--workshop", default=None, help="only this workshop's attendees")
     d.add_argument("--timeout", type=float, default=300,
                    help="seconds to wait for the namespaces to disappear (300)")
     d.set_defaults(func=cmd_delete)
 
     z = sub.add_parser("z2jh", help="zero-to-jupyterhub values for a workshop on an existing "
-                       "cluster (KubeSpawner, a namespace per attendee)")
+                       "cluster (KubeSpawner, a namespace per attendee)",
+                       **with_examples("k8slab workshop z2jh 30 --workshop team --out z2jh/",
+                                       "k8slab workshop z2jh 30 --lang fr --tag 2026-12"))
     z.add_argument("count", type=int, help="how many attendees")
-    z.add_argument("--prefix", default="attendee", help="their names' prefix (attendee)")
+    z.add_argument("--workshop", default="attendee",
+                   help="the workshop's name, which prefixes its attendees' names (attendee)")
+    deprecated_alias(z, "--prefix", "--workshop", "workshop")
     z.add_argument("--out", type=Path, default=Path("."), help="folder for the files (.)")
     z.add_argument("--hub-namespace", default="k8slab-hub", help="the hub's namespace")
     z.add_argument("--instructor", default="instructor", help="the hub admin's user name")
@@ -216,10 +263,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="the edition JupyterLab opens on: en, or fr (notebooks/fr/)")
     z.set_defaults(func=_workshop_z2jh.cmd_z2jh)
 
-    p = sub.add_parser("progress", help="which attendee passed which exercise")
-    p.add_argument("--prefix", default="", help="only exercises whose id starts with it (05.)")
+    p = sub.add_parser("progress", help="which attendee passed which exercise",
+                       **with_examples("k8slab workshop progress",
+                                       "k8slab workshop progress --exercises 05. --workshop team",
+                                       "k8slab workshop progress -o json",
+                                       "k8slab workshop progress --plot room.png"))
+    p.add_argument("--exercises", default="", metavar="PREFIX",
+                   help="only exercises whose id starts with it (05.)")
+    deprecated_alias(p, "--prefix", "--exercises", "exercises")
     p.add_argument("--workshop", default=None, help="only this workshop's attendees")
     p.add_argument("--plot", type=Path, default=None, help="also save a heatmap (PNG, SVG)")
+    add_output_option(p)
     p.set_defaults(func=cmd_progress)
 
     from k8slab.workshop._hub.serve import add_serve_parser  # the hub: k8slab workshop serve

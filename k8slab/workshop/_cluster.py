@@ -173,7 +173,7 @@ def _check_free(name: str, workshop: str) -> None:
         raise K8sLabError(
             f"The namespace {name!r} already exists and is not an attendee of the workshop "
             f"{workshop!r}, so it may hold somebody's work.",
-            "Choose another --prefix.")
+            "Choose another --workshop name.")
     if ns["metadata"].get("deletionTimestamp"):
         wait("Namespace", name, until="deleted", timeout=180)
 

@@ -61,11 +61,11 @@ def validate_prefix(prefix: str, count: int = 1) -> None:
         raise K8sLabError(
             f"The prefix {prefix!r} cannot start a namespace name.",
             "Use lowercase letters, digits and '-', starting with a letter and not ending "
-            "with '-' (e.g. --prefix attendee).")
+            "with '-' (e.g. --workshop attendee).")
     longest = f"{prefix}-{count:0{_width(count)}d}"
     if len(longest) > 63:
         raise K8sLabError(f"Attendee names like {longest!r} are longer than the 63 characters "
-                          "a namespace name may have.", "Pick a shorter --prefix.")
+                          "a namespace name may have.", "Pick a shorter --workshop name.")
 
 
 def _width(count: int) -> int:

@@ -341,7 +341,7 @@ def create(count: int, *, prefix: str = "attendee", out: Path | str | None = Non
         if name in recorded and recorded[name].workshop != prefix:
             raise K8sLabError(
                 f"An attendee cluster {name!r} exists already, of the workshop "
-                f"{recorded[name].workshop!r}.", "Choose another --prefix.")
+                f"{recorded[name].workshop!r}.", "Choose another --workshop name.")
         port = recorded[name].port if name in recorded else pick_port(first_port, taken)
         taken.add(port)
         state = start(name, prefix, port, nodes=nodes)
@@ -429,9 +429,9 @@ def namespace_cost_line(count: int) -> str:
 # -- the command line (``k8slab workshop create --mode cluster``, list, delete) ----------
 def cmd_create(args) -> int:
     """``k8slab workshop create N --mode cluster``: print each cluster and what they cost."""
-    made = create(args.count, prefix=args.prefix, out=args.out, hours=args.hours,
+    made = create(args.count, prefix=args.workshop, out=args.out, hours=args.hours,
                   first_port=args.first_port, nodes=args.nodes)
-    print(f"k8slab: workshop {args.prefix!r}: {len(made)} attendees, each cluster-admin of a "
+    print(f"k8slab: workshop {args.workshop!r}: {len(made)} attendees, each cluster-admin of a "
           "kwok cluster of their own (simulated nodes: no container runs).")
     print(f"k8slab: {cost_line(made)}")
     for v in made:

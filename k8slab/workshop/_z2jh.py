@@ -198,12 +198,12 @@ def write(out_dir: Path, count: int, *, prefix: str = "attendee",
 
 def cmd_z2jh(args) -> int:
     """``k8slab workshop z2jh N``: write the values and the hub's extra RBAC."""
-    values, rbac = write(args.out, args.count, prefix=args.prefix,
+    values, rbac = write(args.out, args.count, prefix=args.workshop,
                          hub_namespace=args.hub_namespace, instructor=args.instructor,
                          image=args.image, tag=args.tag, lang=args.lang)
     print(f"k8slab: wrote {values} and {rbac}.")
     print("On the cluster (`k8slab up --engine existing`): `k8slab workshop create "
-          f"{args.count} --prefix {args.prefix}` (namespaces, RBAC, quotas), then\n"
+          f"{args.count} --workshop {args.workshop}` (namespaces, RBAC, quotas), then\n"
           f"  kubectl apply -f {rbac}\n"
           f"  helm upgrade --install k8slab-hub jupyterhub/jupyterhub --namespace "
           f"{args.hub_namespace} --create-namespace --values {values}")

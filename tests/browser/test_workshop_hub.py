@@ -81,7 +81,7 @@ def hub(cluster, tmp_path):
     # A quota that admits the course's too-big-for-any-node pods (04, 05): the scheduler,
     # not the quota, must refuse them for those lessons to happen.
     quota = course_quota()
-    made = _k8slab("workshop", "create", "2", "--prefix", prefix, "--quota-cpu", quota.cpu,
+    made = _k8slab("workshop", "create", "2", "--workshop", prefix, "--quota-cpu", quota.cpu,
                    "--quota-memory", quota.memory)
     assert made.returncode == 0, made.stderr
     names = [f"{prefix}-01", f"{prefix}-02"]

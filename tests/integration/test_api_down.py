@@ -114,7 +114,7 @@ def test_entry_point_raises_cluster_unavailable(dead_api, name):
 
 def test_cli_status_names_the_next_command(dead_api):
     done = k8slab_cli("status", env=dead_api["env"], check=False)
-    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
     assert "does not answer" in done.stderr and "k8slab up" in done.stderr
     assert "Traceback" not in done.stderr
 

@@ -153,7 +153,7 @@ def test_up_then_down_leaves_no_process(tmp_path):
     assert not alive, f"processes left running after down: {alive}"
     assert not (tmp_path / "state" / "kubeconfig.yaml").exists()
     failed = k8slab_cli("status", env=env, check=False)
-    assert failed.returncode == 2 and "k8slab up" in failed.stderr
+    assert failed.returncode == 1 and "k8slab up" in failed.stderr
 
 
 def test_two_clusters_started_at_the_same_moment_both_run_their_controllers(tmp_path):
@@ -196,6 +196,6 @@ def test_up_refuses_a_busy_port(tmp_path):
         port = busy.getsockname()[1]
         env = {**os.environ, "K8SLAB_STATE": str(tmp_path / "s"), "K8SLAB_API_PORT": str(port)}
         out = k8slab_cli("up", env=env, check=False)
-    assert out.returncode == 2
+    assert out.returncode == 1
     assert f"Port {port}" in out.stderr and "--port" in out.stderr
     assert not (tmp_path / "s" / "cluster.json").exists()

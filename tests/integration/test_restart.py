@@ -32,7 +32,7 @@ def test_up_restarts_a_dead_cluster_and_old_kubeconfigs_still_work(tmp_path: Pat
     kubectl = str(_tools.find("kubectl"))
     assert _cli(env, "up").returncode == 0
     try:
-        made = _cli(env, "workshop", "create", "1", "--prefix", "keep")
+        made = _cli(env, "workshop", "create", "1", "--workshop", "keep")
         assert made.returncode == 0, made.stdout + made.stderr
         attendee = next((state / "workshop").glob("*.yaml"))
         admin = [kubectl, "--kubeconfig", str(state / "kubeconfig.yaml")]

@@ -266,7 +266,7 @@ def test_progress_tells_attendees_apart(pair, capsys):
         fig = workshop.plot_progress(df)
         labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
         assert labels == [a.name, b.name]
-        assert main(["workshop", "progress", "--prefix", ex_id, "--workshop", prefix]) == 0
+        assert main(["workshop", "progress", "--exercises", ex_id, "--workshop", prefix]) == 0
         out = capsys.readouterr().out
         assert next(li for li in out.splitlines() if li.startswith(a.name)).endswith("1/1")
         assert next(li for li in out.splitlines() if li.startswith(b.name)).endswith("0/1")
@@ -290,7 +290,7 @@ def test_create_refuses_a_namespace_it_does_not_own(cluster):
 
 def test_cli_create_then_delete_leaves_nothing_behind(cluster):
     prefix = _prefix()
-    created = k8slab_cli("workshop", "create", "2", "--prefix", prefix, "--quota-pods", "3")
+    created = k8slab_cli("workshop", "create", "2", "--workshop", prefix, "--quota-pods", "3")
     assert f"{prefix}-02" in created.stdout
     names = [f"{prefix}-01", f"{prefix}-02"]
     files = [workshop.default_out_dir() / f"{n}.kubeconfig.yaml" for n in names]

@@ -398,7 +398,7 @@ def test_down_leaves_no_attendee_file(cluster, tmp_path):
         record = json.loads((state / "cluster.json").read_text())
         if record["extra"].get("exec_sandbox") != "bwrap":
             pytest.skip("no exec sandbox here")
-        k8slab_cli("workshop", "create", "1", "--prefix", "gone", "--out", str(tmp_path / "kc"),
+        k8slab_cli("workshop", "create", "1", "--workshop", "gone", "--out", str(tmp_path / "kc"),
                    env=env)
         script = (
             "import k8slab as lab, json\n"

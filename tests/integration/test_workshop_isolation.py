@@ -364,7 +364,7 @@ def test_without_a_sandbox_exec_is_the_owners_only(cluster, tmp_path):
         state = json.loads((tmp_path / "state" / "cluster.json").read_text())
         assert state["extra"]["exec_sandbox"] == "none"
         assert "K8SLAB_BWRAP=none" in state["extra"]["exec_sandbox_reason"]
-        out = k8slab_cli("workshop", "create", "1", "--prefix", "nobox", "--out",
+        out = k8slab_cli("workshop", "create", "1", "--workshop", "nobox", "--out",
                          str(tmp_path / "kc"), env=env).stdout
         assert "exec is refused to attendees" in out and "bubblewrap" in out, out
         kubeconfig = str(tmp_path / "kc" / "nobox-01.kubeconfig.yaml")

@@ -44,7 +44,7 @@ def room(tmp_path_factory):
     base = tmp_path_factory.mktemp("vclusters")
     env = {**os.environ, "K8SLAB_STATE": str(base / "state"), "K8SLAB_SHOW_COMMANDS": "0"}
     env.pop("K8SLAB_KUBECONFIG", None)
-    out = k8slab_cli("workshop", "create", "2", "--mode", "cluster", "--prefix", "vc",
+    out = k8slab_cli("workshop", "create", "2", "--mode", "cluster", "--workshop", "vc",
                      "--first-port", str(FIRST_PORT), env=env).stdout
     states = sorted((base / "state" / "vclusters").iterdir())
     yield env, out, states
@@ -155,7 +155,7 @@ def test_a_dead_attendee_cluster_comes_back_with_its_data(room, tmp_path):
     while cluster_pids(states[0]) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not cluster_pids(states[0])
-    out = k8slab_cli("workshop", "create", "2", "--mode", "cluster", "--prefix", "vc",
+    out = k8slab_cli("workshop", "create", "2", "--mode", "cluster", "--workshop", "vc",
                      "--first-port", str(FIRST_PORT), env=env).stdout
     assert "2 attendees" in out, out
     # The attendee's old kubeconfig (old token, same CA) still works, and the data is there.

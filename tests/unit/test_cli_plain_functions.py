@@ -43,7 +43,7 @@ def test_up_refuses_zero_nodes_with_its_own_parameters():
 
 def test_a_workshop_module_that_cannot_load_is_reported_with_a_fix(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "k8slab.workshop", None)  # import raises ImportError
-    assert cli.main(["workshop", "--help"]) == 2
+    assert cli.main(["workshop", "--help"]) == 1
     err = capsys.readouterr().err
     assert "The workshop commands could not be loaded (ModuleNotFoundError" in err
     assert "reinstall it" in err

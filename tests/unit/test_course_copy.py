@@ -76,7 +76,7 @@ def test_a_changed_file_stops_the_copy_before_anything_is_written(tmp_path, caps
     assert worked.read_text() == '{"cells": "the learner ran and saved it"}'
     assert not (dest / "05-deployments.ipynb").exists()
     # The command line says the same, and exits non-zero.
-    assert main(["course", str(dest)]) == 2
+    assert main(["course", str(dest)]) == 1
     assert "04-pods.ipynb" in capsys.readouterr().err
     forced = copy_course(dest, force=True)
     assert forced.overwritten == ["04-pods.ipynb"]

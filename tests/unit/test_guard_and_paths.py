@@ -68,13 +68,13 @@ def test_record_round_trip(isolated_state):
 
 
 def test_status_without_cluster_fails_with_a_hint(capsys):
-    assert main(["status"]) == 2
+    assert main(["status"]) == 1
     err = capsys.readouterr().err
     assert "No lab cluster is running" in err and "k8slab up" in err
 
 
 def test_lab_without_cluster_fails_with_a_hint(capsys):
-    assert main(["lab"]) == 2
+    assert main(["lab"]) == 1
     assert "k8slab up" in capsys.readouterr().err
 
 
@@ -86,7 +86,7 @@ def test_unknown_engine_on_the_command_line(capsys):
 
 
 def test_up_rejects_zero_nodes(capsys):
-    assert main(["up", "--nodes", "0"]) == 2
+    assert main(["up", "--nodes", "0"]) == 1
     assert "--nodes must be at least 1" in capsys.readouterr().err
 
 

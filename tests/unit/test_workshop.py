@@ -277,20 +277,20 @@ def test_insecure_clusters_stay_insecure_and_files_stay_private(tmp_path):
 
 def test_cli_arguments_parse_with_their_defaults():
     args = build_parser().parse_args(["workshop", "create", "12"])
-    assert (args.count, args.prefix, args.quota_pods, args.quota_cpu, args.quota_memory,
+    assert (args.count, args.workshop, args.quota_pods, args.quota_cpu, args.quota_memory,
             args.out, args.hours, args.token_mode) == (12, "attendee", 20, "4", "8Gi", None,
                                                        24, "auto")
-    args = build_parser().parse_args(["workshop", "create", "3", "--prefix", "team",
+    args = build_parser().parse_args(["workshop", "create", "3", "--workshop", "team",
                                       "--quota-pods", "5", "--out", "/tmp/k",
                                       "--token-mode", "secret"])
-    assert (args.prefix, args.quota_pods, args.out, args.token_mode) == (
+    assert (args.workshop, args.quota_pods, args.out, args.token_mode) == (
         "team", 5, Path("/tmp/k"), "secret")
     args = build_parser().parse_args(["workshop", "delete", "a-01", "a-02"])
     assert args.names == ["a-01", "a-02"] and not args.all
     args = build_parser().parse_args(["workshop", "delete", "--all", "--workshop", "team"])
     assert args.all and args.workshop == "team" and args.names == []
-    args = build_parser().parse_args(["workshop", "progress", "--prefix", "05."])
-    assert args.prefix == "05." and args.func.__name__ == "cmd_progress"
+    args = build_parser().parse_args(["workshop", "progress", "--exercises", "05."])
+    assert args.exercises == "05." and args.func.__name__ == "cmd_progress"
     assert build_parser().parse_args(["workshop", "list"]).func.__name__ == "cmd_list"
 
 
@@ -318,9 +318,9 @@ def test_delete_is_guarded_off_the_lab_cluster(isolated_state):
 
 
 def test_cli_without_a_cluster_explains_and_fails(capsys):
-    assert main(["workshop", "list"]) == 2
+    assert main(["workshop", "list"]) == 1
     assert "No lab cluster" in capsys.readouterr().err
-    assert main(["workshop", "create", "2", "--prefix", "Bad"]) == 2
+    assert main(["workshop", "create", "2", "--workshop", "Bad"]) == 1
     assert "cannot start a namespace name" in capsys.readouterr().err
 
 

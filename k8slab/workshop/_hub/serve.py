@@ -42,6 +42,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from k8slab._base.cliutil import with_examples
 from k8slab._base.language import LANGUAGES
 from k8slab._base.paths import cache_dir, state_dir
 from k8slab._base.pki import Pki, ensure_ca, fingerprint, server_certificate
@@ -275,11 +276,11 @@ def prepare(workshop: str, *, ip: str, port: int, renew: bool = False,
     found = [a for a in attendees(workshop) if a.phase == "Active"]
     if not found:
         raise K8sLabError(f"The workshop {workshop!r} has no attendees on this cluster.",
-                          f"Create them first: `k8slab workshop create 12 --prefix {workshop}`.")
+                          f"Create them first: `k8slab workshop create 12 --workshop {workshop}`.")
     missing = [a.name for a in found if not a.kubeconfig or not Path(a.kubeconfig).is_file()]
     if missing:
         raise K8sLabError(f"The kubeconfig files of {', '.join(missing)} are missing.",
-                          f"Run `k8slab workshop create {len(found)} --prefix {workshop}` "
+                          f"Run `k8slab workshop create {len(found)} --workshop {workshop}` "
                           "again: it writes them anew.")
     folder = hub_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -499,9 +500,13 @@ def cmd_serve(args) -> int:
 def add_serve_parser(sub) -> None:
     """``k8slab workshop serve``: registered by k8slab.workshop.add_parser."""
     s = sub.add_parser("serve", help="JupyterHub for the attendees: a login and a "
-                                     "JupyterLab each, the progress page for you")
+                                     "JupyterLab each, the progress page for you",
+                       **with_examples("sudo k8slab workshop serve --workshop team --ip 0.0.0.0",
+                                       "k8slab workshop serve --no-tls        # this machine only",
+                                       "sudo k8slab workshop serve --stop"))
     s.add_argument("--workshop", default="attendee",
-                   help="the workshop (its --prefix at create; default attendee)")
+                   help="the workshop, as named by `k8slab workshop create --workshop` "
+                        "(default attendee)")
     s.add_argument("--port", type=int, default=8000, help="the hub's port (8000)")
     s.add_argument("--ip", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; the room needs 0.0.0.0)")

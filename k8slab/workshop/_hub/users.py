@@ -73,7 +73,7 @@ def unix_name(attendee: str) -> str:
         raise K8sLabError(
             f"The attendee {attendee!r} would need the Unix user {name!r}, longer than "
             f"{MAX_UNIX_NAME} characters.",
-            "Use a shorter --prefix with `k8slab workshop create`.")
+            "Use a shorter --workshop name with `k8slab workshop create`.")
     return name
 
 
@@ -93,7 +93,7 @@ def ensure_user(attendee: str, home: Path) -> pwd.struct_passwd:
         raise K8sLabError(
             f"The Unix user {name!r} already exists and was not created by k8slab, so the "
             f"attendee {attendee!r} cannot have it.",
-            f"Remove or rename that account (`userdel {name}`), or use another --prefix.")
+            f"Remove or rename that account (`userdel {name}`), or use another --workshop name.")
     if entry is None:
         if not shutil.which("useradd"):
             raise K8sLabError("`useradd` is missing, so attendees cannot get Unix users.",
