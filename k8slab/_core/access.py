@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from k8slab._base import display as _display
-from k8slab._core.api_errors import translate
+from k8slab._core import request
 from k8slab._core.client import connect
 from k8slab._core.resources import dynamic, resource_for
 
@@ -97,15 +97,14 @@ def can_i(verb: str, resource: str, namespace: str | None = None, *, user: str,
             "spec": {"user": user, "groups": groups_of(user),
                      "resourceAttributes": attributes}}
     res = resource_for("SubjectAccessReview")
-    _display.announce(
-        _display.kubectl("auth", "can-i", verb, f"{resource}/{name}" if name else resource,
-                         *(("-n", namespace) if namespace else ()), f"--as={user}"),
-        "POST", res.path())
-    try:
-        status = dynamic().create(res, body=body).to_dict().get("status") or {}
-    except Exception as exc:
-        raise translate(exc, action="ask the authorizer about", kind="SubjectAccessReview"
-                        ) from exc
+    # The namespace asked about goes in the review's body, not in its path: a
+    # SubjectAccessReview is cluster-scoped, so the error names no namespace either.
+    status = request.send(
+        "ask the authorizer about", res, method="POST",
+        kubectl=_display.kubectl("auth", "can-i", verb,
+                                 f"{resource}/{name}" if name else resource,
+                                 *(("-n", namespace) if namespace else ()), f"--as={user}"),
+        call=lambda: dynamic().create(res, body=body).to_dict().get("status") or {})
     allowed = bool(status.get("allowed"))
     reason = status.get("reason") or status.get("evaluationError") or (
         "allowed" if allowed else "no rule allows it")

@@ -36,6 +36,7 @@ from kubernetes.client.exceptions import ApiException
 from k8slab._base import display as _display
 from k8slab._base.frames import dataframe
 from k8slab._base.paths import state_dir
+from k8slab._core import request
 from k8slab._core import target as _target
 from k8slab._core.api_errors import translate
 from k8slab._core.client import connect
@@ -81,13 +82,13 @@ def get_raw(path: str) -> Any:
     parts = urlsplit(path)
     route = parts.path if parts.path.startswith("/") else "/" + parts.path
     query = parse_qsl(parts.query, keep_blank_values=True)
-    _display.announce(_display.kubectl("get", "--raw", path), "GET", path)
-    try:
-        response = connect().call_api(route, "GET", query_params=query,
-                                      header_params={"Accept": "application/json, */*"},
-                                      auth_settings=["BearerToken"], _preload_content=False)
-    except Exception as exc:
-        raise translate(exc, action=f"GET {path}") from exc
+    # No object: the path itself is what the error message names.
+    response = request.send(
+        f"GET {path}", kubectl=_display.kubectl("get", "--raw", path), method="GET", path=path,
+        call=lambda: connect().call_api(route, "GET", query_params=query,
+                                        header_params={"Accept": "application/json, */*"},
+                                        auth_settings=["BearerToken"],
+                                        _preload_content=False))
     text = response.data.decode("utf-8", errors="replace")
     if "json" in (response.headers.get("Content-Type") or ""):
         return json.loads(text)
@@ -371,25 +372,32 @@ def timeline(namespace: str, *, until: dict[str, int] | None = None,
         return story_frame(list_("Event", namespace))
     res = resource_for("Event")
     dyn = dynamic()
-    _display.announce(_display.kubectl("get", "events", "-n", namespace, "--watch"),
-                      "GET", res.path(namespace=namespace) + "?watch=true")
     seen: dict[str, dict] = {}
-    deadline = time.monotonic() + timeout
 
     def reached() -> bool:
         have = Counter(ev.get("reason", "") for ev in seen.values())
         return all(have[reason] >= n for reason, n in until.items())
 
+    def events(quiet: bool) -> Any:
+        # The first list is the request the `kubectl get events --watch` line stands
+        # for; a list again after an expired version (410) is not announced again.
+        return request.send("list", "Event", namespace=namespace, quiet=quiet, method="GET",
+                            kubectl=_display.kubectl("get", "events", "-n", namespace,
+                                                     "--watch"),
+                            path=res.path(namespace=namespace) + "?watch=true",
+                            call=lambda: dyn.get(res, namespace=namespace))
+
+    listing = events(quiet=False)
+    deadline = time.monotonic() + timeout
     version = ""
     while True:
         if not version:  # (re)list: the stored Events, then changes from that version on
-            try:
-                listing = dyn.get(res, namespace=namespace)
-            except Exception as exc:
-                raise translate(exc, action="list", kind="Event", namespace=namespace) from exc
+            if listing is None:
+                listing = events(quiet=True)
             seen.update({ev["metadata"]["uid"]: ev for ev in
                          (item.to_dict() for item in listing.items)})
             version = listing.metadata.resourceVersion
+            listing = None
         remaining = deadline - time.monotonic()
         if reached():
             return story_frame(seen.values())

@@ -26,7 +26,7 @@ import time
 from datetime import UTC, datetime
 
 from k8slab._base import display as _display
-from k8slab._core.api_errors import translate
+from k8slab._core import request
 from k8slab._core.resources import dynamic, resource_for
 from k8slab.errors import K8sLabError
 
@@ -34,16 +34,20 @@ RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 _MERGE = "application/merge-patch+json"
 
 
-def _patch(kind: str, name: str, namespace: str, body: dict, *, kubectl: str,
+def _patch(kind: str, name: str, namespace: str, body: dict, *, kubectl: _display.Command,
            manager: str) -> dict:
+    """Merge-patch one object, announced as the kubectl verb that does the same.
+
+    Why ``manager``: kubectl records each verb as its own field manager
+    (``kubectl-scale``, ``kubectl-rollout``), so ``managedFields`` shows the same
+    owner whether the learner ran the line or the notebook did.
+    """
     res = resource_for(kind)
-    _display.announce(kubectl, "PATCH", res.path(name=name, namespace=namespace))
-    try:
-        out = dynamic().patch(res, body=body, name=name, namespace=namespace,
-                              content_type=_MERGE, field_manager=manager)
-    except Exception as exc:
-        raise translate(exc, action="patch", kind=res.kind, name=name,
-                        namespace=namespace) from exc
+    out = request.send("patch", res, name=name, namespace=namespace, kubectl=kubectl,
+                       method="PATCH",
+                       call=lambda: dynamic().patch(res, body=body, name=name,
+                                                    namespace=namespace, content_type=_MERGE,
+                                                    field_manager=manager))
     return out.to_dict()
 
 

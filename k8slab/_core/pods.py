@@ -27,7 +27,7 @@ from kubernetes.stream.ws_client import ERROR_CHANNEL
 
 from k8slab._base import display as _display
 from k8slab._base.procs import free_port as _free_port
-from k8slab._core.api_errors import translate
+from k8slab._core import request
 from k8slab._core.client import connect, stream_client
 from k8slab._core.objects import selector_of
 from k8slab._core.resources import get, list_, resource_for
@@ -97,20 +97,21 @@ def logs(target: str, namespace: str = "default", *, container: str | None = Non
         >>> print(lab.logs("nginx", "demo"))                # doctest: +SKIP
     """
     pod, _ = resolve_pod(target, namespace)
-    _display.announce(_display.kubectl("logs", pod, "-n", namespace,
-                                       *(("-c", container) if container else ()),
-                                       *((f"--tail={tail}",) if tail else ()),
-                                       *(("--previous",) if previous else ())),
-                      "GET", f"/api/v1/namespaces/{namespace}/pods/{pod}/log")
     kwargs = {k: v for k, v in {"container": container, "tail_lines": tail,
                                 "previous": previous or None}.items() if v is not None}
-    try:
+
+    def read() -> str:
         resp = client.CoreV1Api(connect()).read_namespaced_pod_log(
             pod, namespace, _preload_content=False, **kwargs)
         return resp.data.decode("utf-8", "replace")
-    except Exception as exc:
-        raise translate(exc, action="read the log of", kind="Pod", name=pod,
-                        namespace=namespace) from exc
+
+    return request.send(
+        "read the log of", "Pod", name=pod, namespace=namespace, method="GET",
+        kubectl=_display.kubectl("logs", pod, "-n", namespace,
+                                 *(("-c", container) if container else ()),
+                                 *((f"--tail={tail}",) if tail else ()),
+                                 *(("--previous",) if previous else ())),
+        path=f"/api/v1/namespaces/{namespace}/pods/{pod}/log", call=read)
 
 
 def handshake_status(exc: BaseException) -> int | None:
@@ -176,32 +177,45 @@ def exec_(target: str, command: list[str] | str, namespace: str = "default", *,
     """
     pod, _ = resolve_pod(target, namespace)
     argv = ["sh", "-c", command] if isinstance(command, str) else list(command)
-    _display.announce(_display.kubectl("exec", pod, "-n", namespace,
-                                       *(("-c", container) if container else ()), "--", *argv),
-                      "POST", f"/api/v1/namespaces/{namespace}/pods/{pod}/exec")
+    kubectl = _display.kubectl("exec", pod, "-n", namespace,
+                               *(("-c", container) if container else ()), "--", *argv)
     api = client.CoreV1Api(stream_client())
     kwargs = {"container": container} if container else {}
     where = f"pod {pod!r} ({namespace})"
     hint = ("On the kwok engine exec runs in a sandbox on the lab machine, with the system's "
             "programs only: use simple commands (echo, ls, cat, env, id). On kind/minikube, "
             "check the container has the program.")
+
+    def open_stream():
+        # An exec is a websocket upgrade: a refusal comes back as the handshake's
+        # status, which says more to a learner than the generic translation
+        # (a K8sLabError raised here passes through send's translation as it is).
+        try:
+            return stream(api.connect_get_namespaced_pod_exec, pod, namespace, command=argv,
+                          stderr=True, stdin=False, stdout=True, tty=False,
+                          _preload_content=False, **kwargs)
+        except Exception as exc:
+            if handshake_status(exc) == 403:
+                raise K8sLabError(
+                    f"You may not exec into pod {pod!r} in namespace {namespace!r} "
+                    "(403 Forbidden).",
+                    "Exec into your own namespace's pods only. In a workshop on the simulated "
+                    "cluster, exec is refused to every attendee when the instructor's machine "
+                    "cannot sandbox it (`k8slab workshop create` says so): ask the instructor."
+                ) from exc
+            if "Handshake status" in str(exc):
+                raise K8sLabError(f"The cluster could not run {argv!r} in {where}: {exc}",
+                                  hint) from exc
+            raise
+
     try:
-        resp = stream(api.connect_get_namespaced_pod_exec, pod, namespace, command=argv,
-                      stderr=True, stdin=False, stdout=True, tty=False,
-                      _preload_content=False, **kwargs)
-    except Exception as exc:
-        if handshake_status(exc) == 403:
-            raise K8sLabError(
-                f"You may not exec into pod {pod!r} in namespace {namespace!r} (403 Forbidden).",
-                "Exec into your own namespace's pods only. In a workshop on the simulated "
-                "cluster, exec is refused to every attendee when the instructor's machine "
-                "cannot sandbox it (`k8slab workshop create` says so): ask the instructor."
-            ) from exc
-        err = translate(exc, action="exec into", kind="Pod", name=pod, namespace=namespace)
-        if isinstance(err, ApiError) or "Handshake status" in str(exc):
-            raise K8sLabError(f"The cluster could not run {argv!r} in {where}: {exc}",
-                              hint) from exc
-        raise err from exc
+        resp = request.send("exec into", "Pod", name=pod, namespace=namespace, kubectl=kubectl,
+                            method="POST", path=f"/api/v1/namespaces/{namespace}/pods/{pod}/exec",
+                            call=open_stream)
+    except ApiError as err:  # the API server refused the request itself (no such pod...)
+        refused = err.__cause__ or err
+        raise K8sLabError(f"The cluster could not run {argv!r} in {where}: {refused}",
+                          hint) from refused
     try:
         resp.run_forever(timeout=timeout)
         finished = not resp.is_open()
@@ -253,12 +267,10 @@ def parse_http(raw: bytes) -> HttpResponse:
 
 def _open_forward(pod: str, namespace: str, port: int):
     api = client.CoreV1Api(stream_client())
-    try:
-        return portforward(api.connect_get_namespaced_pod_portforward, pod, namespace,
-                           ports=str(port))
-    except Exception as exc:
-        raise translate(exc, action="port-forward to", kind="Pod", name=pod,
-                        namespace=namespace) from exc
+    # Quiet: the caller (http_get, port_forward) announced the line; this is one stream of it.
+    return request.send("port-forward to", "Pod", name=pod, namespace=namespace, quiet=True,
+                        call=lambda: portforward(api.connect_get_namespaced_pod_portforward,
+                                                 pod, namespace, ports=str(port)))
 
 
 def curl_through_forward(pod: str, port: int, path: str, namespace: str, *,

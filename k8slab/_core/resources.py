@@ -12,7 +12,7 @@ import builtins
 import json
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from kubernetes.client import ApiClient
@@ -20,12 +20,16 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from k8slab._base import display as _display
+from k8slab._core import request
 from k8slab._core.api_errors import translate
 from k8slab._core.client import connect
 from k8slab._core.guard import require_lab_cluster
 from k8slab._core.manifests import Source, load
 from k8slab._core.objects import selector_string
 from k8slab.errors import ApiError, ManifestError, WaitTimeout
+
+if TYPE_CHECKING:
+    from kubernetes.dynamic.resource import Resource
 
 FIELD_MANAGER = "k8slab"
 #: The dynamic client (its discovery cached) of the ApiClient it was made for.
@@ -131,35 +135,42 @@ def apply(source: Source, namespace: str | None = None) -> builtins.list[dict]:
     """
     objects = load(source)
     label = str(source) if isinstance(source, str) and "\n" not in source else "-"
-    applied = []
-    for obj in objects:
-        kind = obj["kind"]
-        name = obj["metadata"].get("name")
-        res = resource_for(kind, obj.get("apiVersion"))
-        ns = None
-        if res.namespaced:
-            own = obj["metadata"].get("namespace")
-            if own and namespace and own != namespace:
-                raise ManifestError(
-                    f"The {kind} {name!r} says namespace {own!r} but you asked for "
-                    f"{namespace!r}.",
-                    "Remove metadata.namespace from the manifest, or drop the namespace "
-                    "argument.")
-            ns = own or namespace or "default"
-            obj["metadata"]["namespace"] = ns
-        path = res.path(name=name, namespace=ns)
-        command = _display.kubectl("apply", "--server-side", "--force-conflicts",
-                                   f"--field-manager={FIELD_MANAGER}", "-f", label,
-                                   *(("-n", ns) if ns else ()))
-        _display.announce(command.with_stdin(yaml.safe_dump(obj, sort_keys=False))
-                          if label == "-" else command, "PATCH", path)
-        try:
-            out = dynamic().server_side_apply(res, body=obj, name=name, namespace=ns,
-                                              field_manager=FIELD_MANAGER, force_conflicts=True)
-        except Exception as exc:
-            raise translate(exc, action="apply", kind=kind, name=name, namespace=ns) from exc
-        applied.append(_to_dict(out))
-    return applied
+    return [_apply_one(obj, namespace, label) for obj in objects]
+
+
+def _apply_one(obj: dict, namespace: str | None, label: str) -> dict:
+    """Apply one object of a manifest: its namespace settled, then through the request path.
+
+    Why ``label``: the announced line names the file the learner gave (``-f
+    FILE``), or reads the object on stdin (``-f -``) when it came as text or a dict.
+    """
+    kind = obj["kind"]
+    name = obj["metadata"].get("name")
+    res = resource_for(kind, obj.get("apiVersion"))
+    ns = None
+    if res.namespaced:
+        own = obj["metadata"].get("namespace")
+        if own and namespace and own != namespace:
+            raise ManifestError(
+                f"The {kind} {name!r} says namespace {own!r} but you asked for "
+                f"{namespace!r}.",
+                "Remove metadata.namespace from the manifest, or drop the namespace "
+                "argument.")
+        ns = own or namespace or "default"
+        obj["metadata"]["namespace"] = ns
+    command = _display.kubectl("apply", "--server-side", "--force-conflicts",
+                               f"--field-manager={FIELD_MANAGER}", "-f", label,
+                               *(("-n", ns) if ns else ()))
+    # The manifest's own kind names the object in an error (as the learner wrote it).
+    out = request.send(
+        "apply", kind, name=name, namespace=ns, method="PATCH",
+        kubectl=(command.with_stdin(yaml.safe_dump(obj, sort_keys=False))
+                 if label == "-" else command),
+        path=res.path(name=name, namespace=ns),
+        call=lambda: dynamic().server_side_apply(res, body=obj, name=name, namespace=ns,
+                                                 field_manager=FIELD_MANAGER,
+                                                 force_conflicts=True))
+    return _to_dict(out)
 
 
 def get(kind: str, name: str, namespace: str | None = None, *,
@@ -175,12 +186,11 @@ def get(kind: str, name: str, namespace: str | None = None, *,
     """
     res = resource_for(kind, api_version)
     ns = namespace if res.namespaced else None
-    _display.announce(_display.kubectl("get", res.name, name, *(("-n", ns) if ns else ()),
-                                       "-o", "yaml"), "GET", res.path(name=name, namespace=ns))
-    try:
-        return _to_dict(dynamic().get(res, name=name, namespace=ns))
-    except Exception as exc:
-        raise translate(exc, action="get", kind=res.kind, name=name, namespace=ns) from exc
+    return request.send(
+        "get", res, name=name, namespace=ns, method="GET",
+        kubectl=_display.kubectl("get", res.name, name, *(("-n", ns) if ns else ()),
+                                 "-o", "yaml"),
+        call=lambda: _to_dict(dynamic().get(res, name=name, namespace=ns)))
 
 
 def find(kind: str, name: str, namespace: str | None = None, *,
@@ -192,12 +202,8 @@ def find(kind: str, name: str, namespace: str | None = None, *,
     """
     res = resource_for(kind, api_version)
     ns = namespace if res.namespaced else None
-    try:
-        return _to_dict(dynamic().get(res, name=name, namespace=ns))
-    except Exception as exc:
-        if getattr(exc, "status", None) == 404:
-            return None
-        raise translate(exc, action="get", kind=res.kind, name=name, namespace=ns) from exc
+    return request.send("get", res, name=name, namespace=ns, quiet=True, missing_ok=True,
+                        call=lambda: _to_dict(dynamic().get(res, name=name, namespace=ns)))
 
 
 def exists(kind: str, name: str, namespace: str | None = None) -> bool:
@@ -226,15 +232,15 @@ def list_(kind: str, namespace: str | None = None, *, labels: str | dict | None 
     selector = selector_string(labels)
     query = "&".join(f"{k}={v}" for k, v in (("labelSelector", selector),
                                               ("fieldSelector", fields)) if v)
-    _display.announce(
-        _display.kubectl("get", res.name, *(("-n", ns) if ns else ("-A",) if res.namespaced
-                                            else ()), *(("-l", selector) if selector else ()),
-                         *((f"--field-selector={fields}",) if fields else ())),
-        "GET", res.path(namespace=ns) + (f"?{query}" if query else ""))
-    try:
-        out = _get_json(res.path(namespace=ns), labelSelector=selector, fieldSelector=fields)
-    except Exception as exc:
-        raise translate(exc, action="list", kind=res.kind, namespace=ns) from exc
+    out = request.send(
+        "list", res, namespace=ns, method="GET",
+        kubectl=_display.kubectl(
+            "get", res.name, *(("-n", ns) if ns else ("-A",) if res.namespaced else ()),
+            *(("-l", selector) if selector else ()),
+            *((f"--field-selector={fields}",) if fields else ())),
+        path=res.path(namespace=ns) + (f"?{query}" if query else ""),
+        call=lambda: _get_json(res.path(namespace=ns), labelSelector=selector,
+                               fieldSelector=fields))
     items = out.get("items") or []
     for item in items:  # list items omit their kind; give them back like kubectl does
         item.setdefault("apiVersion", res.group_version)
@@ -287,23 +293,8 @@ def delete(kind: str | Source, name: str | None = None, namespace: str | None = 
     for k, version, n, ns in targets:
         res = resource_for(k, version)
         ns = (ns or "default") if res.namespaced else None
-        foreground = res.kind in ("Job", "CronJob")
-        # kubectl waits for the deletion by default and fails on a missing object;
-        # the flags make the printed line do what this call does.
-        _display.announce(_display.kubectl(
-            "delete", res.name, n, *(("-n", ns) if ns else ()),
-            *(("--ignore-not-found",) if ignore_missing else ()),
-            *(("--cascade=foreground",) if foreground else ()),
-            *(() if wait else ("--wait=false",))), "DELETE", res.path(name=n, namespace=ns))
-        try:
-            dynamic().delete(res, name=n, namespace=ns, propagation_policy="Foreground"
-                             if foreground else None)
-        except Exception as exc:
-            err = translate(exc, action="delete", kind=res.kind, name=n, namespace=ns)
-            if ignore_missing and isinstance(err, ApiError) and err.status == 404:
-                continue
-            raise err from exc
-        deleted.append((res.kind, n, ns))
+        if _delete_one(res, n, ns, wait=wait, ignore_missing=ignore_missing):
+            deleted.append((res.kind, n, ns))
     if wait:
         deadline = time.monotonic() + timeout
         for k, n, ns in deleted:
@@ -314,3 +305,26 @@ def delete(kind: str | Source, name: str | None = None, namespace: str | None = 
                                       f"`kubectl get {k.lower()} {n} -o yaml`.")
                 time.sleep(0.25)
     return len(deleted)
+
+
+def _delete_one(res: Resource, name: str, namespace: str | None, *, wait: bool,
+                ignore_missing: bool) -> bool:
+    """Send one deletion; False when the object was already gone (and that is allowed).
+
+    Jobs and CronJobs go in the foreground: their pods are deleted with them,
+    as a learner expects, instead of being left behind orphaned.
+    """
+    foreground = res.kind in ("Job", "CronJob")
+    # kubectl waits for the deletion by default and fails on a missing object;
+    # the flags make the printed line do what this call does.
+    command = _display.kubectl(
+        "delete", res.name, name, *(("-n", namespace) if namespace else ()),
+        *(("--ignore-not-found",) if ignore_missing else ()),
+        *(("--cascade=foreground",) if foreground else ()),
+        *(() if wait else ("--wait=false",)))
+    answer = request.send(
+        "delete", res, name=name, namespace=namespace, kubectl=command, method="DELETE",
+        missing_ok=ignore_missing,
+        call=lambda: dynamic().delete(res, name=name, namespace=namespace,
+                                      propagation_policy="Foreground" if foreground else None))
+    return answer is not None

@@ -17,6 +17,7 @@ from kubernetes import watch as k8s_watch
 from kubernetes.client.exceptions import ApiException
 
 from k8slab._base import display as _display
+from k8slab._core import request
 from k8slab._core.api_errors import translate
 from k8slab._core.resources import dynamic, resource_for
 
@@ -55,24 +56,25 @@ def watch(kind: str, namespace: str | None = None, *, name: str | None = None,
     ns = namespace if res.namespaced else None
     fields = f"metadata.name={name}" if name else None
     dyn = dynamic()
-    _display.announce(
-        _display.kubectl("get", res.name, *([name] if name else []),
-                         *(("-n", ns) if ns else ()), *(("-l", labels) if labels else ()),
-                         "--watch"),
-        "GET", res.path(namespace=ns) + "?" + "&".join(
+
+    def listing() -> _Listing:
+        answer = dyn.get(res, namespace=ns, label_selector=labels, field_selector=fields)
+        return _Listing([item.to_dict() for item in answer.items],
+                        answer.metadata.resourceVersion)
+
+    def relist() -> _Listing:  # after an expired version (410): not announced again
+        return request.send("list", res, namespace=ns, quiet=True, call=listing)
+
+    # The first list is the request the learner's `kubectl get --watch` line stands for.
+    first = request.send(
+        "list", res, namespace=ns, method="GET", call=listing,
+        kubectl=_display.kubectl("get", res.name, *([name] if name else []),
+                                 *(("-n", ns) if ns else ()),
+                                 *(("-l", labels) if labels else ()), "--watch"),
+        path=res.path(namespace=ns) + "?" + "&".join(
             f"{k}={v}" for k, v in (("labelSelector", labels), ("fieldSelector", fields),
                                     ("watch", "true")) if v))
     deadline = time.monotonic() + timeout
-
-    def relist() -> _Listing:
-        try:
-            listing = dyn.get(res, namespace=ns, label_selector=labels, field_selector=fields)
-        except Exception as exc:
-            raise translate(exc, action="list", kind=res.kind, namespace=ns) from exc
-        return _Listing([item.to_dict() for item in listing.items],
-                        listing.metadata.resourceVersion)
-
-    first = relist()
     version = first.version
     if initial:
         for item in first.items:
