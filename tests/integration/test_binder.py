@@ -65,8 +65,16 @@ def test_binder_start_as_an_ordinary_user_shows_exec_output(tmp_path):
 
     from k8slab._base.paths import cache_dir
     from k8slab._course.recorded import extract
+    from k8slab.workshop._hub.users import _closed_ancestor
     from tests.tools.throwaway_user import throwaway_user
 
+    # This test runs binder/start from the checkout itself as the other user (the
+    # other Binder test copies it, as repo2docker does): they must be able to enter it.
+    closed = _closed_ancestor(ROOT)
+    assert closed is None, (
+        f"{closed} (mode {oct(closed.stat().st_mode & 0o777)}) keeps other users out of the "
+        f"checkout {ROOT}, which this test runs as an ordinary user: run the suite from a "
+        f"folder others may enter, or `chmod o+x {closed}`.")
     with throwaway_user(cache_dir()) as user:
         state = user.home / "state"
         port = str(_free_port())

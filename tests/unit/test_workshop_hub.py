@@ -121,6 +121,24 @@ def test_private_view_hides_the_state_and_drops_privileges(tmp_path, monkeypatch
     assert "--bounding-set=-all" in script
 
 
+def test_a_checkout_in_a_closed_folder_is_shown_before_the_home_inside_it(tmp_path, monkeypatch):
+    """A checkout in /root (or a home of mode 0750): the attendee's server needs the
+    virtualenv and k8slab from it, and their home lives inside it (the lab's state
+    folder). The outer folder must be put in place first, or it would cover the home
+    (the server then started without its packages: "No module named 'jupyter_server'")."""
+    closed = tmp_path / "closed"
+    checkout = closed / "repo"
+    (checkout / ".venv" / "lib").mkdir(parents=True)
+    closed.chmod(0o700)
+    monkeypatch.setenv("K8SLAB_STATE", str(checkout / ".k8slab"))
+    home = checkout / ".k8slab" / "workshop-homes" / "a-01"
+    cmd = _hub_users.private_view(pwd.getpwuid(0), home, [checkout / ".venv", checkout])
+    moves = [line.split()[-1] for line in cmd[cmd.index("-c") + 1].splitlines()
+             if line.startswith("mount --move")]
+    assert moves.index(str(checkout)) < moves.index(str(checkout / ".venv"))
+    assert moves.index(str(checkout)) < moves.index(str(home))
+
+
 def test_unix_names_are_prefixed_and_bounded():
     assert _hub_users.unix_name("attendee-01") == "k8slab-attendee-01"
     with pytest.raises(Exception, match="longer than"):

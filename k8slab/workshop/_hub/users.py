@@ -286,6 +286,9 @@ def private_view(entry: pwd.struct_passwd, home: Path, needed: list[Path]) -> li
             lines += [f"mkdir {spot}", f"mount --rbind {q(str(path))} {spot}"]
             moves.append((spot, path, path != home))
         lines.append(f"mount -t tmpfs -o mode=0711,size=1m k8slab-hidden {q(str(folder))}")
+    # Outer folders first: a folder shown inside another one that is also shown (the
+    # attendee's home inside the checkout) must be put in place after it, not under it.
+    moves.sort(key=lambda move: len(move[1].parts))
     for spot, path, read_only in moves:
         # umask 066: the folders made on the way are 0711, enterable, not listable.
         lines += [f"(umask 066; mkdir -p {q(str(path))})", f"mount --move {spot} {q(str(path))}"]
