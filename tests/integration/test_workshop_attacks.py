@@ -54,7 +54,7 @@ class Attendee:
 
     def command(self, argv: list[str]) -> list[str]:
         """``argv`` as this attendee, in the private view the hub gives their server."""
-        needed = [Path(sys.base_prefix), Path(sys.executable).parent]
+        needed = _hub_users.server_needs(str(Path(sys.executable).parent))
         return _hub_users.private_view(self.entry, self.home, needed) + argv
 
     def env(self, **extra: str) -> dict[str, str]:

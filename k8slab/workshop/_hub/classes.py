@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import pwd
-import sys
 from pathlib import Path
 
 from jupyterhub.auth import Authenticator
@@ -32,9 +31,8 @@ from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Unicode
 
 from k8slab._base.language import edition_path
-from k8slab._base.paths import PROJECT_ROOT
 from k8slab.workshop._hub import passwords as _hub_passwords
-from k8slab.workshop._hub.users import KERNEL_ARGS, private_view, runtime_dir
+from k8slab.workshop._hub.users import KERNEL_ARGS, private_view, runtime_dir, server_needs
 
 #: Under the progress service's prefix: where lab.check reports (progress.REPORT_PATH).
 PROGRESS_REPORT_PATH = "api/checked"
@@ -110,15 +108,7 @@ class WorkshopSpawner(LocalProcessSpawner):
             # As the attendee, in a mount namespace that hides the lab's state and /root.
             entry = pwd.getpwnam(person["unix_user"])
             cached = Path(settings["env"].get("K8SLAB_CACHE", "/nonexistent")) / "bin"
-            # What the server runs: Python itself, the virtualenv (its bin/ is on PATH,
-            # but its packages are in lib/), k8slab's own folder (an editable install
-            # imports it from the checkout) and the cached kubectl and helm. Any of them
-            # may sit in a folder closed to other users (a checkout in /root or in a
-            # home of mode 0750): private_view shows these, and only these, there.
-            needed = [Path(sys.base_prefix), Path(sys.prefix), PROJECT_ROOT,
-                      *(Path(p) for p in settings["env"]["PATH"].split(os.pathsep)
-                        if Path(p).is_dir()),
-                      *([cached] if cached.is_dir() else [])]
+            needed = server_needs(settings["env"]["PATH"], cached)
             self.cmd = private_view(entry, home, needed) + settings["singleuser"]
             # Kernels over Unix sockets in the attendee's private runtime folder: a TCP
             # port on 127.0.0.1 would let any local user read their code and output.

@@ -23,6 +23,7 @@ import pwd
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from k8slab._base.language import DEFAULT, LANGUAGES, edition_folder
@@ -218,6 +219,20 @@ def remove(attendees: list[str] | None = None) -> list[str]:
     if homes.is_dir() and not any(homes.iterdir()):
         homes.rmdir()
     return targets
+
+
+def server_needs(path_env: str, cache_bin: Path | None = None) -> list[Path]:
+    """The folders an attendee's server runs from, for :func:`private_view`.
+
+    Python itself, the virtualenv (its ``bin/`` is on PATH, but its packages are
+    in ``lib/``), the checkout (an editable install imports k8slab from it), the
+    folders on PATH and the cached kubectl and helm. Any of them may sit in a
+    folder closed to other users (a checkout in ``/root`` or in a home of mode
+    0750): the private view shows these, and only these, there.
+    """
+    return [Path(sys.base_prefix), Path(sys.prefix), PROJECT_ROOT,
+            *(Path(p) for p in path_env.split(os.pathsep) if p and Path(p).is_dir()),
+            *([cache_bin] if cache_bin is not None and cache_bin.is_dir() else [])]
 
 
 def _closed_ancestor(path: Path) -> Path | None:
