@@ -24,15 +24,20 @@ const PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)";
 const inPanel = (sel) => page.locator(`${PANEL} ${sel}`);
 
 async function acceptDialogs() {
-  // A "Select Kernel" question may pop up: take the proposed Python kernel.
+  // A "Select Kernel" question may pop up: take the proposed Python kernel. Any
+  // other dialog (a "Cannot open ... Failed to fetch" a loaded server may cause)
+  // is closed with its own button, or Escape: it would cover every later click.
   for (let i = 0; i < 6; i++) {
     const accept = page.locator(".jp-Dialog .jp-mod-accept");
+    const other = page.locator(".jp-Dialog button");
     if (await accept.count()) {
-      await accept.first().click();
-      await page.waitForTimeout(300);
-    } else {
-      await page.waitForTimeout(300);
+      log(`dialog: ${(await page.locator(".jp-Dialog").first().getAttribute("aria-label")) || "?"} (accepted)`);
+      await accept.first().click({ timeout: 5000 }).catch(() => page.keyboard.press("Escape"));
+    } else if (await other.count()) {
+      log(`dialog: ${(await page.locator(".jp-Dialog").first().getAttribute("aria-label")) || "?"} (closed)`);
+      await other.last().click({ timeout: 5000 }).catch(() => page.keyboard.press("Escape"));
     }
+    await page.waitForTimeout(300);
   }
 }
 
@@ -91,6 +96,7 @@ for (const nb of config.notebooks) {
   }, PANEL, { timeout: 60000 });
   if (nb.mode === "above-last") {
     await palette("Run All Above Selected Cell", async () => {
+      if (await page.locator(".jp-Dialog").count()) await acceptDialogs();
       if (await page.locator(".lm-CommandPalette-input").isVisible()) await page.keyboard.press("Escape");
       await inPanel(".jp-Cell").last().locator(".jp-InputArea-prompt").click({ timeout: 10000 });
     });
